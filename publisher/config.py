@@ -1,0 +1,182 @@
+"""Site configuration: Jekyll's `_config.yml` plus publisher's own `publisher:` section, validated."""
+from __future__ import annotations
+
+import difflib
+from dataclasses import dataclass, field, fields
+from pathlib import Path
+from typing import Any
+
+import yaml
+
+from .frontmatter import decode, load_yaml
+from .model import InputError, Problem
+
+PAGE_SIZES = {"A4": "210mm 297mm", "Letter": "8.5in 11in", "B5": "176mm 250mm", "6x9": "6in 9in",
+              "A5": "148mm 210mm"}
+FORMATS = ("html", "epub", "pdf")
+
+
+@dataclass
+class PublisherOptions:
+    """The `publisher:` section of `_config.yml`. Every key is optional."""
+
+    formats: list[str] = field(default_factory=lambda: list(FORMATS))
+    italic_quotes: bool = True  # a paragraph that is one italic span becomes a block quotation
+    page_size: str = "A4"  # A4, Letter, B5, 6x9, A5 or "WIDTH HEIGHT" in CSS units
+    filters: list[str] = field(default_factory=list)  # user filters (.lua or panflute .py), trusted code
+    network: bool = False  # allow fetching remote images
+    allowed_hosts: list[str] = field(default_factory=list)  # when network is on; empty = any public host
+    timeout: int = 120  # seconds per external step (pandoc, WeasyPrint)
+    max_post_bytes: int = 8 * 1024 * 1024
+    publisher: str = ""  # the publishing organisation, for EPUB/PDF metadata
+    rights: str = ""  # licence statement
+    series: str = ""  # default series name
+    html_policy: str = "trusted"  # "trusted" keeps raw HTML in the HTML edition; "untrusted" sanitises it too
+
+
+@dataclass
+class SiteConfig:
+    """Everything the pipeline needs to know about the site being built."""
+
+    root: Path
+    title: str = ""
+    url: str = ""
+    baseurl: str = ""
+    author: Any = None
+    lang: str = "en"
+    timezone: str | None = None
+    excerpt_separator: str = "\n\n"
+    permalink: str = "date"
+    future: bool = False
+    show_drafts: bool = False
+    unpublished: bool = False
+    defaults: list[dict[str, Any]] = field(default_factory=list)
+    raw: dict[str, Any] = field(default_factory=dict)
+    files: list[Path] = field(default_factory=list)
+    options: PublisherOptions = field(default_factory=PublisherOptions)
+
+
+def _key_lines(text: str) -> dict[tuple[str, ...], int]:
+    """Line numbers (1-based) of mapping keys, by path, for error messages."""
+    lines: dict[tuple[str, ...], int] = {}
+
+    def walk(node, path):
+        if isinstance(node, yaml.MappingNode):
+            for k, v in node.value:
+                if isinstance(k, yaml.ScalarNode):
+                    lines[path + (k.value,)] = k.start_mark.line + 1
+                    walk(v, path + (k.value,))
+
+    try:
+        walk(yaml.compose(text, Loader=yaml.SafeLoader), ())
+    except yaml.YAMLError:
+        pass
+    return lines
+
+
+def _check_options(data: Any, file: str, lines: dict) -> PublisherOptions:
+    """Validate the `publisher:` mapping against PublisherOptions."""
+    opts = PublisherOptions()
+    if data is None:
+        return opts
+    if not isinstance(data, dict):
+        raise InputError(Problem(file, lines.get(("publisher",)), "'publisher' must be a mapping of options"))
+    known = {f.name: f for f in fields(PublisherOptions)}
+    for key, value in data.items():
+        line = lines.get(("publisher", str(key)))
+        if key not in known:
+            close = difflib.get_close_matches(str(key), known, n=1)
+            hint = f"did you mean '{close[0]}'?" if close else "known options: " + ", ".join(known)
+            raise InputError(Problem(file, line, f"unknown publisher option '{key}'", hint))
+        default = getattr(opts, key)
+        if isinstance(default, bool):
+            ok = isinstance(value, bool)
+        elif isinstance(default, int):
+            ok = isinstance(value, int) and not isinstance(value, bool) and value > 0
+        elif isinstance(default, list):
+            if isinstance(value, str):
+                value = [v.strip() for v in value.split(",") if v.strip()]
+            ok = isinstance(value, list) and all(isinstance(v, str) for v in value)
+        else:
+            ok = isinstance(value, str)
+        if not ok:
+            raise InputError(Problem(file, line, f"publisher option '{key}' must be {type(default).__name__}"
+                                     + (" > 0" if isinstance(default, int) and not isinstance(default, bool) else ""),
+                                     f"got {value!r}"))
+        setattr(opts, key, value)
+    bad = [f for f in opts.formats if f not in FORMATS]
+    if bad:
+        raise InputError(Problem(file, lines.get(("publisher", "formats")), f"unknown format {bad[0]!r}",
+                                 "formats are html, epub and pdf"))
+    if opts.html_policy not in ("trusted", "untrusted"):
+        raise InputError(Problem(file, lines.get(("publisher", "html_policy")),
+                                 f"html_policy must be 'trusted' or 'untrusted', not {opts.html_policy!r}"))
+    if opts.page_size not in PAGE_SIZES and len(opts.page_size.split()) != 2:
+        raise InputError(Problem(file, lines.get(("publisher", "page_size")), f"unknown page size {opts.page_size!r}",
+                                 "use A4, Letter, B5, 6x9, A5 or two CSS lengths such as '170mm 240mm'"))
+    return opts
+
+
+def load(root: Path, config_files: list[Path] | None = None) -> SiteConfig:
+    """Read `_config.yml` (or the given files, merged left to right like Jekyll) under ROOT."""
+    root = root.resolve()
+    site = SiteConfig(root=root)
+    if config_files is None:
+        config_files = [p for p in (root / "_config.yml", root / "_config.yaml") if p.is_file()][:1]
+    merged: dict[str, Any] = {}
+    all_lines: dict = {}
+    for path in config_files:
+        file = str(path)
+        try:
+            text = decode(path.read_bytes(), file)
+        except OSError as exc:
+            raise InputError(Problem(file, None, f"cannot read config: {exc.strerror}")) from None
+        data, _ = load_yaml(text, file)
+        if data is None:
+            data = {}
+        if not isinstance(data, dict):
+            raise InputError(Problem(file, 1, "the config must be a mapping of keys to values"))
+        lines = _key_lines(text)
+        all_lines.update({k: (file, v) for k, v in lines.items()})
+        for key, value in data.items():
+            if key == "publisher" and isinstance(value, dict) and isinstance(merged.get("publisher"), dict):
+                merged["publisher"] = {**merged["publisher"], **value}
+            else:
+                merged[str(key)] = value
+        site.files.append(path)
+    site.raw = merged
+    first = str(config_files[-1]) if config_files else str(root / "_config.yml")
+
+    def check(key, types, default):
+        value = merged.get(key, default)
+        if value is None:
+            return default
+        if not isinstance(value, types):
+            file, line = all_lines.get((key,), (first, None))
+            raise InputError(Problem(file, line, f"'{key}' has the wrong type ({type(value).__name__})"))
+        return value
+
+    site.title = str(check("title", (str, int, float), ""))
+    site.url = str(check("url", str, "")).rstrip("/")
+    site.baseurl = str(check("baseurl", str, "")).rstrip("/")
+    site.author = merged.get("author")
+    site.lang = str(check("lang", str, "en")) or "en"
+    site.timezone = check("timezone", str, None)
+    site.excerpt_separator = str(check("excerpt_separator", str, "\n\n"))
+    site.permalink = str(check("permalink", str, "date"))
+    site.future = bool(check("future", bool, False))
+    site.show_drafts = bool(check("show_drafts", bool, False))
+    site.unpublished = bool(check("unpublished", bool, False))
+    site.defaults = list(check("defaults", list, []))
+    if site.timezone:
+        from zoneinfo import ZoneInfo, ZoneInfoNotFoundError
+        try:
+            ZoneInfo(site.timezone)
+        except (ZoneInfoNotFoundError, ValueError):
+            file, line = all_lines.get(("timezone",), (first, None))
+            raise InputError(Problem(file, line, f"unknown timezone {site.timezone!r}",
+                                     "use an IANA name such as Europe/London")) from None
+    pub_lines = {k: v[1] for k, v in all_lines.items()}
+    pub_file = all_lines.get(("publisher",), (first, None))[0]
+    site.options = _check_options(merged.get("publisher"), pub_file, pub_lines)
+    return site

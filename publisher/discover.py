@@ -1,0 +1,85 @@
+"""Which files are posts and drafts. Reads no bodies."""
+from __future__ import annotations
+
+import os
+
+from pathlib import Path
+
+from .model import Problem, SourceFile
+
+# Extensions Jekyll converts as Markdown (markdown_ext plus the ones real sites use).
+MARKDOWN_EXTS = {".md", ".markdown", ".mkdn", ".mkd", ".mdown", ".mdwn", ".mkdown", ".text"}
+SKIP_DIRS = {"_site", "node_modules", "vendor", ".git", ".jekyll-cache", ".sass-cache", "_includes",
+             "_layouts", "_data", "_sass", "dist"}
+
+
+def is_site(root: Path) -> bool:
+    """A Jekyll site has `_posts/` or `_config.yml` at its root."""
+    return (root / "_posts").is_dir() or (root / "_config.yml").is_file()
+
+
+def _inside(path: Path, root: Path) -> bool:
+    try:
+        path.resolve().relative_to(root)
+        return True
+    except ValueError:
+        return False
+
+
+def _walk(folder: Path, root: Path, problems: list[Problem]):
+    """Markdown files under FOLDER, sorted, refusing symlinks that leave the root."""
+    for dirpath, dirnames, filenames in os.walk(folder, followlinks=False):
+        here = Path(dirpath)
+        dirnames[:] = sorted(d for d in dirnames if not d.startswith("."))
+        kept = []
+        for d in dirnames:
+            p = here / d
+            if p.is_symlink() and not _inside(p, root):
+                problems.append(Problem(str(p.relative_to(root)), None, "symlink points outside the site; skipped",
+                                        "copy the files into the site instead", severity="warning"))
+            elif p.is_symlink():
+                continue  # os.walk does not follow it; avoid loops, it is inside the site anyway
+            else:
+                kept.append(d)
+        dirnames[:] = kept
+        for name in sorted(filenames):
+            p = here / name
+            if name.startswith(".") or Path(name).suffix.lower() not in MARKDOWN_EXTS:
+                continue
+            if p.is_symlink() and not _inside(p, root):
+                problems.append(Problem(p.relative_to(root).as_posix(), None,
+                                        "symlink points outside the site; skipped",
+                                        "copy the file into the site instead", severity="warning"))
+                continue
+            if p.is_file():
+                yield p
+
+
+def discover(root: Path, drafts: bool = False) -> tuple[list[SourceFile], list[Problem]]:
+    """Find the posts (and drafts, when asked) under ROOT, in a stable order."""
+    root = root.resolve()
+    problems: list[Problem] = []
+    found: list[SourceFile] = []
+    if is_site(root):
+        post_dirs = []
+        for dirpath, dirnames, _ in os.walk(root):
+            here = Path(dirpath)
+            dirnames[:] = sorted(d for d in dirnames if not d.startswith(".") and d not in SKIP_DIRS
+                                 and not (here / d).is_symlink())
+            for special in ("_posts", "_drafts"):
+                if special in dirnames:
+                    post_dirs.append((here / special, special))
+            dirnames[:] = [d for d in dirnames if d not in ("_posts", "_drafts")]
+        for folder, special in post_dirs:
+            if special == "_drafts" and not drafts:
+                continue
+            parent_rel = folder.parent.relative_to(root).as_posix()
+            dir_cats = [] if parent_rel == "." else parent_rel.split("/")
+            for p in _walk(folder, root, problems):
+                found.append(SourceFile(p, p.relative_to(root).as_posix(),
+                                        "post" if special == "_posts" else "draft", dir_cats))
+    else:
+        for p in _walk(root, root, problems):
+            found.append(SourceFile(p, p.relative_to(root).as_posix(), "post", []))
+    found.sort(key=lambda s: s.rel)
+    return found, problems

@@ -1,0 +1,51 @@
+"""Jekyll's slugs, titles and permalinks."""
+from __future__ import annotations
+
+import re
+import unicodedata
+from urllib.parse import quote
+
+# Jekyll::Utils::SLUGIFY_*_REGEXP
+_SLUG_DEFAULT = re.compile(r"[^\w]+", re.U)
+_SLUG_PRETTY = re.compile(r"[^\w._~!$&'()+,;=@]+", re.U)
+
+PERMALINK_STYLES = {
+    "date": "/:categories/:year/:month/:day/:title:output_ext",
+    "pretty": "/:categories/:year/:month/:day/:title/",
+    "ordinal": "/:categories/:year/:y_day/:title:output_ext",
+    "weekdate": "/:categories/:year/W:week/:short_day/:title:output_ext",
+    "none": "/:categories/:title:output_ext",
+}
+
+
+def slugify(text: str, mode: str = "default", cased: bool = False) -> str:
+    """Jekyll::Utils.slugify for the 'default' and 'pretty' modes (Unicode letters kept)."""
+    text = unicodedata.normalize("NFC", str(text))
+    regex = _SLUG_PRETTY if mode == "pretty" else _SLUG_DEFAULT
+    slug = regex.sub("-", text.replace("_", "-") if mode == "default" else text)
+    slug = re.sub(r"^-+|-+$", "", slug)
+    return slug if cased else slug.lower()
+
+
+def titleize(slug: str) -> str:
+    """Jekyll::Utils.titleize_slug: split on '-', capitalize each word (Ruby's capitalize)."""
+    return " ".join(w[:1].upper() + w[1:].lower() for w in slug.split("-"))
+
+
+def permalink_template(style: str) -> str:
+    """Expand a named permalink style to its template."""
+    return PERMALINK_STYLES.get(style, style)
+
+
+def build_url(template: str, placeholders: dict[str, str]) -> str:
+    """Jekyll::URL#generate_url: fill placeholders, collapse slashes, escape the path."""
+    def fill(match):
+        key = match.group(1)
+        return placeholders.get(key, match.group(0))
+
+    url = re.sub(r":([a-z_]+)", lambda m: fill(m) if m.group(1) in placeholders else m.group(0), template)
+    url = re.sub(r"/{2,}", "/", url)
+    if not url.startswith("/"):
+        url = "/" + url
+    url = url.replace("/./", "/").replace("/../", "/")
+    return quote(url, safe="/:@!$&'()*+,;=~-._%")

@@ -1,0 +1,168 @@
+"""Data classes handed from stage to stage. This module imports nothing of the project."""
+from __future__ import annotations
+
+from dataclasses import dataclass, field
+from datetime import datetime
+from pathlib import Path
+from typing import Any
+
+
+@dataclass(frozen=True)
+class Problem:
+    """One thing wrong with an input, reported as `file:line[:col]: message` plus a hint."""
+
+    file: str
+    line: int | None
+    message: str
+    hint: str = ""
+    col: int | None = None
+    severity: str = "error"  # "error" or "warning"
+
+    def __str__(self) -> str:
+        where = self.file
+        if self.line:
+            where += f":{self.line}"
+            if self.col:
+                where += f":{self.col}"
+        text = f"{where}: {self.severity}: {self.message}"
+        if self.hint:
+            text += f" (hint: {self.hint})"
+        return text
+
+
+class InputError(Exception):
+    """Raised by a stage when a post cannot go on; carries the Problem to report."""
+
+    def __init__(self, problem: Problem):
+        super().__init__(str(problem))
+        self.problem = problem
+
+
+@dataclass(frozen=True)
+class Author:
+    name: str
+    file_as: str = ""
+    url: str = ""
+    email: str = ""
+    bio: str = ""
+    role: str = "aut"
+
+
+@dataclass
+class SourceFile:
+    """A candidate post found by discovery, before its body is read."""
+
+    path: Path  # absolute
+    rel: str  # POSIX path relative to the site root
+    kind: str  # "post" or "draft"
+    dir_categories: list[str] = field(default_factory=list)
+
+
+@dataclass
+class RawPost:
+    """A post's bytes split into front matter mapping and body."""
+
+    source: SourceFile
+    meta: dict[str, Any]
+    body: str
+    body_line: int  # 1-based line in the file where the body starts
+    sha256: str = ""
+
+
+@dataclass
+class Paper:
+    """The normalized metadata and text of one paper (Jekyll's view of a post)."""
+
+    source: Path
+    rel_source: str
+    slug: str
+    title: str
+    date: datetime
+    url: str
+    body: str  # Markdown handed to pandoc (Liquid and kramdown already resolved)
+    body_line: int = 1
+    authors: list[Author] = field(default_factory=list)
+    categories: list[str] = field(default_factory=list)
+    tags: list[str] = field(default_factory=list)
+    excerpt: str = ""  # plain text, whitespace collapsed
+    excerpt_separator: str = ""
+    description: str = ""
+    lang: str = "en"
+    image: str = ""
+    subtitle: str = ""
+    series: str = ""
+    publisher: str = ""
+    rights: str = ""
+    identifier: str = ""
+    kind: str = "post"
+    source_sha256: str = ""
+    dependencies: list[str] = field(default_factory=list)  # includes, data files read
+    meta: dict[str, Any] = field(default_factory=dict)
+    warnings: list[Problem] = field(default_factory=list)
+
+    @property
+    def author_names(self) -> list[str]:
+        return [a.name for a in self.authors]
+
+
+@dataclass(frozen=True)
+class Heading:
+    level: int
+    id: str
+    text: str  # plain text
+    html: str = ""  # inline HTML of the heading content
+
+
+@dataclass
+class Document:
+    """The output of the one pandoc pass: HTML fragments shared by every edition."""
+
+    body_html: str  # the body with <section> divs, notes at the end
+    title_html: str
+    title_text: str
+    subtitle_html: str = ""
+    summary_html: str = ""
+    bio_html: str = ""
+    highlight_css: str = ""
+    headings: list[Heading] = field(default_factory=list)
+    has_math: bool = False
+    warnings: list[Problem] = field(default_factory=list)
+
+
+@dataclass
+class Edition:
+    slug: str
+    format: str  # "html", "epub", "pdf"
+    path: Path
+    size: int = 0
+    sha256: str = ""
+    cached: bool = False
+    pages: int = 0
+
+
+@dataclass
+class PaperResult:
+    rel_source: str
+    slug: str = ""
+    title: str = ""
+    editions: list[Edition] = field(default_factory=list)
+    problems: list[Problem] = field(default_factory=list)
+    failed: bool = False
+    seconds: float = 0.0
+    summary: dict[str, Any] = field(default_factory=dict)  # catalog/manifest data
+
+
+@dataclass
+class BuildReport:
+    papers: list[PaperResult] = field(default_factory=list)
+    problems: list[Problem] = field(default_factory=list)  # site-level problems
+    out: Path | None = None
+    seconds: float = 0.0
+
+    @property
+    def failed(self) -> list[PaperResult]:
+        return [p for p in self.papers if p.failed]
+
+    @property
+    def exit_code(self) -> int:
+        return 1 if self.failed else 0
