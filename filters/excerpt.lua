@@ -40,10 +40,25 @@ local function unwrap_italic(blocks)
   return blocks
 end
 
+-- The separator as written: raw HTML such as `<excerpt/>` is kept as its source text.
+local function meta_text(value)
+  if type(value) == "string" then return value end
+  local parts = {}
+  local ok = pcall(function()
+    for _, el in ipairs(value) do
+      if el.t == "RawInline" then table.insert(parts, el.text)
+      elseif el.t == "Space" then table.insert(parts, " ")
+      else table.insert(parts, pandoc.utils.stringify(el)) end
+    end
+  end)
+  if ok and #parts > 0 then return table.concat(parts) end
+  return pandoc.utils.stringify(value)
+end
+
 function Pandoc(doc)
   local s = doc.meta["excerpt-separator"]
   if s == nil then return nil end
-  sep = trim(pandoc.utils.stringify(s))
+  sep = trim(meta_text(s))
   if sep == "" then return nil end
   local before, after, found = pandoc.Blocks({}), pandoc.Blocks({}), false
   for _, b in ipairs(doc.blocks) do

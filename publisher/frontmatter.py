@@ -14,6 +14,25 @@ FRONT_MATTER_RE = re.compile(r"\A(---[ \t]*\n.*?\n?)^((---|\.\.\.)[ \t]*$\n?)", 
 
 DEFAULT_MAX_BYTES = 8 * 1024 * 1024
 MAX_ALIASES = 100
+MAX_EXPANDED_NODES = 100_000
+
+
+def _expanded_size(data, memo=None) -> int:
+    """How many values DATA has once aliases are expanded (shared objects counted each time)."""
+    memo = {} if memo is None else memo
+    key = id(data)
+    if key in memo:
+        return memo[key]
+    if isinstance(data, dict):
+        memo[key] = 0  # guards recursive structures
+        size = 1 + sum(_expanded_size(k, memo) + _expanded_size(v, memo) for k, v in data.items())
+    elif isinstance(data, list):
+        memo[key] = 0
+        size = 1 + sum(_expanded_size(v, memo) for v in data)
+    else:
+        return 1
+    memo[key] = size
+    return size
 
 
 def decode(data: bytes, file: str) -> str:
@@ -87,6 +106,10 @@ def load_yaml(text: str, file: str, first_line: int = 1) -> tuple[Any, list[Prob
                                  "simplify the front matter")) from None
     finally:
         loader.dispose()
+    if _expanded_size(data) > MAX_EXPANDED_NODES:
+        raise InputError(Problem(file, first_line, "front matter expands to more than "
+                                 f"{MAX_EXPANDED_NODES:,} values through aliases; refusing a possible alias bomb",
+                                 "remove the repeated YAML aliases (*name)"))
     warnings = [Problem(file, first_line + line - 1, f"duplicate key '{key}' in front matter; the last one wins",
                         "remove one of the two", severity="warning")
                 for key, line in loader.duplicates]

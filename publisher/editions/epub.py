@@ -128,7 +128,8 @@ def build(paper: Paper, doc: Document, opts: EpubOptions | None = None) -> bytes
     title = doc.title_text or paper.title
     book = epub.EpubBook()
     book.set_identifier(identifier(paper, opts.site_url))
-    book.set_title(title)
+    book.title = title
+    book.add_metadata("DC", "title", title, {"id": "title-main"})
     book.set_language(lang)
     for i, a in enumerate(paper.authors or [], start=1):
         book.add_author(a.name, file_as=a.file_as or a.name, role=a.role or "aut", uid=f"creator{i:02d}")
@@ -144,7 +145,7 @@ def build(paper: Paper, doc: Document, opts: EpubOptions | None = None) -> bytes
     if paper.subtitle:
         book.add_metadata("DC", "title", paper.subtitle, {"id": "subtitle"})
         book.add_metadata(None, "meta", "subtitle", {"refines": "#subtitle", "property": "title-type"})
-        book.add_metadata(None, "meta", "main", {"refines": "#id", "property": "title-type"})
+        book.add_metadata(None, "meta", "main", {"refines": "#title-main", "property": "title-type"})
     if paper.series:
         book.add_metadata(None, "meta", paper.series, {"property": "belongs-to-collection", "id": "series"})
         book.add_metadata(None, "meta", "series", {"refines": "#series", "property": "collection-type"})

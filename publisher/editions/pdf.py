@@ -51,8 +51,11 @@ def page_css(page_size: str) -> str:
 
 @lru_cache(maxsize=1)
 def _font_config():
+    import atexit
+
     from weasyprint.text.fonts import FontConfiguration
 
+    atexit.register(_font_config.cache_clear)  # release fontconfig before the interpreter tears down
     return FontConfiguration()
 
 
