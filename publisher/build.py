@@ -1,17 +1,21 @@
 """build(): discover → read → normalize → render (one pandoc pass) → editions → dist."""
 from __future__ import annotations
 
+import dataclasses
+import hashlib
 import os
+import threading
 import time
-import traceback
 from concurrent.futures import ProcessPoolExecutor, as_completed
 from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Callable
 
-from . import catalog, config, discover, frontmatter, jekyll, render
-from .dist import atomic_json, remove_partials, sha256_file
+from . import cache, catalog, cite, config, discover, feeds, frontmatter, isolation, jekyll, render, safety
+from .cache import ParseMemo, State, stat_sig
+from .dist import atomic_json, clean_out, remove_paper_dirs, remove_partials, sha256_file
 from .editions import epub as epub_edition
+from .editions import body as edition_body
 from .editions import html as html_edition
 from .editions import pdf as pdf_edition
 from .editions.common import edition_names
@@ -33,6 +37,13 @@ class BuildOptions:
     config_files: list[Path] | None = None
     page_size: str | None = None
     debug: bool = False
+    self_contained: bool = False  # HTML edition with images and fonts inlined
+    print_ready: bool = False  # --print: PDF for the press (bleed, marks, image resolution check)
+    pdf_variant: str | None = None  # --pdf-variant: PDF/A and/or PDF/UA (None: the config's)
+    force: bool = False  # rebuild every edition, ignoring the cache
+    clean: bool = False  # empty OUT before building (also removes files publisher did not write)
+    shard: tuple[int, int] | None = None  # (K, N): build only the K-th of N deterministic parts
+    strict: bool = False  # warnings fail the paper
 
 
 @dataclass
@@ -46,28 +57,41 @@ class Job:
     page_size: str
     debug: bool = False
     extra: dict = field(default_factory=dict)
+    reuse: dict[str, Edition] = field(default_factory=dict)  # editions kept from the last build (cache hits)
 
 
 Progress = Callable[[str, dict], None]
+FORMAT_ORDER = ["pdf", "epub", "html"]  # the order editions are built in (each may use the ones before)
 
 
-def collect(site: config.SiteConfig, opts: BuildOptions) -> tuple[list[Paper], list[PaperResult], list[Problem]]:
-    """Discover, read and normalize: the papers to build, the posts that failed, site-level warnings."""
+def collect(site: config.SiteConfig, opts: BuildOptions,
+            memo: ParseMemo | None = None) -> tuple[list[Paper], list[PaperResult], list[Problem]]:
+    """Discover, read and normalize: the papers to build, the posts that failed, site-level warnings.
+    MEMO (the cache) hands back the papers whose post and dependencies did not change."""
     sources, problems = discover.discover(site.root, drafts=opts.drafts or site.show_drafts)
-    data = load_data(site.root)
+    data = None  # _data/ is read only when a post has to be normalized
     papers: list[Paper] = []
     failed: list[PaperResult] = []
     slugs: dict[str, str] = {}
     for src in sources:
-        try:
-            raw, warnings = frontmatter.read_post(src, site.options.max_post_bytes)
+        hit = memo.get(src) if memo else None
+        if hit:
+            paper, warnings = hit
             problems.extend(warnings)
-            if raw is None:
+        else:
+            try:
+                sig = stat_sig(src.path)
+                raw, warnings = frontmatter.read_post(src, site.options.max_post_bytes)
+                problems.extend(warnings)
+                if raw is None:
+                    continue
+                data = load_data(site.root) if data is None else data
+                paper = jekyll.normalize(raw, site, data)
+            except InputError as exc:
+                failed.append(PaperResult(src.rel, problems=[exc.problem], failed=True))
                 continue
-            paper = jekyll.normalize(raw, site, data)
-        except InputError as exc:
-            failed.append(PaperResult(src.rel, problems=[exc.problem], failed=True))
-            continue
+            if memo:
+                memo.put(src, sig, paper, warnings)
         selected, _why = jekyll.is_selected(paper, site, opts.future, opts.unpublished)
         if not selected:
             continue
@@ -101,6 +125,25 @@ def _user_filters(site: config.SiteConfig) -> list[Path]:
     return [(site.root / f) if not Path(f).is_absolute() else Path(f) for f in site.options.filters]
 
 
+def html_extras(job: Job, doc, names: dict[str, str], sizes: dict[str, int], out_dir: Path):
+    """The HTML page's links (editions with sizes, citation files) and discovery metadata."""
+    paper = job.paper
+    editions = [html_edition.EditionLink(names[f], label, mime, html_edition.human_size(sizes[f]))
+                for f, label, mime in (("pdf", "PDF", "application/pdf"), ("epub", "EPUB", "application/epub+zip"))
+                if f in sizes]
+    site_url, editions_url = catalog.site_url(job.site), catalog.editions_url(job.site)
+    canonical = html_edition.absolute(paper.url, site_url) if site_url else ""
+    pdf_url = (editions_url + f"/{paper.slug}/" if editions_url else "") + names["pdf"] if "pdf" in sizes else ""
+    cite_links = [html_edition.EditionLink(f.name, f.label, f.type)
+                  for f in cite.write(paper, out_dir, canonical, pdf_url)]
+    extras = html_edition.page_extras(paper, doc, editions=editions, cite_links=cite_links,
+                                      citation=cite.reference(paper, canonical), site_url=site_url,
+                                      editions_url=editions_url, site_title=job.site.title)
+    extras.self_contained = bool(job.extra.get("self_contained"))
+    extras.asset_roots = [out_dir, paper.source.parent, job.site.root]
+    return extras
+
+
 def build_paper(job: Job) -> PaperResult:
     """Build one paper's editions. Never raises: problems are reported in the result."""
     paper = job.paper
@@ -108,50 +151,123 @@ def build_paper(job: Job) -> PaperResult:
     started = time.perf_counter()
     opts = job.site.options
     try:
-        doc = render.render(paper, _user_filters(job.site), italic_quotes=opts.italic_quotes, timeout=opts.timeout)
+        doc = render.render(paper, _user_filters(job.site), italic_quotes=opts.italic_quotes, timeout=opts.timeout,
+                            memory_mb=opts.memory_mb)
+        result.problems.extend(safety.raw_html_warnings(doc.body_html, paper.body, paper.rel_source, paper.body_line,
+                                                        opts.html_policy))
+        edition_body.prepare(paper, doc, job.site, job.out_dir.parent / ".cache" / "publisher" / "remote")
         result.problems.extend(doc.warnings)
         names = edition_names(paper.slug)
         out_dir = job.out_dir / paper.slug
         modified = source_date_epoch()
         sizes: dict[str, int] = {}
+        page_starts: list = []  # where each PDF page begins, for the EPUB's page-list
         if "pdf" in job.formats:
             pdf_opts = pdf_edition.PdfOptions(page_size=job.page_size, roots=(job.site.root,), network=opts.network,
                                               allowed_hosts=tuple(opts.allowed_hosts), timeout=opts.timeout,
-                                              modified=modified)
-            path, pages = pdf_edition.write(paper, doc, out_dir, pdf_opts)
+                                              modified=modified, **pdf_edition.press_options(opts, job.extra))
+            pdf_body = edition_body.for_pdf(doc, paper, opts.notes, job.site.url, result.problems)
+            path, pages, starts, pdf_warnings = typeset_pdf(job, doc, out_dir, pdf_opts, pdf_body)
+            page_starts.extend(starts)
+            result.problems.extend(pdf_warnings)
             result.editions.append(Edition(paper.slug, "pdf", path, pages=pages))
         if "epub" in job.formats:
-            path = epub_edition.write(paper, doc, out_dir, epub_edition.EpubOptions(modified=modified,
-                                                                                     site_url=job.site.url))
+            epub_opts = epub_edition.options(job.site, modified, page_starts, names["pdf"] if "pdf" in job.formats
+                                             else "", job.page_size)
+            epub_doc = dataclasses.replace(doc, body_html=edition_body.for_epub(doc, paper, job.site.url))
+            path = epub_edition.write(paper, epub_doc, out_dir, epub_opts)
+            result.problems.extend(epub_opts.warnings)
             result.editions.append(Edition(paper.slug, "epub", path))
         for e in result.editions:
             sizes[e.format] = e.path.stat().st_size
+        sizes.update({f: e.size for f, e in job.reuse.items() if f not in sizes})
         if "html" in job.formats:
-            extras = html_edition.PageExtras(editions=[
-                html_edition.EditionLink(names[f], label, mime, html_edition.human_size(sizes[f]))
-                for f, label, mime in (("pdf", "PDF", "application/pdf"), ("epub", "EPUB", "application/epub+zip"))
-                if f in sizes])
-            path = html_edition.write(paper, doc, out_dir, extras)
+            html_doc = dataclasses.replace(doc, body_html=edition_body.for_html(doc, paper, out_dir, opts.sidenotes))
+            html_doc = safety.apply_html_policy(html_doc, opts.html_policy)
+            path = html_edition.write(paper, html_doc, out_dir, html_extras(job, doc, names, sizes, out_dir))
             result.editions.append(Edition(paper.slug, "html", path))
         for e in result.editions:
             e.size = e.path.stat().st_size
             e.sha256 = sha256_file(e.path)
+        result.editions = sorted(result.editions + list(job.reuse.values()), key=lambda e: FORMAT_ORDER.index(e.format))
         result.summary = catalog.entry(paper, doc, result.editions, job.out_dir)
     except InputError as exc:
         result.failed = True
         result.problems.append(exc.problem)
     except Exception as exc:  # one paper never stops the others
         result.failed = True
-        detail = traceback.format_exc() if job.debug else f"{type(exc).__name__}: {exc}"
-        result.problems.append(Problem(paper.rel_source, None, f"internal error while building: {detail}",
-                                       "run with --debug for the traceback and report it"))
+        result.problems.append(isolation.problem_from(exc, paper.rel_source, job.debug))
     result.seconds = time.perf_counter() - started
+    result.peak_rss = peak_rss()
     return result
 
 
-def _warm_worker() -> None:
-    """Process-pool initializer: import WeasyPrint and parse the stylesheets once per worker."""
-    import weasyprint  # noqa: F401
+def typeset_pdf(job: Job, doc, out_dir: Path, pdf_opts, body_html: str) -> tuple[Path, int, list, list]:
+    """The PDF edition, typeset by WeasyPrint in a child process with a time limit and a memory guard
+    (publisher/isolation.py); returns (path, pages, page starts for the EPUB's page-list, warnings)."""
+    _warming.wait()  # the warm-up thread run() may have started (fonts, stylesheets) is done
+    pdf_edition.warm(pdf_opts, job.paper)  # parsed once here; the forked child inherits them warm
+    opts = job.site.options
+    return isolation.call(_write_pdf, job.paper, doc, out_dir, pdf_opts, body_html, what="WeasyPrint",
+                          file=job.paper.rel_source, timeout=opts.timeout, memory_mb=opts.memory_mb,
+                          partials_in=out_dir)
+
+
+def _write_pdf(paper: Paper, doc, out_dir: Path, pdf_opts, body_html: str) -> tuple[Path, int, list, list]:
+    starts: list = []
+    warnings: list = []
+    path, pages = pdf_edition.write(paper, doc, out_dir, pdf_opts, body_html=body_html, page_starts=starts,
+                                    problems=warnings)
+    return path, pages, starts, warnings
+
+
+def peak_rss() -> int:
+    """Peak resident memory, in bytes, of this process or of the largest child it waited for (the
+    isolated WeasyPrint run, pandoc), whichever is larger. Linux reports kB."""
+    import resource
+
+    return max(resource.getrusage(who).ru_maxrss for who in (resource.RUSAGE_SELF, resource.RUSAGE_CHILDREN)) * 1024
+
+
+def _warm_worker(page_size: str = "A4") -> None:
+    """Make a worker ready to typeset: import WeasyPrint, load the fonts, parse the stylesheets and
+    typeset a tiny page once, so every paper after it (and the child each PDF is typeset in, which
+    inherits this process) finds fonts, hyphenation and layout caches warm."""
+    isolation.quiet_worker()
+    pdf_opts = pdf_edition.PdfOptions(page_size=page_size)
+    pdf_edition.warm(pdf_opts)
+    try:
+        pdf_edition.render_pdf(*_warm_up_page(), pdf_opts)
+    except Exception:  # only an optimisation: the real papers report their own problems
+        pass
+
+
+def _warm_up_page():
+    """A tiny paper, document and body to typeset once per worker."""
+    import datetime as dt
+
+    from .model import Document, Heading
+
+    paper = Paper(source=Path("warm-up.md").resolve(), rel_source="warm-up.md", slug="warm-up", title="Warm-up",
+                  date=dt.datetime(2000, 1, 1, tzinfo=dt.timezone.utc), url="/warm-up.html", body="")
+    body = ('<section class="level2"><h2 id="warm">Warm-up</h2><p>A <em>short</em> paragraph, justified and '
+            'hyphenated, with a <a href="#warm">link</a>.</p></section>')
+    doc = Document(body_html=body, title_html="Warm-up", title_text="Warm-up",
+                   headings=[Heading(2, "warm", "Warm-up", "Warm-up")])
+    return paper, doc, body
+
+
+_warming = threading.Event()  # cleared while a warm-up thread runs; typeset_pdf() waits for it
+_warming.set()
+
+
+def _warm_in_background(page_size: str) -> None:
+    try:
+        pdf_edition.warm(pdf_edition.PdfOptions(page_size=page_size))
+    except Exception:  # only an optimisation: the PDF step reports its own problems
+        pass
+    finally:
+        _warming.set()
 
 
 def build(opts: BuildOptions, progress: Progress | None = None) -> BuildReport:
@@ -163,39 +279,179 @@ def build(opts: BuildOptions, progress: Progress | None = None) -> BuildReport:
     formats = opts.formats or site.options.formats
     page_size = opts.page_size or site.options.page_size
     out = opts.out.resolve()
-    out.mkdir(parents=True, exist_ok=True)
-    remove_partials(out)
+    prepare_out(out, root, opts.clean)
     report = BuildReport(out=out)
+    state = State.load(out, fresh=opts.force or opts.clean)
+    extra = {"self_contained": opts.self_contained, "print": opts.print_ready, "pdf_variant": opts.pdf_variant,
+             "page_size_forced": bool(opts.page_size)}
+    ctx = cache.context(site, state, page_size, extra)
 
-    papers, failed, problems = collect(site, opts)
+    # discover → read → normalize (unchanged posts come back from the cache without being parsed)
+    papers, failed, problems = collect(site, opts, ParseMemo(state, ctx.parse, root))
+    papers = [p for p in papers if in_shard(p.slug, opts.shard)]
+    failed = [r for r in failed if in_shard(r.slug or r.rel_source, opts.shard)]
     report.problems.extend(problems)
     report.papers.extend(failed)
     for r in failed:
         progress("failed", {"result": r})
-    progress("start", {"total": len(papers)})
-    jobs = [Job(p, out, formats, site, page_size, opts.debug) for p in papers]
-    results: list[PaperResult] = []
-    if opts.jobs <= 1 or len(jobs) <= 1:
-        for job in jobs:
-            r = build_paper(job)
-            results.append(r)
-            progress("paper", {"result": r})
-    else:
-        with ProcessPoolExecutor(max_workers=min(opts.jobs, len(jobs)), initializer=_warm_worker) as pool:
-            futures = [pool.submit(build_paper, job) for job in jobs]
-            for fut in as_completed(futures):
-                r = fut.result()
-                results.append(r)
-                progress("paper", {"result": r})
+
+    # the cache check: which editions must be made again
+    jobs, results, inputs = plan(papers, out, site, state, ctx, formats, page_size, opts.debug, extra)
+    progress("start", {"total": len(papers), "cached": len(results)})
+    done = finisher(progress, opts.strict)
+    for r in results:
+        done(r)
+
+    # render (one pandoc pass per paper) → editions, in a pool of warm workers
+    results += run(jobs, opts.jobs, page_size, done)
     order = {p.slug: i for i, p in enumerate(papers)}
     results.sort(key=lambda r: order.get(r.slug, 0))
     report.papers.extend(results)
     built = [r for r in results if not r.failed]
-    catalog.write(out, site, built)
-    atomic_json(out / "manifest.json", catalog.manifest(site, built, out))
+
+    # dist: stale editions out; catalog, feeds and manifest in; the cache record last
+    if not any(isolation.write_failed(r.problems) for r in report.papers):  # disk full: keep what OUT has
+        report.removed = remove_stale(out, state, built, [r for r in report.papers if r.failed])
+    for r in built:
+        r.summary["dependencies"] = inputs[r.slug]["dependencies"]
+    write_site(out, site, built, ctx.tools)
+    record(state, root, built, inputs)
     report.seconds = time.perf_counter() - started
     progress("done", {"report": report})
     return report
+
+
+def prepare_out(out: Path, source: Path, clean: bool) -> None:
+    """Create OUT, remove what an interrupted build left; with CLEAN, empty it first."""
+    if clean:
+        clean_out(out, source)
+    out.mkdir(parents=True, exist_ok=True)
+    remove_partials(out)
+
+
+def in_shard(name: str, shard: tuple[int, int] | None) -> bool:
+    """Whether the paper NAME (its slug) is in shard K of N: a stable split by the hash of the slug."""
+    if not shard:
+        return True
+    k, n = shard
+    return int(hashlib.sha256(name.encode("utf-8")).hexdigest()[:8], 16) % n == k - 1
+
+
+def plan(papers: list[Paper], out: Path, site: config.SiteConfig, state: State, ctx: cache.Context,
+         formats: list[str], page_size: str, debug: bool, extra: dict):
+    """The cache check, without pandoc or WeasyPrint: returns the jobs (editions to make), the
+    results of papers whose editions are all unchanged, and each paper's keys and dependencies."""
+    jobs: list[Job] = []
+    cached: list[PaperResult] = []
+    inputs: dict[str, dict] = {}
+    for paper in papers:
+        keys = cache.keys_for(paper, site, state, ctx, formats)
+        inputs[paper.slug] = {"keys": keys, "dependencies": cache.dependency_hashes(paper, site.root, state.hashes)}
+        reuse = {f: rec for f in formats if (rec := state.unchanged(paper.slug, f, keys[f]))}
+        if len(reuse) == len(formats):
+            cached.append(cached_result(paper, out, state, reuse))
+            continue
+        if "epub" not in reuse and "epub" in formats:
+            reuse.pop("pdf", None)  # the EPUB's page-list is read off the PDF as it is typeset
+        stale = [f for f in formats if f not in reuse]
+        kept = {f: _edition(paper.slug, f, out, rec, cached=True) for f, rec in reuse.items()}
+        jobs.append(Job(paper, out, stale, site, page_size, debug, extra=dict(extra), reuse=kept))
+    return jobs, cached, inputs
+
+
+def _edition(slug: str, fmt: str, out: Path, rec: dict, cached: bool = False) -> Edition:
+    return Edition(slug, fmt, out / rec["path"], size=rec["size"], sha256=rec["sha256"], pages=rec.get("pages", 0),
+                   cached=cached)
+
+
+def cached_result(paper: Paper, out: Path, state: State, recs: dict[str, dict]) -> PaperResult:
+    """A paper served from the cache: its editions, catalog entry and warnings as last built."""
+    old = state.papers[paper.slug]
+    editions = [_edition(paper.slug, f, out, recs[f], cached=True) for f in FORMAT_ORDER if f in recs]
+    return PaperResult(paper.rel_source, slug=paper.slug, title=paper.title, editions=editions,
+                       problems=[Problem(**p) for p in old.get("problems", [])], summary=old["summary"])
+
+
+def run(jobs: list[Job], workers: int, page_size: str, done: Callable[[PaperResult], None]) -> list[PaperResult]:
+    """Build the jobs: in this process when there is one worker or one job, else in a process pool
+    whose workers stay warm (WeasyPrint, fonts, stylesheets) from one paper to the next."""
+    results: list[PaperResult] = []
+    if not jobs:
+        return results
+    if workers <= 1 or len(jobs) <= 1:
+        if any("pdf" in j.formats for j in jobs):
+            _warming.clear()  # WeasyPrint, fonts and stylesheets load while pandoc runs
+            threading.Thread(target=_warm_in_background, args=(page_size,), daemon=True).start()
+        for job in jobs:
+            r = build_paper(job)
+            results.append(r)
+            done(r)
+        return results
+    jobs = sorted(jobs, key=lambda j: len(j.paper.body), reverse=True)  # longest first: workers end together
+    with ProcessPoolExecutor(max_workers=min(workers, len(jobs)), initializer=_warm_worker,
+                             initargs=(page_size,)) as pool:
+        futures = [pool.submit(build_paper, job) for job in jobs]
+        try:
+            for fut in as_completed(futures):
+                r = fut.result()
+                results.append(r)
+                done(r)
+        except BaseException:  # Ctrl-C, SIGTERM: start no new paper; the running ones end or are killed
+            for fut in futures:
+                fut.cancel()
+            raise
+    return results
+
+
+def finisher(progress: Progress, strict: bool) -> Callable[[PaperResult], None]:
+    """What happens to each paper's result as it comes in: --strict turns warnings into a failure,
+    then the progress callback hears of it."""
+    def done(r: PaperResult) -> None:
+        if strict and not r.failed and any(p.severity == "warning" for p in r.problems):
+            r.failed = True
+            r.problems.append(Problem(r.rel_source, None, "warnings are fatal with --strict; not published",
+                                      "fix the warnings above, or build without --strict"))
+        progress("paper", {"result": r})
+    return done
+
+
+def remove_stale(out: Path, state: State, built: list[PaperResult], failed: list[PaperResult]) -> list[str]:
+    """Remove the folders of papers that were in OUT but are no longer built (post removed, or failed)."""
+    keep = {r.slug for r in built}
+    stale = (set(state.papers) | {r.slug for r in failed if r.slug}) - keep
+    return remove_paper_dirs(out, sorted(stale))
+
+
+def write_site(out: Path, site: config.SiteConfig, built: list[PaperResult], tools: dict) -> None:
+    """The whole-site files: catalog, feeds and manifest (build and merge both end here)."""
+    catalog.write(out, site, built)
+    feeds.write(out, site, built)
+    atomic_json(out / "manifest.json", catalog.manifest(site, built, out, tools))
+
+
+def record(state: State, root: Path, built: list[PaperResult], inputs: dict[str, dict]) -> None:
+    """Save what OUT now holds, with the keys it was built from, for the next build."""
+    papers = {}
+    for r in built:
+        keys = inputs.get(r.slug, {}).get("keys", {})
+        papers[r.slug] = {
+            "source": r.rel_source,
+            "summary": r.summary,
+            "problems": [dataclasses.asdict(p) for p in r.problems],
+            "editions": {e.format: {"key": keys.get(e.format, ""), "path": e.path.relative_to(state.out).as_posix(),
+                                    "size": e.size, "sha256": e.sha256, "pages": e.pages,
+                                    "sig": cache.stat_sig(e.path)} for e in r.editions},
+        }
+    state.papers = papers
+    state.source = str(root)
+    state.save()
+
+
+def exit_code(report: BuildReport, strict: bool = False) -> int:
+    """0: every paper built; 1: some papers failed (or, with --strict, there were warnings)."""
+    if report.failed or (strict and any(p.severity == "warning" for p in report.problems)):
+        return 1
+    return 0
 
 
 def list_papers(opts: BuildOptions) -> tuple[list[Paper], list[PaperResult], list[Problem]]:

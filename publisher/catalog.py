@@ -1,13 +1,18 @@
 """The whole-build pages: catalog (`OUT/index.html`) and manifest, from the list of built papers."""
 from __future__ import annotations
 
+import hashlib
 import platform
+from dataclasses import dataclass
 from pathlib import Path
+
+from slugify import slugify
 
 from . import __version__
 from .config import SiteConfig
 from .dist import atomic_write
 from .editions.common import author_line, display_date, templates
+from .editions.html import human_size
 from .model import Document, Edition, Paper, PaperResult
 from .resources import read_style
 
@@ -40,18 +45,83 @@ def entry(paper: Paper, doc: Document, editions: list[Edition], out: Path) -> di
         "author_line": author_line(paper),
         "display_date": display_date(paper.date),
         "series": paper.series,
+        "publisher": paper.publisher,
+        "identifier": paper.identifier,
         "source_sha256": paper.source_sha256,
         "editions": {e.format: {"path": e.path.relative_to(out).as_posix(), "size": e.size, "sha256": e.sha256,
                                 **({"pages": e.pages} if e.pages else {})} for e in editions},
     }
 
 
+def site_url(site: SiteConfig) -> str:
+    """The site's public address: `url` + `baseurl` ('' when `url` is not set)."""
+    return (site.url.rstrip("/") + "/" + site.baseurl.strip("/")).rstrip("/") if site.url else ""
+
+
+def editions_url(site: SiteConfig) -> str:
+    """Where OUT is published: `publisher.editions_url`, else the site's address ('' when unknown)."""
+    return site.options.editions_url.rstrip("/") or site_url(site)
+
+
+def newest_first(results: list[PaperResult]) -> list[dict]:
+    """The catalog entries of the built papers, newest first (ties by slug, for a stable order)."""
+    return sorted((r.summary for r in results if r.summary), key=lambda e: (e["date"], e["slug"]), reverse=True)
+
+
+@dataclass(frozen=True)
+class Facet:
+    """A tag or series the catalog can be filtered by: `id` is the fragment (`#tag-open-data`)."""
+
+    id: str
+    kind: str  # "tag" or "series"
+    label: str
+    count: int
+
+
+def facet_id(kind: str, label: str) -> str:
+    """'tag-open-data', 'series-working-papers': an id fragment safe in HTML and CSS."""
+    return f"{kind}-" + (slugify(label) or "x" + hashlib.sha1(label.encode()).hexdigest()[:8])
+
+
+def facets(entries: list[dict]) -> list[Facet]:
+    """Every series then every tag of ENTRIES, alphabetically, with how many papers have it."""
+    found: dict[tuple[str, str], int] = {}
+    for e in entries:
+        if e.get("series"):
+            found[("series", e["series"])] = found.get(("series", e["series"]), 0) + 1
+        for t in dict.fromkeys(e.get("tags") or []):
+            found[("tag", t)] = found.get(("tag", t), 0) + 1
+    return [Facet(facet_id(k, label), k, label, n)
+            for (k, label), n in sorted(found.items(), key=lambda x: (x[0][0] != "series", x[0][1].lower()))]
+
+
+def filter_css(items: list[Facet]) -> str:
+    """CSS that filters the catalog without a script: `#tag-x:target` hides the cards without class tag-x."""
+    rules = []
+    for f in items:
+        rules.append(f"#{f.id}:target ~ main .paper-card:not(.{f.id}) {{ display: none; }}")
+        rules.append(f"#{f.id}:target ~ .filters a[href='#{f.id}'] {{ background: var(--accent); color: var(--bg); "
+                     f"border-color: var(--accent); }}")
+        rules.append(f"#{f.id}:target ~ .filters .status-{f.id} {{ display: inline; }}")
+        rules.append(f"#{f.id}:target ~ .filters a[href='#{f.id}'] .n {{ color: inherit; }}")
+    return "\n".join(rules)
+
+
 def write(out: Path, site: SiteConfig, results: list[PaperResult]) -> Path:
-    """Write `OUT/index.html`, every paper newest first with links to its editions."""
-    entries = sorted((r.summary for r in results if r.summary), key=lambda e: (e["date"], e["slug"]), reverse=True)
+    """Write `OUT/index.html`, every paper newest first with links to its editions, filterable by tag and series."""
+    entries = [dict(e) for e in newest_first(results)]
+    items = facets(entries)
+    for e in entries:
+        e["tag_links"] = [(facet_id("tag", t), t) for t in dict.fromkeys(e.get("tags") or [])]
+        e["facet_ids"] = [facet_id("series", e["series"])] * bool(e.get("series")) + [i for i, _ in e["tag_links"]]
+        e["sizes"] = {f: human_size(v["size"]) for f, v in e["editions"].items() if v.get("size")}
+    css = "\n".join([read_style("paper.css"), read_style("catalog.css"), filter_css(items)])
     page = templates().get_template("catalog.html.j2").render(
-        site=site, entries=entries, css=read_style("paper.css") + "\n" + read_style("catalog.css"),
-        version=__version__, lang=site.lang or "en", title=site.title or "Papers")
+        site=site, entries=entries, css=css, facets=items, feed=bool(entries), version=__version__,
+        formats=[label for f, label in (("html", "HTML"), ("pdf", "PDF"), ("epub", "EPUB"))
+                 if any(f in e["editions"] for e in entries)],
+        lang=site.lang or "en", title=site.title or "Papers", description=site.raw.get("description") or "",
+        canonical=(editions_url(site) + "/") if editions_url(site) else "")
     return atomic_write(out / "index.html", page)
 
 
@@ -71,13 +141,18 @@ def tool_versions() -> dict:
             "ebooklib": v("ebooklib"), "python": platform.python_version()}
 
 
-def manifest(site: SiteConfig, results: list[PaperResult], out: Path) -> dict:
-    """The build manifest: per paper and edition the path, size and SHA-256; stable ordering."""
+def manifest(site: SiteConfig, results: list[PaperResult], out: Path, tools: dict | None = None) -> dict:
+    """The build manifest: per paper and edition the path, size, SHA-256, source path and hash, and the
+    tool versions; stable ordering, no timings and no absolute paths (two builds compare byte for byte)."""
+    from .cache import edition_tools
+
+    tools = tools or tool_versions()
     papers = []
     for r in sorted(results, key=lambda r: r.slug):
         s = r.summary
-        papers.append({"slug": r.slug, "source": s.get("source"), "source_sha256": s.get("source_sha256"),
-                       "title": s.get("title"), "date": s.get("date"), "url": s.get("url"),
-                       "editions": s.get("editions", {})})
-    return {"generator": f"publisher {__version__}", "tools": tool_versions(), "site": site.title,
+        source = {"source": s.get("source"), "source_sha256": s.get("source_sha256")}
+        editions = {fmt: {**e, **source, "tools": edition_tools(tools, fmt)} for fmt, e in s.get("editions", {}).items()}
+        papers.append({"slug": r.slug, **source, "dependencies": s.get("dependencies", []),
+                       "title": s.get("title"), "date": s.get("date"), "url": s.get("url"), "editions": editions})
+    return {"generator": f"publisher {__version__}", "tools": tools, "site": site.title,
             "papers": papers}

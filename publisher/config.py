@@ -2,6 +2,7 @@
 from __future__ import annotations
 
 import difflib
+import re
 from dataclasses import dataclass, field, fields
 from pathlib import Path
 from typing import Any
@@ -14,6 +15,33 @@ from .model import InputError, Problem
 PAGE_SIZES = {"A4": "210mm 297mm", "Letter": "8.5in 11in", "B5": "176mm 250mm", "6x9": "6in 9in",
               "A5": "148mm 210mm"}
 FORMATS = ("html", "epub", "pdf")
+# WeasyPrint's archival and accessible PDF variants (PDF/X is left out: it is not reproducible).
+PDF_VARIANTS = ("pdf/a-1b", "pdf/a-2b", "pdf/a-3b", "pdf/a-2u", "pdf/a-3u", "pdf/a-4u", "pdf/a-1a", "pdf/a-2a",
+                "pdf/a-3a", "pdf/a-4e", "pdf/a-4f", "pdf/ua-1", "pdf/ua-2")
+CSS_LENGTH = r"\s*[0-9]*\.?[0-9]+\s*(mm|cm|in|pt|pc|px|q)\s*"
+
+
+def page_size_problem(value: str) -> str:
+    """Why VALUE is not a page size ('' when it is one): a named size or two CSS lengths."""
+    import re
+
+    if value in PAGE_SIZES:
+        return ""
+    parts = str(value).split()
+    if len(parts) == 2 and all(re.fullmatch(CSS_LENGTH, p, re.I) for p in parts):
+        return ""
+    return f"unknown page size {value!r}"
+
+
+def pdf_variant_problem(value: str) -> str:
+    """Why VALUE is not a `pdf_variant` ('' when it is): one PDF/A and/or one PDF/UA, comma-separated."""
+    parts = [p.strip().lower() for p in str(value).split(",") if p.strip()]
+    bad = [p for p in parts if p not in PDF_VARIANTS]
+    if bad:
+        return f"unknown PDF variant {bad[0]!r}"
+    if sum(p.startswith("pdf/a") for p in parts) > 1 or sum(p.startswith("pdf/ua") for p in parts) > 1:
+        return "at most one PDF/A and one PDF/UA variant"
+    return ""
 
 
 @dataclass
@@ -23,15 +51,26 @@ class PublisherOptions:
     formats: list[str] = field(default_factory=lambda: list(FORMATS))
     italic_quotes: bool = True  # a paragraph that is one italic span becomes a block quotation
     page_size: str = "A4"  # A4, Letter, B5, 6x9, A5 or "WIDTH HEIGHT" in CSS units
+    print: bool = False  # PDF for the press: bleed, crop and cross marks, image resolution check
+    bleed: str = "3mm"  # with print: how far backgrounds and the cover run past the trim
+    marks: str = "crop cross"  # with print: printer's marks ("crop", "cross", "crop cross" or "none")
+    pdf_variant: str = ""  # "pdf/a-3b", "pdf/ua-1", or one of each: "pdf/a-3b,pdf/ua-1"
+    pdf_tags: bool = False  # tagged PDF (implied by PDF/UA)
+    min_dpi: int = 300  # with print: warn about images below this resolution at their printed size
     filters: list[str] = field(default_factory=list)  # user filters (.lua or panflute .py), trusted code
     network: bool = False  # allow fetching remote images
     allowed_hosts: list[str] = field(default_factory=list)  # when network is on; empty = any public host
     timeout: int = 120  # seconds per external step (pandoc, WeasyPrint)
     max_post_bytes: int = 8 * 1024 * 1024
+    memory_mb: int = 2048  # memory (address space) allowed to each external step (pandoc, WeasyPrint)
     publisher: str = ""  # the publishing organisation, for EPUB/PDF metadata
     rights: str = ""  # licence statement
     series: str = ""  # default series name
     html_policy: str = "trusted"  # "trusted" keeps raw HTML in the HTML edition; "untrusted" sanitises it too
+    notes: str = "footnotes"  # PDF notes: footnotes (page foot), endnotes (at the end), section-endnotes
+    sidenotes: bool = False  # HTML: also show each note in the margin on wide screens
+    epub_embed_fonts: bool = False  # embed Source Serif 4 in the EPUB (readers may still use their own font)
+    editions_url: str = ""  # public URL of the OUT folder (feeds, sitemap, citation_pdf_url); default url + baseurl
 
 
 @dataclass
@@ -51,6 +90,7 @@ class SiteConfig:
     show_drafts: bool = False
     unpublished: bool = False
     defaults: list[dict[str, Any]] = field(default_factory=list)
+    markdown_ext: list[str] = field(default_factory=lambda: ["markdown", "mkdown", "mkdn", "mkd", "md"])
     raw: dict[str, Any] = field(default_factory=dict)
     files: list[Path] = field(default_factory=list)
     options: PublisherOptions = field(default_factory=PublisherOptions)
@@ -111,9 +151,19 @@ def _check_options(data: Any, file: str, lines: dict) -> PublisherOptions:
     if opts.html_policy not in ("trusted", "untrusted"):
         raise InputError(Problem(file, lines.get(("publisher", "html_policy")),
                                  f"html_policy must be 'trusted' or 'untrusted', not {opts.html_policy!r}"))
-    if opts.page_size not in PAGE_SIZES and len(opts.page_size.split()) != 2:
+    if opts.notes not in ("footnotes", "endnotes", "section-endnotes"):
+        raise InputError(Problem(file, lines.get(("publisher", "notes")), f"unknown notes style {opts.notes!r}",
+                                 "use footnotes, endnotes or section-endnotes"))
+    if page_size_problem(opts.page_size):
         raise InputError(Problem(file, lines.get(("publisher", "page_size")), f"unknown page size {opts.page_size!r}",
                                  "use A4, Letter, B5, 6x9, A5 or two CSS lengths such as '170mm 240mm'"))
+    if why := pdf_variant_problem(opts.pdf_variant):
+        raise InputError(Problem(file, lines.get(("publisher", "pdf_variant")), why,
+                                 "use for example pdf/a-3b, pdf/ua-1 or 'pdf/a-3b,pdf/ua-1'"))
+    if not re.fullmatch(CSS_LENGTH, opts.bleed, re.I) or not set(opts.marks.split()) <= {"crop", "cross", "none"}:
+        key = "bleed" if not re.fullmatch(CSS_LENGTH, opts.bleed, re.I) else "marks"
+        raise InputError(Problem(file, lines.get(("publisher", key)), f"bad {key} {getattr(opts, key)!r}",
+                                 "bleed is a length such as 3mm; marks is crop, cross, 'crop cross' or none"))
     return opts
 
 
@@ -168,6 +218,8 @@ def load(root: Path, config_files: list[Path] | None = None) -> SiteConfig:
     site.show_drafts = bool(check("show_drafts", bool, False))
     site.unpublished = bool(check("unpublished", bool, False))
     site.defaults = list(check("defaults", list, []))
+    site.markdown_ext = [e.strip().lstrip(".").lower() for e in
+                         str(check("markdown_ext", str, "markdown,mkdown,mkdn,mkd,md")).split(",") if e.strip()]
     if site.timezone:
         from zoneinfo import ZoneInfo, ZoneInfoNotFoundError
         try:

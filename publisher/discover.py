@@ -2,13 +2,15 @@
 from __future__ import annotations
 
 import os
-
+import re
 from pathlib import Path
 
 from .model import Problem, SourceFile
 
 # Extensions Jekyll converts as Markdown (markdown_ext plus the ones real sites use).
 MARKDOWN_EXTS = {".md", ".markdown", ".mkdn", ".mkd", ".mdown", ".mdwn", ".mkdown", ".text"}
+# Jekyll::Document::DATE_FILENAME_MATCHER: only such files in _posts/ are posts.
+DATE_FILENAME = re.compile(r"^(\d{2,4}-\d{1,2}-\d{1,2})-([^/]*)(\.[^.]+)$")
 SKIP_DIRS = {"_site", "node_modules", "vendor", ".git", ".jekyll-cache", ".sass-cache", "_includes",
              "_layouts", "_data", "_sass", "dist"}
 
@@ -76,6 +78,13 @@ def discover(root: Path, drafts: bool = False) -> tuple[list[SourceFile], list[P
             parent_rel = folder.parent.relative_to(root).as_posix()
             dir_cats = [] if parent_rel == "." else parent_rel.split("/")
             for p in _walk(folder, root, problems):
+                rel = p.relative_to(root).as_posix()
+                if special == "_posts" and not DATE_FILENAME.match(p.name):
+                    problems.append(Problem(rel, None, "the file name does not start with a date (YYYY-MM-DD-); "
+                                            "Jekyll does not publish it, so it is skipped",
+                                            "rename it YYYY-MM-DD-slug.md (a 'date:' key does not make Jekyll "
+                                            "read it), or move it to _drafts/", severity="warning"))
+                    continue
                 found.append(SourceFile(p, p.relative_to(root).as_posix(),
                                         "post" if special == "_posts" else "draft", dir_cats))
     else:

@@ -33,11 +33,13 @@ def atomic_write(path: Path, data: bytes | str) -> Path:
             os.fsync(f.fileno())
         os.chmod(tmp, 0o644)
         os.replace(tmp, path)
-    except BaseException:
+    except BaseException as exc:
         try:
             os.unlink(tmp)
         except OSError:
             pass
+        if isinstance(exc, OSError) and not exc.filename:
+            exc.filename = str(path)  # disk full: say which file could not be written
         raise
     return path
 
@@ -58,3 +60,40 @@ def remove_partials(out: Path) -> int:
             except OSError:
                 pass
     return count
+
+
+def remove_paper_dirs(out: Path, slugs: list[str]) -> list[str]:
+    """Remove `OUT/<slug>/` for each slug (papers no longer built); returns the folders removed."""
+    import shutil
+
+    removed = []
+    for slug in slugs:
+        folder = out / slug
+        if not slug or "/" in slug or slug.startswith(".") or folder.resolve().parent != out.resolve():
+            continue  # only ever a direct child of OUT
+        if folder.is_dir():
+            shutil.rmtree(folder, ignore_errors=True)
+            removed.append(slug)
+    return removed
+
+
+def clean_out(out: Path, source: Path) -> None:
+    """Empty OUT (for `--clean`), refusing anything that is not a publisher output folder."""
+    import shutil
+
+    out, source = out.resolve(), source.resolve()
+    if not out.exists():
+        return
+    from .model import InputError, Problem
+
+    if out == source or out in source.parents:
+        raise InputError(Problem(str(out), None, "--clean refuses to empty a folder that holds or is inside the sources",
+                                 "choose another output folder with -o"))
+    if any(out.iterdir()) and not ((out / "manifest.json").is_file() or (out / ".publisher").is_dir()):
+        raise InputError(Problem(str(out), None, "--clean refuses to empty a folder publisher did not write "
+                                 "(it has no manifest.json)", "remove it yourself, or choose another -o"))
+    for p in out.iterdir():
+        if p.is_dir() and not p.is_symlink():
+            shutil.rmtree(p)
+        else:
+            p.unlink()

@@ -154,6 +154,11 @@ def read_post(source, max_bytes: int = DEFAULT_MAX_BYTES):
         if text.startswith("---"):
             return None, [Problem(file, 1, "front matter is not closed with a '---' line; not treated as a post",
                                   "add a line '---' after the front matter", severity="warning")]
+        if "/_posts/" in f"/{file}":
+            # Jekyll 4 publishes a dated file in _posts/ even without front matter.
+            return RawPost(source, {}, text, 1, hashlib.sha256(data).hexdigest()), [Problem(
+                file, 1, "no front matter; Jekyll still publishes files in _posts/, so it is built with defaults",
+                "start the file with a '---' front matter block", severity="warning")]
         return None, [Problem(file, 1, "no front matter; Jekyll does not treat this file as a post, skipped",
                               "start the file with a '---' front matter block", severity="warning")]
     meta, body, body_line, warnings = parts

@@ -97,6 +97,7 @@ class Paper:
     kind: str = "post"
     source_sha256: str = ""
     dependencies: list[str] = field(default_factory=list)  # includes, data files read
+    line_map: list[int] = field(default_factory=list)  # body line i (0-based) came from source line line_map[i]
     meta: dict[str, Any] = field(default_factory=dict)
     warnings: list[Problem] = field(default_factory=list)
 
@@ -113,6 +114,36 @@ class Heading:
     html: str = ""  # inline HTML of the heading content
 
 
+@dataclass(frozen=True)
+class PageStart:
+    """Where one page of the PDF edition begins, so the EPUB can carry a matching page-list."""
+
+    label: str  # the printed page number
+    part: str  # "title" (the title page) or "text" (the body and the closing sections)
+    tag: str  # the block element the page begins in: p, li, h3, figure ...
+    text: str  # the start of that block's text, whitespace collapsed (identifies the block)
+    needle: str = ""  # the first words on the page
+    offset: int = 0  # where the page begins inside the block's text (characters, whitespace collapsed)
+
+
+@dataclass
+class Asset:
+    """An image the paper uses, resolved to bytes for the editions (or not, and why)."""
+
+    src: str  # the reference as it appears in the rendered HTML (src attribute)
+    alt: str = ""
+    path: Path | None = None  # the local file, when the image is local
+    data: bytes = b""  # the image bytes (empty when unavailable)
+    media_type: str = ""  # image/png, image/jpeg, image/gif, image/svg+xml, image/webp
+    name: str = ""  # file name inside an edition, e.g. "images/chart-1a2b3c4d.png"
+    error: str = ""  # why the image is unavailable (then it is shown as a placeholder)
+    line: int | None = None  # line in the source post, for messages
+
+    @property
+    def ok(self) -> bool:
+        return bool(self.data) and not self.error
+
+
 @dataclass
 class Document:
     """The output of the one pandoc pass: HTML fragments shared by every edition."""
@@ -127,6 +158,8 @@ class Document:
     headings: list[Heading] = field(default_factory=list)
     has_math: bool = False
     warnings: list[Problem] = field(default_factory=list)
+    assets: dict[str, Asset] = field(default_factory=dict)  # images by their src (publisher/assets.py)
+    cover: Asset | None = None  # the front-matter image, when it could be read
 
 
 @dataclass
@@ -150,6 +183,11 @@ class PaperResult:
     failed: bool = False
     seconds: float = 0.0
     summary: dict[str, Any] = field(default_factory=dict)  # catalog/manifest data
+    peak_rss: int = 0  # peak memory (bytes) of the process that built it, 0 when served from the cache
+
+    @property
+    def cached(self) -> bool:
+        return bool(self.editions) and all(e.cached for e in self.editions)
 
 
 @dataclass
@@ -158,6 +196,7 @@ class BuildReport:
     problems: list[Problem] = field(default_factory=list)  # site-level problems
     out: Path | None = None
     seconds: float = 0.0
+    removed: list[str] = field(default_factory=list)  # slugs whose folders were removed from OUT
 
     @property
     def failed(self) -> list[PaperResult]:

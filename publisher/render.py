@@ -4,6 +4,7 @@ from __future__ import annotations
 import html
 import os
 import re
+import signal
 import subprocess
 import sys
 from pathlib import Path
@@ -11,11 +12,14 @@ from pathlib import Path
 import yaml
 from lxml import html as lxml_html
 
+from . import safety
+from .isolation import memory_limiter
 from .model import Document, Heading, InputError, Paper, Problem
 from .resources import FILTERS_DIR, TEMPLATES_DIR
 
-# kramdown-flavoured Markdown: no citations (`@handle` is text), MathJax-style \\( \\), emoji shortcodes.
-READER = "markdown-citations+tex_math_double_backslash+emoji"
+# kramdown-flavoured Markdown: no citations (`@handle` is text), MathJax-style \\( \\), emoji shortcodes,
+# and Markdown inside an HTML block only with markdown="1" (kramdown's rule; the attribute is dropped).
+READER = "markdown-citations+tex_math_double_backslash+emoji+markdown_attribute-native_divs"
 HOUSE_FILTERS = ["excerpt.lua", "bio.lua", "italic-quotes.lua", "headings.lua"]
 _MARK = re.compile(r"<!--@@([a-z-]+)@@-->\n")
 HIGHLIGHT_STYLE = "pygments"
@@ -51,6 +55,9 @@ def _metadata_block(paper: Paper) -> str:
 
 
 def _source_line(pandoc_line: int, offset: int, paper: Paper) -> int:
+    index = pandoc_line - offset - 1
+    if paper.line_map and 0 <= index < len(paper.line_map):
+        return paper.line_map[index]  # Liquid and kramdown moved lines: map back to the source file
     return max(1, pandoc_line - offset) + paper.body_line - 1
 
 
@@ -90,8 +97,11 @@ def headings(body_html: str) -> list[Heading]:
 
 
 def render(paper: Paper, user_filters: list[Path] | None = None, italic_quotes: bool = True,
-           timeout: float = 120, resource_path: Path | None = None) -> Document:
-    """Run pandoc once on PAPER with the house and user filters; return the shared HTML fragments."""
+           timeout: float = 120, resource_path: Path | None = None, memory_mb: int | None = None) -> Document:
+    """Run pandoc once on PAPER with the house and user filters; return the shared HTML fragments.
+
+    pandoc gets TIMEOUT seconds and MEMORY_MB of memory; a post nested too deeply is refused first."""
+    safety.check_markdown_nesting(paper.body, paper.rel_source, paper.body_line)
     head = _metadata_block(paper)
     offset = head.count("\n")
     args = [pandoc_path(), f"--from={READER}", "--to=html5", "--sandbox", "--section-divs", "--mathml",
@@ -108,11 +118,19 @@ def render(paper: Paper, user_filters: list[Path] | None = None, italic_quotes: 
     env["PATH"] = os.path.dirname(sys.executable) + os.pathsep + env.get("PATH", "")
     try:
         proc = subprocess.run(args, input=(head + paper.body).encode("utf-8"), capture_output=True,
-                              timeout=timeout, env=env, cwd=str(paper.source.parent))
+                              timeout=timeout, env=env, cwd=str(paper.source.parent),
+                              preexec_fn=memory_limiter(memory_mb))
     except subprocess.TimeoutExpired:
         raise InputError(Problem(paper.rel_source, None, f"pandoc took longer than {timeout:g} s and was stopped",
                                  "simplify the post or raise publisher.timeout")) from None
     stderr = proc.stderr.decode("utf-8", "replace")
+    if proc.returncode != 0 and "out of memory" in stderr:
+        raise InputError(Problem(paper.rel_source, None, f"pandoc ran out of memory (limit {memory_mb} MB)",
+                                 "simplify the post, or raise publisher.memory_mb"))
+    if proc.returncode < 0:
+        limit = f"; it may have run out of memory (limit {memory_mb} MB)" if memory_mb else ""
+        raise InputError(Problem(paper.rel_source, None, f"pandoc crashed ({signal.Signals(-proc.returncode).name}){limit}",
+                                 "simplify the post, or raise publisher.memory_mb"))
     if proc.returncode != 0:
         problems = _warnings(stderr, offset, paper)
         msg = problems[-1].message if problems else stderr.strip()[:500]
@@ -122,6 +140,7 @@ def render(paper: Paper, user_filters: list[Path] | None = None, italic_quotes: 
     out = proc.stdout.decode("utf-8")
     parts = dict(zip(_MARK.findall(out), _MARK.split(out)[2::2]))
     body = parts.get("body", "").strip()
+    safety.check_html_depth(body, paper.rel_source)
     return Document(
         body_html=body,
         title_html=parts.get("title", "").strip(),

@@ -2,11 +2,21 @@
 from __future__ import annotations
 
 import ipaddress
+import re
 import socket
+from dataclasses import replace
 from pathlib import Path
 from urllib.parse import unquote, urlsplit
 
 import nh3
+
+from .model import Document, InputError, Problem
+
+# Deeper nesting makes pandoc slow (10 000 levels: about a minute) and WeasyPrint recurse to death
+# (about 100 levels of lists), so a post nested deeper than this is refused before pandoc runs.
+MAX_NESTING = 40
+# The same guard on the HTML pandoc produces (raw HTML can nest too): elements inside elements.
+MAX_HTML_DEPTH = 90
 
 
 class Refused(ValueError):
@@ -94,6 +104,18 @@ _ALLOWED_ATTRS = {"*": {"id", "class", "lang", "dir", "title", "role", "hidden",
                         "aria-hidden", "aria-describedby", "epub:type", "data-emoji"}}
 
 
+_MATH_TAGS = {"math", "mi", "mo", "mn", "ms", "mtext", "mrow", "msup", "msub", "msubsup", "mfrac", "msqrt", "mroot",
+              "munder", "mover", "munderover", "mtable", "mtr", "mtd", "mspace", "mstyle", "semantics", "mpadded",
+              "mphantom", "menclose"}
+_MATH_ATTRS = {"mathvariant", "displaystyle", "scriptlevel", "accent", "accentunder", "width", "height", "depth",
+               "notation", "linebreak"}
+# CSS properties kept in style="" attributes: none of them can load a resource (no url(), no @import).
+_STYLE_PROPERTIES = {"text-align", "vertical-align", "width", "height", "min-width", "max-width", "color",
+                     "background-color", "font-style", "font-weight", "font-variant", "font-size", "text-decoration",
+                     "text-transform", "white-space", "list-style-type", "margin", "margin-left", "margin-right",
+                     "padding", "padding-left", "padding-right", "border", "border-collapse", "display"}
+
+
 def sanitize(fragment: str) -> str:
     """Sanitise an HTML fragment for EPUB/PDF: no scripts, no event handlers, no javascript: URLs."""
     tags = set(nh3.ALLOWED_TAGS) | {"section", "figure", "figcaption", "aside", "nav", "header", "footer",
@@ -119,5 +141,127 @@ def sanitize(fragment: str) -> str:
     attrs["mtable"] |= {"columnalign", "rowspacing"}
     attrs["mtd"] |= {"columnalign"}
     attrs["mfrac"] |= {"linethickness"}
-    return nh3.clean(fragment, tags=tags, attributes=attrs, url_schemes={"http", "https", "mailto"},
-                     link_rel=None, strip_comments=True)
+    for tag in _MATH_TAGS:
+        attrs[tag] |= _MATH_ATTRS
+    return nh3.clean(fragment, tags=tags, attributes=attrs, url_schemes={"http", "https", "mailto", "data"},
+                     attribute_filter=_only_image_data, link_rel=None, strip_comments=True,
+                     filter_style_properties=_STYLE_PROPERTIES)
+
+
+def _only_image_data(tag: str, attr: str, value: str) -> str | None:
+    """data: URLs only as the source of an image (an inline picture), never as a link or anything else."""
+    if value[:5].lower() == "data:" and not (tag in ("img", "source") and attr in ("src", "srcset")
+                                              and value[5:11].lower() == "image/"):
+        return None
+    return value
+
+
+def apply_html_policy(doc: Document, policy: str) -> Document:
+    """The Document the HTML edition shows: as is ('trusted'), or with every fragment sanitised ('untrusted')."""
+    if policy != "untrusted":
+        return doc
+    return replace(doc, body_html=sanitize(doc.body_html), title_html=sanitize(doc.title_html),
+                   subtitle_html=sanitize(doc.subtitle_html), summary_html=sanitize(doc.summary_html),
+                   bio_html=sanitize(doc.bio_html))
+
+
+_LIST_OR_QUOTE = re.compile(r"(?:>|[-*+](?=\s)|\d{1,9}[.)](?=\s))[ \t]*")
+
+
+def markdown_nesting(text: str) -> tuple[int, int]:
+    """(deepest nesting of block quotes and list items, 1-based line where it is) in Markdown TEXT.
+
+    An estimate made without parsing: the markers (`>`, `-`, `*`, `+`, `1.`) at the start of a line
+    plus one level for every two columns of indentation before them.
+    """
+    deepest, where = 0, 1
+    for number, line in enumerate(text.split("\n"), start=1):
+        stripped = line.lstrip(" \t")
+        if not stripped or stripped[0] not in ">-*+0123456789":
+            continue
+        markers, pos = 0, 0
+        while True:
+            m = _LIST_OR_QUOTE.match(stripped, pos)
+            if not m or m.end() == pos:
+                break
+            markers += 1
+            pos = m.end()
+        if not markers:
+            continue
+        indent = len(line) - len(stripped) + line[: len(line) - len(stripped)].count("\t") * 3
+        depth = markers + indent // 2
+        if depth > deepest:
+            deepest, where = depth, number
+    return deepest, where
+
+
+def check_markdown_nesting(text: str, file: str, first_line: int = 1) -> None:
+    """Raise InputError when TEXT nests block quotes or lists deeper than MAX_NESTING."""
+    depth, line = markdown_nesting(text)
+    if depth > MAX_NESTING:
+        raise InputError(Problem(file, first_line + line - 1,
+                                 f"block quotes or lists nested {depth:,} levels deep; the limit is {MAX_NESTING}",
+                                 "flatten the nesting (pandoc and the PDF typesetter cannot handle it)"))
+
+
+_TAG = re.compile(r"<(/?)([a-zA-Z][a-zA-Z0-9:-]*)[^>]*?(/?)>")
+_VOID = {"area", "base", "br", "col", "embed", "hr", "img", "input", "link", "meta", "source", "track", "wbr",
+         "param", "keygen"}
+
+
+def html_depth(fragment: str) -> int:
+    """How deeply elements nest in an HTML FRAGMENT (a tolerant count of open tags)."""
+    depth = deepest = 0
+    for closing, name, selfclosing in _TAG.findall(fragment):
+        name = name.lower()
+        if closing:
+            depth = max(0, depth - 1)
+        elif not selfclosing and name not in _VOID:
+            depth += 1
+            deepest = max(deepest, depth)
+    return deepest
+
+
+def check_html_depth(fragment: str, file: str) -> None:
+    """Raise InputError when the rendered FRAGMENT nests elements deeper than MAX_HTML_DEPTH."""
+    depth = html_depth(fragment)
+    if depth > MAX_HTML_DEPTH:
+        raise InputError(Problem(file, None, f"the HTML nests {depth:,} elements deep; the limit is {MAX_HTML_DEPTH}",
+                                 "flatten nested lists, block quotes or raw HTML <div>s"))
+
+
+# Raw HTML that the sanitiser removes from the EPUB and PDF (and, with html_policy: untrusted, the HTML edition).
+# Matched in pandoc's output, where code samples are escaped text and only real markup is left.
+_HOSTILE = [
+    (r"<script\b", "a <script> element"),
+    (r"<(?:iframe|object|embed|applet|frame|frameset)\b", "an embedded object (<iframe>, <object>, <embed>)"),
+    (r"<link\b", "a <link> element"),
+    (r"<style\b", "a <style> element"),
+    (r"<(?:form|input|button|textarea|select)\b", "a form element"),
+    (r"<[a-z][^>]*\son[a-z]+\s*=", "an event handler attribute (on...=)"),
+    (r"<[a-z][^>]*=\s*[\"']?\s*javascript:", "a javascript: URL"),
+    (r"<[a-z][^>]*\burl\s*\(", "a CSS url() in a style attribute"),
+    (r"<[a-z][^>]*=\s*[\"']?\s*file:", "a file: URL"),
+]
+_HOSTILE = [(re.compile(p, re.I), what) for p, what in _HOSTILE]
+_SOURCE_HINTS = {"a <script> element": "<script", "a <link> element": "<link", "a <style> element": "<style",
+                 "a javascript: URL": "javascript:", "a CSS url() in a style attribute": "url(", "a file: URL": "file:"}
+
+
+def raw_html_warnings(html: str, markdown: str, file: str, first_line: int = 1,
+                      policy: str = "trusted") -> list[Problem]:
+    """Warnings for the hostile raw HTML in a rendered fragment HTML that the sanitiser removes (one per kind).
+
+    The line is where the same text first occurs in the post's MARKDOWN (None when it cannot be found)."""
+    where = "the EPUB and PDF" + (" and HTML editions" if policy == "untrusted" else " editions")
+    problems = []
+    lower = markdown.lower()
+    for pattern, what in _HOSTILE:
+        if not pattern.search(html):
+            continue
+        needle = _SOURCE_HINTS.get(what)
+        at = lower.find(needle) if needle else -1
+        line = first_line + markdown.count("\n", 0, at) if at >= 0 else None
+        problems.append(Problem(file, line, f"{what} was removed from {where}",
+                                "raw HTML in posts is sanitised; see README, Security", severity="warning"))
+    return problems

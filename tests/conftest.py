@@ -80,3 +80,73 @@ def update_golden(request) -> bool:
 
 def have(cmd: str) -> bool:
     return shutil.which(cmd) is not None
+
+
+# --- HTML edition, catalog and feeds (issue 7): one Nu HTML Checker JVM, one headless Chromium --------
+VNU_JAR = ROOT / "node_modules" / "vnu-jar" / "build" / "dist" / "vnu.jar"
+CHROMIUM = "/usr/bin/chromium"
+AXE_TAGS = ["wcag2a", "wcag2aa", "wcag21a", "wcag21aa"]
+
+
+@pytest.fixture(scope="session")
+def self_contained_out(tmp_path_factory) -> Path:
+    """The webmeta fixture site built with --self-contained (HTML edition only)."""
+    out = tmp_path_factory.mktemp("out-self-contained")
+    report = build(BuildOptions(source=SITES / "webmeta", out=out, formats=["html"], self_contained=True))
+    assert not report.failed, [str(p) for r in report.failed for p in r.problems]
+    return out
+
+
+@pytest.fixture(scope="session")
+def html_pages(built_sites, self_contained_out) -> list[Path]:
+    """Every HTML page the session's builds wrote (papers, catalogs, self-contained pages)."""
+    pages = [p for r in built_sites.values() for p in r.out.rglob("*.html")]
+    pages += list(self_contained_out.rglob("*.html"))
+    return sorted(p for p in pages if not any(part.startswith(".") for part in p.parts))
+
+
+@pytest.fixture(scope="session")
+def vnu_messages(html_pages) -> dict[Path, list[dict]]:
+    """The Nu HTML Checker's messages for every page in html_pages, from ONE JVM run: path → messages."""
+    import json
+    import subprocess
+
+    assert VNU_JAR.is_file(), "the Nu HTML Checker is missing: run scripts/npm-deps.sh"
+    proc = subprocess.run(["java", "-jar", str(VNU_JAR), "--format", "json", "--stdout", *map(str, html_pages)],
+                          capture_output=True, text=True, timeout=600)
+    data = json.loads(proc.stdout or proc.stderr)
+    found: dict[Path, list[dict]] = {p: [] for p in html_pages}
+    for m in data["messages"]:
+        path = Path(m.get("url", "").removeprefix("file:"))
+        found.setdefault(path, []).append(m)
+    return found
+
+
+@pytest.fixture(scope="session")
+def browser():
+    """A headless Chromium (Debian's, driven by Playwright) for axe-core checks and screenshots."""
+    from playwright.sync_api import sync_playwright
+
+    with sync_playwright() as p:
+        b = p.chromium.launch(executable_path=CHROMIUM, args=["--no-sandbox"])
+        yield b
+        b.close()
+
+
+@pytest.fixture(scope="session")
+def axe_check(browser):
+    """axe(path, width=1280, scheme='light', fragment='') → the WCAG 2.1 A/AA violations axe-core finds."""
+    from axe_playwright_python.sync_playwright import Axe
+
+    axe = Axe()
+
+    def check(path: Path, width: int = 1280, scheme: str = "light", fragment: str = "") -> list[dict]:
+        ctx = browser.new_context(viewport={"width": width, "height": 900}, color_scheme=scheme)
+        try:
+            page = ctx.new_page()
+            page.goto(path.as_uri() + fragment)
+            result = axe.run(page, options={"runOnly": {"type": "tag", "values": AXE_TAGS}})
+            return result.response["violations"]
+        finally:
+            ctx.close()
+    return check

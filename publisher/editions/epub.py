@@ -1,41 +1,62 @@
 """The EPUB 3 edition, assembled with ebooklib (`OUT/<slug>/<slug>.epub`).
 
-Chapters are split at top-level sections; the package carries a navigation document with
-landmarks, an NCX for older readers, a cover, accessibility metadata, and is rewritten with
-fixed zip timestamps so the same input gives the same bytes.
+Chapters are split at top-level sections. The package carries a navigation document (the full
+heading hierarchy, landmarks, and a page-list when the PDF edition was typeset in the same run),
+an NCX for older readers, a cover, EPUB Accessibility 1.1 metadata, and is rewritten with fixed
+zip timestamps so the same input gives the same bytes.
 """
 from __future__ import annotations
 
 import copy
+import dataclasses
 import datetime as dt
 import io
 import re
 import uuid
 import zipfile
-from dataclasses import dataclass
+from dataclasses import dataclass, field
 from pathlib import Path
 
 from ebooklib import epub
 from lxml import etree
 
+from .. import __version__
 from ..dist import atomic_write
-from ..model import Document, Paper
+from ..model import Author, Document, PageStart, Paper, Problem
 from ..resources import read_style
 from ..safety import sanitize
-from . import xhtml
+from . import body, pagemap, xhtml
 from .common import author_line, display_date, edition_names, w3c_date
 from .cover import make_cover
 from .xhtml import EPUB, XHTML, E
 
 ZIP_EPOCH = (1980, 1, 1, 0, 0, 0)
+NCX = "http://www.daisy.org/z3986/2005/ncx/"
+XML_LANG = "{http://www.w3.org/XML/1998/namespace}lang"
+# Front-matter keys for contributors other than the authors, with their MARC relator codes.
+CONTRIBUTORS = (("editor", "edt"), ("editors", "edt"), ("translator", "trl"), ("translators", "trl"),
+                ("illustrator", "ill"), ("illustrators", "ill"))
 
 
 @dataclass
 class EpubOptions:
     modified: dt.datetime | None = None  # SOURCE_DATE_EPOCH when set, else the paper's date
     site_url: str = ""
-    cover_image: bytes | None = None  # a local or fetched front-matter image (PNG/JPEG)
+    cover_image: bytes | None = None  # a cover image given directly (PNG/JPEG); else doc.cover, else generated
     cover_media_type: str = "image/png"
+    page_starts: list[PageStart] = field(default_factory=list)  # from the PDF edition of the same run
+    page_source: str = ""  # the PDF edition the page numbers come from (file name)
+    page_size: str = ""
+    embed_fonts: bool = False  # embed a subset of Source Serif 4
+    warnings: list[Problem] = field(default_factory=list)  # filled by build(): missing alt text …
+
+
+def options(site, modified: dt.datetime | None, page_starts: list[PageStart], pdf_name: str,
+            page_size: str) -> EpubOptions:
+    """EpubOptions for a paper of SITE (a config.SiteConfig)."""
+    return EpubOptions(modified=modified, site_url=site.url, page_starts=list(page_starts),
+                       page_source=pdf_name if page_starts else "", page_size=page_size,
+                       embed_fonts=site.options.epub_embed_fonts)
 
 
 class _Doc(epub.EpubHtml):
@@ -49,36 +70,86 @@ class _Doc(epub.EpubHtml):
         return self._data
 
 
+class _Writer(epub.EpubWriter):
+    """ebooklib's writer with our own navigation document and NCX, and xml:lang on the package."""
+
+    def __init__(self, name, book, options, nav: bytes, ncx: bytes, lang: str):
+        super().__init__(name, book, options)
+        self._nav, self._ncx, self._lang = nav, ncx, lang
+
+    def _get_nav(self, item):
+        return self._nav
+
+    def _get_ncx(self):
+        return self._ncx
+
+    def _write_opf_file(self, root):
+        root.set(XML_LANG, self._lang)
+        super()._write_opf_file(root)
+
+
+@dataclass
+class Chapter:
+    file: str
+    title: str
+    elements: list
+    kind: str  # chapter, appendix, backmatter, titlepage
+
+
 def identifier(paper: Paper, site_url: str = "") -> str:
     """A stable identifier: DOI/ISBN/identifier from front matter, else a UUID from the paper's URL."""
     if paper.identifier:
-        ident = paper.identifier
-        if re.match(r"^10\.\d{4,}/", ident):
-            return f"doi:{ident}"
-        if re.fullmatch(r"[0-9Xx-]{10,17}", ident):
-            return f"urn:isbn:{ident.replace('-', '')}"
+        ident = paper.identifier.strip()
+        doi = re.sub(r"^(?:doi:|https?://(?:dx\.)?doi\.org/)", "", ident, flags=re.I)
+        if re.match(r"^10\.\d{4,}/", doi):
+            return f"doi:{doi}"
+        isbn = re.sub(r"^(?:urn:)?isbn:", "", ident, flags=re.I)
+        if re.fullmatch(r"[0-9Xx -]{10,17}", isbn) and len(re.sub(r"[^0-9Xx]", "", isbn)) in (10, 13):
+            return f"urn:isbn:{re.sub(r'[^0-9Xx]', '', isbn).upper()}"
         return ident
     return "urn:uuid:" + str(uuid.uuid5(uuid.NAMESPACE_URL, (site_url or "publisher:") + paper.url))
 
 
-def _id_map(chapters: list[tuple[str, list]]) -> dict[str, str]:
-    found = {}
-    for fname, elements in chapters:
-        for el in elements:
-            for node in el.iter():
-                ident = node.get("id") if isinstance(node.tag, str) else None
-                if ident and ident not in found:
-                    found[ident] = fname
+def contributors(paper: Paper) -> list[Author]:
+    """Authors, then editors, translators and illustrators named in the front matter."""
+    from ..jekyll.people import authors as people
+
+    found = list(paper.authors)
+    for key, role in CONTRIBUTORS:
+        value = paper.meta.get(key)
+        if value:
+            for person in people({"authors": value if isinstance(value, list) else [value]}, {}):
+                if person.name not in [p.name for p in found if p.role == role]:
+                    found.append(dataclasses.replace(person, role=role))
     return found
 
 
-def _relink(fname: str, elements: list, ids: dict[str, str]) -> None:
-    for el in elements:
+def _plain(el) -> str:
+    return re.sub(r"\s+", " ", "".join(el.itertext())).strip()
+
+
+def _local(tag) -> str:
+    return tag.rsplit("}", 1)[-1] if isinstance(tag, str) else ""
+
+
+def _id_map(chapters: list[Chapter]) -> dict[str, str]:
+    found = {}
+    for ch in chapters:
+        for el in ch.elements:
+            for node in el.iter():
+                ident = node.get("id") if isinstance(node.tag, str) else None
+                if ident and ident not in found:
+                    found[ident] = ch.file
+    return found
+
+
+def _relink(ch: Chapter, ids: dict[str, str]) -> None:
+    for el in ch.elements:
         for a in el.iter(f"{{{XHTML}}}a"):
             href = a.get("href", "")
             if href.startswith("#") and len(href) > 1:
                 target = ids.get(href[1:])
-                if target and target != fname:
+                if target and target != ch.file:
                     a.set("href", f"{target}{href}")
 
 
@@ -121,163 +192,6 @@ def _notes(container) -> list:
     return asides
 
 
-def build(paper: Paper, doc: Document, opts: EpubOptions | None = None) -> bytes:
-    """Assemble the EPUB and return its bytes (reproducible)."""
-    opts = opts or EpubOptions()
-    lang = paper.lang or "en"
-    title = doc.title_text or paper.title
-    book = epub.EpubBook()
-    book.set_identifier(identifier(paper, opts.site_url))
-    book.title = title
-    book.add_metadata("DC", "title", title, {"id": "title-main"})
-    book.set_language(lang)
-    for i, a in enumerate(paper.authors or [], start=1):
-        book.add_author(a.name, file_as=a.file_as or a.name, role=a.role or "aut", uid=f"creator{i:02d}")
-    book.add_metadata("DC", "date", w3c_date(paper.date))
-    if paper.description or paper.excerpt:
-        book.add_metadata("DC", "description", paper.description or paper.excerpt)
-    for subject in dict.fromkeys(paper.tags + paper.categories):
-        book.add_metadata("DC", "subject", subject)
-    if paper.publisher:
-        book.add_metadata("DC", "publisher", paper.publisher)
-    if paper.rights:
-        book.add_metadata("DC", "rights", paper.rights)
-    if paper.subtitle:
-        book.add_metadata("DC", "title", paper.subtitle, {"id": "subtitle"})
-        book.add_metadata(None, "meta", "subtitle", {"refines": "#subtitle", "property": "title-type"})
-        book.add_metadata(None, "meta", "main", {"refines": "#title-main", "property": "title-type"})
-    if paper.series:
-        book.add_metadata(None, "meta", paper.series, {"property": "belongs-to-collection", "id": "series"})
-        book.add_metadata(None, "meta", "series", {"refines": "#series", "property": "collection-type"})
-
-    # Content: parse the shared body once, split at top-level sections.
-    container = xhtml.parse_fragment(sanitize(doc.body_html))
-    note_asides = _notes(container)
-    chapters: list[tuple[str, str, list, str]] = []  # (file, title, elements, epub:type)
-    preface = []
-    n = 0
-    for child in list(container):
-        if child.tag == "section" and (child.get("class") or "").split()[:1] == ["level2"]:
-            n += 1
-            h = child.find("h2")
-            ctitle = re.sub(r"\s+", " ", h.text_content()).strip() if h is not None else f"Section {n}"
-            chapters.append((f"ch{n:02d}.xhtml", ctitle, xhtml.to_xhtml_elements(_wrap(child)), "chapter"))
-        else:
-            preface.append(child)
-    if preface:
-        holder = _wrap_many(preface)
-        chapters.insert(0, ("ch00.xhtml", "Introduction", xhtml.to_xhtml_elements(holder), "chapter"))
-    if doc.bio_html:
-        bio = [E("h2", "About the author" + ("s" if len(paper.authors) > 1 else ""), id="about-the-author")]
-        bio += xhtml.fragment_elements(sanitize(doc.bio_html))
-        section = E("section", **{"class": "about-author", "epub:type": "appendix"})
-        for el in bio:
-            section.append(el)
-        chapters.append(("about.xhtml", bio[0].text, [section], "appendix"))
-    notes_file = None
-    if note_asides:
-        notes_file = "notes.xhtml"
-        section = E("section", **{"epub:type": "footnotes", "role": "doc-endnotes", "class": "notes"})
-        section.append(E("h2", "Notes", id="notes"))
-        for el in xhtml.to_xhtml_elements(_wrap_many(note_asides)):
-            section.append(el)
-        chapters.append((notes_file, "Notes", [section], "backmatter"))
-
-    # Title page.
-    tp = [E("section", **{"class": "title-page", "epub:type": "titlepage"})]
-    if paper.series:
-        tp[0].append(E("p", paper.series, **{"class": "series"}))
-    h1 = E("h1", **{"class": "title"})
-    for el in xhtml.fragment_elements(f"<span>{doc.title_html or title}</span>"):
-        h1.append(el)
-    tp[0].append(h1)
-    if doc.subtitle_html:
-        sub = E("p", **{"class": "subtitle"})
-        for el in xhtml.fragment_elements(f"<span>{doc.subtitle_html}</span>"):
-            sub.append(el)
-        tp[0].append(sub)
-    if paper.authors:
-        tp[0].append(E("p", author_line(paper), **{"class": "authors"}))
-    tp[0].append(E("p", display_date(paper.date), **{"class": "date"}))
-    if doc.summary_html:
-        summary = E("div", **{"class": "summary", "role": "doc-abstract"})
-        for el in xhtml.fragment_elements(sanitize(doc.summary_html)):
-            summary.append(el)
-        tp[0].append(summary)
-    if paper.publisher or paper.rights:
-        tp[0].append(E("p", " · ".join(x for x in (paper.publisher, paper.rights) if x), **{"class": "imprint"}))
-
-    all_docs = [("title.xhtml", title, tp, "titlepage")] + chapters
-    ids = _id_map([(f, els) for f, _, els, _ in all_docs])
-    for f, _, els, _ in all_docs:
-        _relink(f, els, ids)
-
-    css = epub.EpubItem(uid="style", file_name="style.css", media_type="text/css",
-                        content=(read_style("epub.css") + "\n" + doc.highlight_css).encode("utf-8"))
-    book.add_item(css)
-
-    # Cover.
-    cover_bytes = opts.cover_image or make_cover(paper, title)
-    cover_type = opts.cover_media_type if opts.cover_image else "image/png"
-    cover_name = "cover." + ("jpg" if cover_type == "image/jpeg" else "png")
-    cover_item = epub.EpubCover(uid="cover-img", file_name=cover_name)
-    cover_item.content = cover_bytes
-    cover_item.media_type = cover_type
-    book.add_item(cover_item)
-    book.add_metadata(None, "meta", "", {"name": "cover", "content": "cover-img"})
-    cover_page = [E("section", **{"class": "cover", "epub:type": "cover"})]
-    img = E("img", src=cover_name, alt=f"Cover: {title}" + (f" by {author_line(paper)}" if paper.authors else ""))
-    cover_page[0].append(img)
-    cover_doc = _Doc(xhtml.document(title, lang, cover_page, body_class="cover-page"), uid="cover",
-                     file_name="cover.xhtml", title="Cover", lang=lang)
-    book.add_item(cover_doc)
-
-    items = []
-    for fname, ctitle, elements, etype in all_docs:
-        data = xhtml.document(ctitle if fname != "title.xhtml" else title, lang, elements)
-        item = _Doc(data, uid=fname.rsplit(".", 1)[0], file_name=fname, title=ctitle, lang=lang)
-        if b"<math" in data:
-            item.properties.append("mathml")
-        if b"<svg" in data:
-            item.properties.append("svg")
-        book.add_item(item)
-        items.append((item, ctitle, elements))
-
-    # Table of contents: chapters with their sub-headings.
-    toc = []
-    for item, ctitle, elements in items:
-        if item.file_name == "title.xhtml":
-            continue
-        subs = []
-        for el in elements:
-            for h in el.iter(f"{{{XHTML}}}h3"):
-                if h.get("id"):
-                    subs.append(epub.Link(f"{item.file_name}#{h.get('id')}",
-                                          re.sub(r"\s+", " ", "".join(h.itertext())).strip(), f"{item.id}-{h.get('id')}"))
-        link = epub.Link(item.file_name, ctitle, item.id)
-        toc.append((epub.Section(ctitle, item.file_name), subs) if subs else link)
-    book.toc = toc
-    book.add_item(epub.EpubNcx())
-    nav = epub.EpubNav(uid="nav", file_name="nav.xhtml", title="Contents")
-    nav.add_link(href="style.css", rel="stylesheet", type="text/css")
-    book.add_item(nav)
-    book.spine = [(cover_doc, "yes"), items[0][0], nav] + [it for it, _, _ in items[1:]]
-    first_text = items[1][0] if len(items) > 1 else items[0][0]
-    book.guide = [{"type": "cover", "href": "cover.xhtml", "title": "Cover"},
-                  {"type": "title-page", "href": "title.xhtml", "title": "Title page"},
-                  {"type": "toc", "href": "nav.xhtml", "title": "Contents"},
-                  {"type": "text", "href": first_text.file_name, "title": "Start of text"}]
-    if notes_file:
-        book.guide.append({"type": "notes", "href": notes_file, "title": "Notes"})
-
-    _accessibility(book, doc)
-    modified = (opts.modified or paper.date).astimezone(dt.timezone.utc).replace(tzinfo=None)
-    buf = io.BytesIO()
-    epub.write_epub(buf, book, {"mtime": modified, "epub3_landmark": True, "epub3_pages": False,
-                                "landmark_title": "Landmarks", "raise_exceptions": True})
-    return reproducible_zip(buf.getvalue())
-
-
 def _wrap(el):
     holder = xhtml.parse_fragment("")
     holder.append(el)
@@ -291,22 +205,457 @@ def _wrap_many(elements):
     return holder
 
 
-def _accessibility(book, doc: Document) -> None:
-    """EPUB Accessibility 1.1 metadata (schema.org properties)."""
+def chapters(paper: Paper, doc: Document) -> list[Chapter]:
+    """The body split at top-level sections, then 'About the author' and the notes."""
+    container = xhtml.parse_fragment(sanitize(doc.body_html))
+    note_asides = _notes(container)
+    found: list[Chapter] = []
+    preface = []
+    n = 0
+    for child in list(container):
+        if child.tag == "section" and (child.get("class") or "").split()[:1] == ["level2"]:
+            n += 1
+            h = child.find("h2")
+            ctitle = re.sub(r"\s+", " ", h.text_content()).strip() if h is not None else f"Section {n}"
+            found.append(Chapter(f"ch{n:02d}.xhtml", ctitle, xhtml.to_xhtml_elements(_wrap(child)), "chapter"))
+        else:
+            preface.append(child)
+    if preface:
+        holder = _wrap_many(preface)
+        elements = xhtml.to_xhtml_elements(holder)
+        if any(_plain(el) or el.find(f".//{{{XHTML}}}img") is not None for el in elements):
+            found.insert(0, Chapter("ch00.xhtml", "Introduction", elements, "chapter"))
+    if doc.bio_html:
+        title = "About the author" + ("s" if len(paper.authors) > 1 else "")
+        section = E("section", **{"class": "about-author", "epub:type": "appendix", "role": "doc-appendix",
+                                  "aria-labelledby": "about-the-author"})
+        section.append(E("h2", title, id="about-the-author"))
+        for el in xhtml.fragment_elements(sanitize(doc.bio_html)):
+            section.append(el)
+        found.append(Chapter("about.xhtml", title, [section], "appendix"))
+    if note_asides:
+        section = E("section", **{"epub:type": "endnotes", "role": "doc-endnotes", "class": "notes",
+                                  "aria-labelledby": "notes"})
+        section.append(E("h2", "Notes", id="notes"))
+        for el in xhtml.to_xhtml_elements(_wrap_many(note_asides)):
+            section.append(el)
+        found.append(Chapter("notes.xhtml", "Notes", [section], "backmatter"))
+    return found
+
+
+def title_page(paper: Paper, doc: Document, title: str) -> Chapter:
+    """The title page: series, title, subtitle, authors, date, summary, imprint."""
+    tp = E("section", **{"class": "title-page", "epub:type": "titlepage", "aria-label": "Title page"})
+    if paper.series:
+        tp.append(E("p", paper.series, **{"class": "series"}))
+    h1 = E("h1", **{"class": "title"})
+    for el in xhtml.fragment_elements(f"<span>{sanitize(doc.title_html) or title}</span>"):
+        h1.append(el)
+    tp.append(h1)
+    if doc.subtitle_html:
+        sub = E("p", **{"class": "subtitle", "role": "doc-subtitle"})
+        for el in xhtml.fragment_elements(f"<span>{sanitize(doc.subtitle_html)}</span>"):
+            sub.append(el)
+        tp.append(sub)
+    elif paper.description and paper.description != paper.excerpt and len(paper.description) <= 200:
+        tp.append(E("p", paper.description, **{"class": "standfirst"}))
+    if paper.authors:
+        tp.append(E("p", author_line(paper), **{"class": "authors"}))
+    others = [c for c in contributors(paper) if c.role != "aut"]
+    for role, word in (("edt", "Edited by"), ("trl", "Translated by"), ("ill", "Illustrated by")):
+        names = [c.name for c in others if c.role == role]
+        if names:
+            tp.append(E("p", f"{word} {', '.join(names)}", **{"class": "contributors"}))
+    tp.append(E("p", display_date(paper.date), **{"class": "date"}))
+    if doc.summary_html:
+        summary = E("div", **{"class": "summary", "role": "doc-abstract", "aria-label": "Summary"})
+        for el in xhtml.fragment_elements(sanitize(doc.summary_html)):
+            summary.append(el)
+        tp.append(summary)
+    if paper.publisher or paper.rights:
+        tp.append(E("p", " · ".join(x for x in (paper.publisher, paper.rights) if x), **{"class": "imprint"}))
+    return Chapter("title.xhtml", title, [tp], "titlepage")
+
+
+def _heading_target(h) -> str:
+    """The id a link to heading H goes to: its own, or that of the section it opens (pandoc --section-divs)."""
+    if h.get("id"):
+        return h.get("id")
+    parent = h.getparent()
+    if parent is not None and _local(parent.tag) == "section" and parent.get("id") and \
+            next(iter(parent.iterchildren(*[f"{{{XHTML}}}h{i}" for i in range(1, 7)])), None) is h:
+        return parent.get("id")
+    return ""
+
+
+def _ensure_heading_ids(chs: list[Chapter]) -> None:
+    """Give an id to every heading that has no link target, so the navigation can reach it."""
+    used = set(_id_map(chs))
+    n = 0
+    for ch in chs:
+        for el in ch.elements:
+            for h in el.iter(*[f"{{{XHTML}}}h{i}" for i in range(2, 7)]):
+                if not _heading_target(h):
+                    n += 1
+                    while f"heading-{n}" in used:
+                        n += 1
+                    h.set("id", f"heading-{n}")
+                    used.add(f"heading-{n}")
+
+
+def toc_entries(chs: list[Chapter]) -> list[tuple[int, str, str]]:
+    """(level, text, href) for every heading h2–h6 of the chapters, in reading order."""
+    out = []
+    for ch in chs:
+        for el in ch.elements:
+            for h in el.iter(*[f"{{{XHTML}}}h{i}" for i in range(2, 7)]):
+                text = _plain(h)
+                if text:
+                    out.append((int(_local(h.tag)[1]), text, f"{ch.file}#{_heading_target(h)}"))
+    return out
+
+
+def _nest(entries: list[tuple[int, str, str]]) -> list[dict]:
+    """Entries as a tree; a heading that skips levels nests only one level deeper."""
+    root: list[dict] = []
+    stack: list[tuple[int, list]] = [(0, root)]
+    for level, text, href in entries:
+        while len(stack) > 1 and stack[-1][0] >= level:
+            stack.pop()
+        node = {"text": text, "href": href, "children": []}
+        stack[-1][1].append(node)
+        stack.append((level, node["children"]))
+    return root
+
+
+def _depth(nodes: list[dict]) -> int:
+    return max((1 + _depth(n["children"]) for n in nodes), default=0)
+
+
+def nav_document(title: str, lang: str, tree: list[dict], landmarks: list[tuple[str, str, str]],
+                 pages: list[tuple[str, str]]) -> bytes:
+    """The EPUB 3 navigation document: toc (every heading level), landmarks, page-list."""
+    def ol(nodes):
+        out = E("ol")
+        for n in nodes:
+            li = E("li")
+            li.append(E("a", n["text"], href=n["href"]))
+            if n["children"]:
+                li.append(ol(n["children"]))
+            out.append(li)
+        return out
+
+    toc = E("nav", **{"epub:type": "toc", "role": "doc-toc", "id": "toc", "aria-labelledby": "toc-title"})
+    toc.append(E("h1", "Contents", id="toc-title"))
+    toc.append(ol(tree))
+    marks = E("nav", **{"epub:type": "landmarks", "id": "landmarks", "aria-label": "Landmarks", "hidden": "hidden"})
+    mol = E("ol")
+    for etype, text, href in landmarks:
+        li = E("li")
+        li.append(E("a", text, href=href, **{"epub:type": etype}))
+        mol.append(li)
+    marks.append(mol)
+    parts = [toc, marks]
+    if pages:
+        plist = E("nav", **{"epub:type": "page-list", "role": "doc-pagelist", "id": "page-list",
+                            "aria-label": "Pages of the PDF edition", "hidden": "hidden"})
+        pol = E("ol")
+        for label, href in pages:
+            li = E("li")
+            li.append(E("a", label, href=href))
+            pol.append(li)
+        plist.append(pol)
+        parts.append(plist)
+    return xhtml.document(f"{title}: contents", lang, parts, body_class="nav-page")
+
+
+def ncx_document(uid: str, title: str, lang: str, tree: list[dict], pages: list[tuple[str, str]]) -> bytes:
+    """The NCX for EPUB 2 reading systems: the same hierarchy, and a pageList."""
+    root = etree.Element(f"{{{NCX}}}ncx", nsmap={None: NCX}, version="2005-1")
+    root.set(XML_LANG, lang)
+    head = etree.SubElement(root, f"{{{NCX}}}head")
+    numbers = [int(p) for p, _ in pages if p.isdigit()]
+    for name, content in (("dtb:uid", uid), ("dtb:depth", str(max(_depth(tree), 1))),
+                          ("dtb:totalPageCount", str(len(pages))), ("dtb:maxPageNumber", str(max(numbers, default=0)))):
+        etree.SubElement(head, f"{{{NCX}}}meta", name=name, content=content)
+    etree.SubElement(etree.SubElement(root, f"{{{NCX}}}docTitle"), f"{{{NCX}}}text").text = title
+    nav_map = etree.SubElement(root, f"{{{NCX}}}navMap")
+    counter = [0]
+
+    def points(parent, nodes):
+        for n in nodes:
+            counter[0] += 1
+            np = etree.SubElement(parent, f"{{{NCX}}}navPoint", id=f"np-{counter[0]}")
+            etree.SubElement(etree.SubElement(np, f"{{{NCX}}}navLabel"), f"{{{NCX}}}text").text = n["text"]
+            etree.SubElement(np, f"{{{NCX}}}content", src=n["href"])
+            points(np, n["children"])
+    points(nav_map, tree)
+    if pages:
+        plist = etree.SubElement(root, f"{{{NCX}}}pageList")
+        etree.SubElement(etree.SubElement(plist, f"{{{NCX}}}navLabel"), f"{{{NCX}}}text").text = "Pages"
+        for label, href in pages:
+            pt = etree.SubElement(plist, f"{{{NCX}}}pageTarget", id=f"pt-{label}", value=label,
+                                  type="normal" if label.isdigit() else "front")
+            etree.SubElement(etree.SubElement(pt, f"{{{NCX}}}navLabel"), f"{{{NCX}}}text").text = label
+            etree.SubElement(pt, f"{{{NCX}}}content", src=href)
+    return etree.tostring(root, encoding="utf-8", xml_declaration=True, pretty_print=True)
+
+
+def _images(chs: list[Chapter], paper: Paper, warnings: list[Problem]) -> tuple[int, int]:
+    """Count images and those without alt text; warn about each one that has none."""
+    total = missing = 0
+    for ch in chs:
+        for el in ch.elements:
+            for img in el.iter(f"{{{XHTML}}}img"):
+                total += 1
+                if img.get("alt") is None or (not img.get("alt").strip() and img.get("role") != "presentation"):
+                    missing += 1
+                    warnings.append(Problem(
+                        paper.rel_source, None, f"image '{img.get('src', '')}' in the EPUB's {ch.file} has no alt text",
+                        "describe it: ![what the image shows](path); use an empty description only for decoration",
+                        severity="warning"))
+    return total, missing
+
+
+def _cover(paper: Paper, doc: Document, opts: EpubOptions, title: str) -> tuple[bytes, str]:
+    """The cover image: given in the options, the front-matter image (publisher.assets), else generated."""
+    if opts.cover_image:
+        return opts.cover_image, opts.cover_media_type
+    cover = getattr(doc, "cover", None)
+    if cover is not None and getattr(cover, "ok", False):
+        if cover.media_type in ("image/png", "image/jpeg"):
+            return cover.data, cover.media_type
+        converted = _to_png(cover.data)
+        if converted:
+            return converted, "image/png"
+    return make_cover(paper, title), "image/png"
+
+
+def _to_png(data: bytes) -> bytes | None:
+    try:
+        from PIL import Image
+
+        with Image.open(io.BytesIO(data)) as img:
+            out = io.BytesIO()
+            img.convert("RGB").save(out, format="PNG", optimize=True)
+            return out.getvalue()
+    except Exception:  # noqa: BLE001 - not an image Pillow reads (SVG …): the generated cover is used
+        return None
+
+
+def _font_items(chs: list[Chapter], title_text: str) -> tuple[list[epub.EpubItem], str]:
+    """Source Serif 4 subset to the characters the book uses (WOFF2), and its @font-face rules."""
+    from fontTools import subset
+    from fontTools.ttLib import TTFont
+
+    from .cover import font_files
+
+    chars = set(title_text) | set(" 0123456789.,;:!?'\"()[]-–—‘’“”…/&%")
+    for ch in chs:
+        for el in ch.elements:
+            chars |= set("".join(el.itertext()))
+    items, rules = [], []
+    for style, path in (("normal", font_files()["roman"]), ("italic", font_files()["italic"])):
+        if not path.is_file():
+            continue
+        font = TTFont(str(path), recalcTimestamp=False)
+        options = subset.Options()
+        options.flavor = "woff2"
+        options.layout_features = ["*"]
+        options.name_IDs = ["*"]
+        sub = subset.Subsetter(options)
+        sub.populate(text="".join(sorted(chars)))
+        sub.subset(font)
+        out = io.BytesIO()
+        font.flavor = "woff2"
+        font.save(out, reorderTables=True)
+        name = f"fonts/SourceSerif4-{'Italic' if style == 'italic' else 'Roman'}.woff2"
+        items.append(epub.EpubItem(uid=f"font-{style}", file_name=name, media_type="font/woff2",
+                                   content=out.getvalue()))
+        rules.append(f'@font-face {{ font-family: "Source Serif 4"; src: url("{name}") format("woff2"); '
+                     f"font-weight: 200 900; font-style: {style}; }}")
+    if rules:
+        rules.append('body { font-family: "Source Serif 4", serif; }')
+    return items, "\n".join(rules)
+
+
+def _metadata(book, paper: Paper, doc: Document, opts: EpubOptions, title: str, uid: str) -> None:
+    """Package metadata: identifier, titles, creators, dates, subjects, series, source of the page numbers."""
+    book.set_identifier(uid)
+    book.title = title
+    book.metadata[epub.NAMESPACES["OPF"]].pop("generator", None)  # ebooklib's own, replaced by ours
+    book.add_metadata(None, "meta", "", {"name": "generator", "content": f"publisher {__version__}"})
+    book.add_metadata("DC", "title", title, {"id": "title-main"})
+    if paper.subtitle:
+        book.add_metadata("DC", "title", paper.subtitle, {"id": "subtitle"})
+    book.add_metadata(None, "meta", "main", {"refines": "#title-main", "property": "title-type"})
+    if paper.subtitle:
+        book.add_metadata(None, "meta", "subtitle", {"refines": "#subtitle", "property": "title-type"})
+    book.set_language(paper.lang or "en")
+    for i, person in enumerate(contributors(paper), start=1):
+        cid = f"creator{i:02d}"
+        book.add_metadata("DC", "creator" if person.role == "aut" else "contributor", person.name, {"id": cid})
+        book.add_metadata(None, "meta", person.role or "aut", {"refines": f"#{cid}", "property": "role",
+                                                               "scheme": "marc:relators"})
+        book.add_metadata(None, "meta", person.file_as or person.name, {"refines": f"#{cid}", "property": "file-as"})
+        book.add_metadata(None, "meta", str(i), {"refines": f"#{cid}", "property": "display-seq"})
+    book.add_metadata("DC", "date", w3c_date(paper.date))
+    description = paper.description or paper.excerpt
+    if description:
+        book.add_metadata("DC", "description", description)
+    for subject in dict.fromkeys(paper.tags + paper.categories):
+        book.add_metadata("DC", "subject", subject)
+    if paper.publisher:
+        book.add_metadata("DC", "publisher", paper.publisher)
+    if paper.rights:
+        book.add_metadata("DC", "rights", paper.rights)
+    if paper.series:
+        book.add_metadata(None, "meta", paper.series, {"property": "belongs-to-collection", "id": "series"})
+        book.add_metadata(None, "meta", "series", {"refines": "#series", "property": "collection-type"})
+        position = paper.meta.get("series_index", paper.meta.get("series_number"))
+        if isinstance(position, (int, float)) and not isinstance(position, bool) or \
+                isinstance(position, str) and re.fullmatch(r"\d+(\.\d+)?", position.strip()):
+            book.add_metadata(None, "meta", str(position).strip(), {"refines": "#series", "property": "group-position"})
+
+
+def _source(opts: EpubOptions, title: str) -> str:
+    size = f", {opts.page_size}" if opts.page_size else ""
+    return f"{title}, PDF edition{size} ({opts.page_source})"
+
+
+def _accessibility(book, doc: Document, *, images: int, missing_alt: int, pages: bool, source: str,
+                   page_size: str = "") -> None:
+    """EPUB Accessibility 1.1 metadata (schema.org properties), true to what this book contains."""
     def meta(prop, value):
         book.add_metadata(None, "meta", value, {"property": prop})
 
     meta("schema:accessMode", "textual")
-    meta("schema:accessModeSufficient", "textual")
-    for feature in ("structuralNavigation", "tableOfContents", "readingOrder", "alternativeText"):
-        meta("schema:accessibilityFeature", feature)
+    if images:
+        meta("schema:accessMode", "visual")
+    meta("schema:accessModeSufficient", "textual" if not missing_alt else "textual,visual")
+    features = ["structuralNavigation", "tableOfContents", "readingOrder", "displayTransformability", "ARIA"]
+    if images and not missing_alt:
+        features.append("alternativeText")
     if doc.has_math:
-        meta("schema:accessibilityFeature", "MathML")
+        features.append("MathML")
+    if pages:
+        features += ["printPageNumbers", "pageBreakMarkers", "pageNavigation"]
+    for feature in features:
+        meta("schema:accessibilityFeature", feature)
     meta("schema:accessibilityHazard", "none")
-    meta("schema:accessibilitySummary",
-         "This publication has a navigable table of contents, a logical reading order, headings for every "
-         "section, text alternatives for images and no hazards. It meets WCAG 2.1 level AA.")
-    meta("dcterms:conformsTo", "EPUB Accessibility 1.1 - WCAG 2.1 Level AA")
+    summary = ["This publication has a navigable table of contents that lists every heading, a logical "
+               "reading order and headings for every section."]
+    if pages:
+        summary.append("Page break markers and a page list give the page numbers of the PDF edition"
+                       + (f" ({page_size})." if page_size else "."))
+    if images:
+        summary.append("Every image has a text description." if not missing_alt else
+                       f"{missing_alt} of {images} images have no text description.")
+    if doc.has_math:
+        summary.append("Mathematics is encoded as MathML.")
+    summary.append("The text can be resized and restyled, and there are no hazards."
+                   + (" It meets WCAG 2.1 level AA." if not missing_alt else ""))
+    meta("schema:accessibilitySummary", " ".join(summary))
+    if not missing_alt:
+        meta("dcterms:conformsTo", "EPUB Accessibility 1.1 - WCAG 2.1 Level AA")
+    if pages:
+        meta("pageBreakSource", source)
+
+
+def build(paper: Paper, doc: Document, opts: EpubOptions | None = None) -> bytes:
+    """Assemble the EPUB and return its bytes (reproducible)."""
+    opts = opts or EpubOptions()
+    lang = paper.lang or "en"
+    title = doc.title_text or paper.title
+    uid = identifier(paper, opts.site_url)
+    book = epub.EpubBook()
+    _metadata(book, paper, doc, opts, title, uid)
+
+    # Content: the title page, then the chapters.
+    tp = title_page(paper, doc, title)
+    chs = chapters(paper, doc)
+    all_docs = [tp] + chs
+    _ensure_heading_ids(chs)
+    ids = _id_map(all_docs)
+    for ch in all_docs:
+        _relink(ch, ids)
+    pages = pagemap.insert_markers([(c.file, c.elements) for c in all_docs], opts.page_starts) \
+        if opts.page_starts else []
+    images, missing_alt = _images(all_docs, paper, opts.warnings)
+
+    css_text = read_style("epub.css") + "\n" + doc.highlight_css
+    if opts.embed_fonts:
+        font_items, font_rules = _font_items(all_docs, title)
+        for item in font_items:
+            book.add_item(item)
+        css_text = css_text + "\n" + font_rules  # after @namespace, which must come first
+    book.add_item(epub.EpubItem(uid="style", file_name="style.css", media_type="text/css",
+                                content=css_text.encode("utf-8")))
+    for n, asset in enumerate(body.epub_images(doc), start=1):  # issue 4: the paper's images, in the package
+        book.add_item(epub.EpubItem(uid=f"img{n:03d}", file_name=asset.name, media_type=asset.media_type,
+                                    content=asset.data))
+
+    # Cover.
+    cover_bytes, cover_type = _cover(paper, doc, opts, title)
+    cover_name = "cover." + ("jpg" if cover_type == "image/jpeg" else "png")
+    cover_item = epub.EpubCover(uid="cover-img", file_name=cover_name)
+    cover_item.content = cover_bytes
+    cover_item.media_type = cover_type
+    book.add_item(cover_item)
+    book.add_metadata(None, "meta", "", {"name": "cover", "content": "cover-img"})
+    alt = f"Cover: {title}" + (f" by {author_line(paper)}" if paper.authors else "")
+    cover_page = E("section", **{"class": "cover", "epub:type": "cover"})
+    cover_page.append(E("img", src=cover_name, alt=alt, role="doc-cover"))
+    cover_doc = _Doc(xhtml.document(title, lang, [cover_page], body_class="cover-page"), uid="cover",
+                     file_name="cover.xhtml", title="Cover", lang=lang)
+    book.add_item(cover_doc)
+
+    items = []
+    for ch in all_docs:
+        data = xhtml.document(ch.title if ch.file != "title.xhtml" else title, lang, ch.elements)
+        item = _Doc(data, uid=ch.file.rsplit(".", 1)[0], file_name=ch.file, title=ch.title, lang=lang)
+        if b"<math" in data:
+            item.properties.append("mathml")
+        if b"<svg" in data:
+            item.properties.append("svg")
+        book.add_item(item)
+        items.append(item)
+
+    # Navigation: every heading level, landmarks, the page-list of the PDF edition.
+    entries = toc_entries(chs)
+    tree = _nest(entries)
+    first_text = next((c for c in chs if c.kind == "chapter"), chs[0] if chs else tp)
+    landmarks = [("cover", "Cover", "cover.xhtml"), ("titlepage", "Title page", "title.xhtml"),
+                 ("toc", "Contents", "nav.xhtml#toc"), ("bodymatter", "Start of text", first_text.file)]
+    notes = next((c for c in chs if c.file == "notes.xhtml"), None)
+    if notes:
+        landmarks.append(("endnotes", "Notes", notes.file))
+    nav_bytes = nav_document(title, lang, tree, landmarks, pages)
+    ncx_bytes = ncx_document(uid, title, lang, tree, pages)
+    book.toc = [epub.Link(href, text, f"toc-{i}") for i, (_, text, href) in enumerate(entries)]
+    book.add_item(epub.EpubNcx())
+    nav = epub.EpubNav(uid="nav", file_name="nav.xhtml", title="Contents")
+    book.add_item(nav)
+    book.spine = [(cover_doc, "yes"), items[0], nav] + items[1:]
+    book.guide = [{"type": "cover", "href": "cover.xhtml", "title": "Cover"},
+                  {"type": "title-page", "href": "title.xhtml", "title": "Title page"},
+                  {"type": "toc", "href": "nav.xhtml", "title": "Contents"},
+                  {"type": "text", "href": first_text.file, "title": "Start of text"}]
+    if notes:
+        book.guide.append({"type": "notes", "href": notes.file, "title": "Notes"})
+
+    source = _source(opts, title) if pages else ""
+    if pages:
+        book.add_metadata("DC", "source", source, {"id": "print-source"})
+    _accessibility(book, doc, images=images, missing_alt=missing_alt, pages=bool(pages), source=source,
+                   page_size=opts.page_size)
+    modified = (opts.modified or paper.date).astimezone(dt.timezone.utc).replace(tzinfo=None)
+    buf = io.BytesIO()
+    writer = _Writer(buf, book, {"mtime": modified, "epub3_landmark": False, "epub3_pages": False,
+                                 "raise_exceptions": True}, nav_bytes, ncx_bytes, lang)
+    writer.process()
+    writer.write()
+    return reproducible_zip(buf.getvalue())
 
 
 def reproducible_zip(data: bytes, when: tuple = ZIP_EPOCH) -> bytes:
@@ -334,4 +683,4 @@ def write(paper: Paper, doc: Document, out_dir: Path, opts: EpubOptions | None =
     return atomic_write(out_dir / edition_names(paper.slug)["epub"], build(paper, doc, opts))
 
 
-__all__ = ["build", "write", "EpubOptions", "identifier", "reproducible_zip", "EPUB"]
+__all__ = ["build", "write", "options", "EpubOptions", "identifier", "reproducible_zip", "EPUB"]

@@ -1,52 +1,221 @@
-"""The PDF edition: the paper typeset by WeasyPrint with styles/print.css (`OUT/<slug>/<slug>.pdf`)."""
+"""The PDF edition: the paper typeset by WeasyPrint with styles/print.css (`OUT/<slug>/<slug>.pdf`).
+
+Page geometry (size, mirrored margins with a binding gutter, type size) is computed here for each
+page size; print.css holds everything else. Press output (`print_ready`) adds bleed and crop/cross
+marks and checks image resolution; `pdf_variant` selects PDF/A and/or PDF/UA. The fonts are static
+instances cut from the variable Source Serif 4 and Source Code Pro once per process (HarfBuzz, a
+few milliseconds), so WeasyPrint embeds one subset per face instead of one per type size.
+"""
 from __future__ import annotations
 
+import dataclasses
 import datetime as dt
+import html as html_lib
 import logging
+import re
+import uuid
 from dataclasses import dataclass
 from functools import lru_cache
 from pathlib import Path
+from urllib.parse import unquote, urlsplit
 
 from .. import __version__
-from ..config import PAGE_SIZES
+from ..config import PAGE_SIZES, PDF_VARIANTS, page_size_problem
 from ..dist import atomic_write
-from ..model import Document, Paper
+from ..model import Document, Paper, Problem
 from ..resources import read_style
 from .common import author_line, display_date, edition_names, templates, toc_html
+
+LONG_PAPER_WORDS = 5000  # from this length on, each top-level section opens on a new page
+MM_PER = {"mm": 1.0, "cm": 10.0, "in": 25.4, "pt": 25.4 / 72, "pc": 25.4 / 6, "px": 25.4 / 96, "q": 0.25}
 
 
 @dataclass
 class PdfOptions:
     page_size: str = "A4"
+    page_size_forced: bool = False  # chosen on the command line: wins over a paper's own `page_size:`
     roots: tuple[Path, ...] = ()  # folders the PDF may read (content root)
     network: bool = False
     allowed_hosts: tuple[str, ...] = ()
     timeout: float = 120
     modified: dt.datetime | None = None  # SOURCE_DATE_EPOCH when set
+    print_ready: bool = False  # press output: bleed, crop and cross marks, image resolution check
+    bleed: str = "3mm"
+    marks: str = "crop cross"
+    pdf_variant: str = ""  # "", "pdf/a-3b", "pdf/ua-1", or both: "pdf/a-3b,pdf/ua-1"
+    pdf_tags: bool = False  # tagged PDF without claiming PDF/UA
+    min_dpi: int = 300  # with print_ready: warn about images below this resolution at printed size
+    publisher: str = ""
+    rights: str = ""
+
+
+def press_options(site_options, extra: dict | None = None) -> dict:
+    """PdfOptions fields from the config's `publisher:` section and the command line (EXTRA:
+    `print`, `pdf_variant`, `page_size_forced`); the command line wins."""
+    extra = extra or {}
+    return {"print_ready": bool(extra.get("print")) or site_options.print, "bleed": site_options.bleed,
+            "marks": site_options.marks, "pdf_variant": extra.get("pdf_variant") or site_options.pdf_variant,
+            "pdf_tags": site_options.pdf_tags, "min_dpi": site_options.min_dpi,
+            "page_size_forced": bool(extra.get("page_size_forced"))}
+
+
+def warm(opts: PdfOptions, paper: Paper | None = None) -> None:
+    """Load the fonts and parse the stylesheets this paper will use, so a forked child starts warm."""
+    size = page_size_for(paper, opts) if paper is not None else opts.page_size
+    _stylesheets(size, opts.print_ready, opts.bleed, opts.marks)
+
+
+# ---- page geometry ---------------------------------------------------------------------------------------
+
+@dataclass(frozen=True)
+class Geometry:
+    """A page size and the text block on it, in millimetres (type size in points)."""
+
+    width: float
+    height: float
+    font_pt: float
+    top: float
+    bottom: float
+    inner: float  # the binding side, gutter included
+    outer: float
+
+    @property
+    def text_height(self) -> float:
+        return self.height - self.top - self.bottom
+
+
+def length_mm(text: str) -> float | None:
+    """A CSS length ('170mm', '6.5in') in millimetres; None when it is not one."""
+    m = re.fullmatch(r"\s*([0-9]*\.?[0-9]+)\s*(mm|cm|in|pt|pc|px|q)\s*", text.lower())
+    return float(m.group(1)) * MM_PER[m.group(2)] if m else None
+
+
+def page_dimensions(page_size: str) -> tuple[float, float]:
+    """(width, height) in mm of a named size (A4, Letter, B5, 6x9, A5) or 'WIDTH HEIGHT'."""
+    size = PAGE_SIZES.get(page_size, page_size)
+    parts = size.split()
+    if len(parts) != 2 or None in (dims := tuple(length_mm(p) for p in parts)):
+        raise ValueError(f"unknown page size {page_size!r}")
+    return dims  # type: ignore[return-value]
+
+
+def geometry(page_size: str) -> Geometry:
+    """The house page layout for PAGE_SIZE: a measure of about 70 characters, the type size set by
+    the page width, mirrored margins with a binding gutter and a deeper foot than head."""
+    width, height = page_dimensions(page_size)
+    font_pt = 10.5 if width >= 200 else 10 if width >= 165 else 9.5
+    gutter = 8 if width >= 200 else 6
+    measure = min(38 * font_pt * 25.4 / 72, width - gutter - 2 * 14)  # 38 em, never margins under 14 mm
+    spare = width - measure - gutter
+    inner = gutter + spare * 0.45
+    return Geometry(width, height, font_pt, top=round(height * 0.085, 1), bottom=round(height * 0.1, 1),
+                    inner=round(inner, 1), outer=round(width - measure - inner, 1))
+
+
+def page_css(page_size: str, print_ready: bool = False, bleed: str = "3mm", marks: str = "crop cross") -> str:
+    """The @page rules for PAGE_SIZE: size, mirrored margins, type size; with PRINT_READY, bleed and marks."""
+    g = geometry(page_size)
+    bleed_mm = (length_mm(bleed) or 0) if print_ready else 0
+    press = f" bleed: {bleed_mm:g}mm; marks: {marks or 'none'};" if print_ready else ""
+    return "\n".join([
+        f"@page {{ size: {g.width:g}mm {g.height:g}mm; margin: {g.top:g}mm {g.outer:g}mm {g.bottom:g}mm {g.inner:g}mm;{press} }}",
+        f"@page :left {{ margin-left: {g.outer:g}mm; margin-right: {g.inner:g}mm; }}",
+        f"@page :right {{ margin-left: {g.inner:g}mm; margin-right: {g.outer:g}mm; }}",
+        "@page cover { margin: 0; }",
+        f"html {{ font-size: {g.font_pt:g}pt; }}",
+        f".title-page {{ height: {g.text_height - 1:.1f}mm; }}",
+        # the cover image fills the trimmed page and runs into the bleed
+        f".cover {{ margin: -{bleed_mm:g}mm; width: {g.width + 2 * bleed_mm:g}mm; height: {g.height + 2 * bleed_mm:g}mm; }}",
+        f"main img:not(.math-svg), figure img {{ max-height: {g.text_height * 0.7:.0f}mm; }}",
+        PRINT_COLOURS if print_ready else "",
+    ])
+
+
+# Press output: text, rules and folios on the black plate only (100 K), accents in CMYK.
+PRINT_COLOURS = """
+html, .title-page .authors, h2, h3, h4, thead th { color: device-cmyk(0 0 0 1); }
+.title-page .series, a { color: device-cmyk(0 .75 .85 .45); }
+.title-page .subtitle, .title-page .date, .title-page .imprint, figcaption { color: device-cmyk(0 0 0 .75); }
+"""
+
+
+# ---- fonts -----------------------------------------------------------------------------------------------
+
+# (CSS family, fontpkg family, file suffix, weight, style, optical size)
+FACES = [
+    ("Publisher Text", "Source Serif 4", "", 400, "normal", 10),
+    ("Publisher Text", "Source Serif 4", "-Italic", 400, "italic", 10),
+    ("Publisher Text", "Source Serif 4", "", 600, "normal", 10),
+    ("Publisher Text", "Source Serif 4", "-Italic", 600, "italic", 10),
+    ("Publisher Text", "Source Serif 4", "", 700, "normal", 10),
+    ("Publisher Text", "Source Serif 4", "-Italic", 700, "italic", 10),
+    ("Publisher Display", "Source Serif 4", "", 700, "normal", 28),
+    ("Publisher Display", "Source Serif 4", "", 400, "normal", 28),
+    ("Publisher Display", "Source Serif 4", "-Italic", 400, "italic", 28),
+    ("Publisher Mono", "Source Code Pro", "", 400, "normal", None),
+    ("Publisher Mono", "Source Code Pro", "", 600, "normal", None),
+    ("Publisher Mono", "Source Code Pro", "-Italic", 400, "italic", None),
+]
 
 
 def font_files() -> dict[str, Path]:
-    """The bundled text face (Source Serif 4, from the fontpkg wheel)."""
+    """The bundled variable fonts (fontpkg wheels): Source Serif 4 and Source Code Pro, roman and italic."""
     import fontpkg
 
-    roman = Path(fontpkg.path("Source Serif 4"))
-    return {"roman": roman, "italic": roman.with_name(roman.name.replace("SourceSerif4", "SourceSerif4-Italic"))}
+    files = {}
+    for family, stem in (("Source Serif 4", "SourceSerif4"), ("Source Code Pro", "SourceCodePro")):
+        roman = Path(fontpkg.path(family))
+        files[family] = roman
+        files[family + "-Italic"] = roman.with_name(roman.name.replace(stem, stem + "-Italic"))
+    return files
+
+
+def static_instance(path: Path, weight: int, opsz: float | None) -> bytes:
+    """A static font cut from the variable font PATH at WEIGHT (and optical size), layout tables kept."""
+    import uharfbuzz as hb
+
+    face = hb.Face(hb.Blob.from_file_path(str(path)))
+    inp = hb.SubsetInput()
+    inp.sets(hb.SubsetInputSets.GLYPH_INDEX).set(set(range(face.glyph_count)))
+    inp.sets(hb.SubsetInputSets.UNICODE).set(set(face.unicodes))
+    for kind in (hb.SubsetInputSets.LAYOUT_FEATURE_TAG, hb.SubsetInputSets.LAYOUT_SCRIPT_TAG,
+                 hb.SubsetInputSets.NAME_ID, hb.SubsetInputSets.NAME_LANG_ID):
+        inp.sets(kind).invert()  # keep every feature (smcp, c2sc, onum...), script and name
+    axes = {a.tag for a in face.axis_infos}
+    inp.pin_axis_location(face, "wght", weight)
+    if opsz is not None and "opsz" in axes:
+        inp.pin_axis_location(face, "opsz", opsz)
+    return hb.subset(face, inp).blob.data
+
+
+@lru_cache(maxsize=1)
+def font_dir() -> Path:
+    """A per-process folder with the static instances (removed at exit)."""
+    import atexit
+    import shutil
+    import tempfile
+
+    folder = Path(tempfile.mkdtemp(prefix="publisher-fonts-"))
+    atexit.register(shutil.rmtree, folder, True)
+    files = font_files()
+    for family, source, suffix, weight, style, opsz in FACES:
+        path = files[source + suffix]
+        if path.is_file():
+            target = folder / f"{family.replace(' ', '')}-{weight}{style[0]}.ttf"
+            target.write_bytes(static_instance(path, weight, opsz))
+    return folder
 
 
 def font_css() -> str:
-    """@font-face rules for the bundled fonts (variable weight axis)."""
-    files = font_files()
+    """@font-face rules for the static instances."""
+    folder = font_dir()
     rules = []
-    for style, path in (("normal", files["roman"]), ("italic", files["italic"])):
-        if path.is_file():
-            rules.append(f'@font-face {{ font-family: "Source Serif 4"; src: url("{path.as_uri()}"); '
-                         f"font-weight: 200 900; font-style: {style}; }}")
+    for family, _source, _suffix, weight, style, _opsz in FACES:
+        target = folder / f"{family.replace(' ', '')}-{weight}{style[0]}.ttf"
+        if target.is_file():
+            rules.append(f'@font-face {{ font-family: "{family}"; src: url("{target.as_uri()}"); '
+                         f"font-weight: {weight}; font-style: {style}; }}")
     return "\n".join(rules)
-
-
-def page_css(page_size: str) -> str:
-    """The @page size rule for a named or custom size."""
-    return f"@page {{ size: {PAGE_SIZES.get(page_size, page_size)}; }}"
 
 
 @lru_cache(maxsize=1)
@@ -59,55 +228,270 @@ def _font_config():
     return FontConfiguration()
 
 
-@lru_cache(maxsize=8)
-def _stylesheets(page_size: str):
+@lru_cache(maxsize=16)
+def _stylesheets(page_size: str, print_ready: bool = False, bleed: str = "3mm", marks: str = "crop cross"):
     """Parsed stylesheets, kept warm for the life of the worker process."""
     from weasyprint import CSS
 
     fc = _font_config()
-    fetcher = _fetcher((font_files()["roman"].parent,), False, ())
+    fetcher = _fetcher((), False, ())
     return [CSS(string=font_css(), font_config=fc, url_fetcher=fetcher),
             CSS(string=read_style("print.css"), font_config=fc),
-            CSS(string=page_css(page_size), font_config=fc)]
+            CSS(string=page_css(page_size, print_ready, bleed, marks), font_config=fc)]
 
 
-def _fetcher(roots, network, allowed_hosts, timeout=10):
+def _fetcher(roots, network, allowed_hosts, timeout=10, refused=None):
     from ..safety import make_url_fetcher
 
-    return make_url_fetcher(list(roots) + [font_files()["roman"].parent], network, list(allowed_hosts), timeout)
+    return make_url_fetcher(list(roots) + [font_dir()], network, list(allowed_hosts), timeout, refused=refused)
 
+
+# ---- the HTML handed to WeasyPrint ------------------------------------------------------------------------
 
 def _w3c(when: dt.datetime) -> str:
     return when.isoformat(timespec="seconds")
 
 
-def print_html(paper: Paper, doc: Document, body_html: str, modified: dt.datetime | None) -> str:
+SKIP_CAPS = {"pre", "code", "kbd", "samp", "script", "style", "svg", "math", "abbr", "title", "head"}
+TAG = re.compile(r"<!--.*?-->|<(/?)([a-zA-Z][a-zA-Z0-9:-]*)(?:[^>\"']|\"[^\"]*\"|'[^']*')*>", re.S)
+CAPS = re.compile(r"(?<![&#\w])(?!(?:[IVXLCDM]+)\b)[A-Z][A-Z0-9]*[A-Z](?![\w])")
+
+
+def small_caps(body: str) -> str:
+    """Runs of two or more capitals (IRGC, UN, NATO) in running text become span.caps, which
+    print.css sets in small capitals. Code, math, SVG and existing <abbr> are left alone."""
+    out, depth, pos = [], 0, 0
+    for m in TAG.finditer(body):
+        text = body[pos:m.start()]
+        out.append(text if depth else CAPS.sub(lambda c: f'<span class="caps">{c.group(0)}</span>', text))
+        out.append(m.group(0))
+        name = (m.group(2) or "").lower()
+        if name in SKIP_CAPS and not m.group(0).endswith("/>"):
+            depth = max(0, depth + (-1 if m.group(1) else 1))
+        pos = m.end()
+    rest = body[pos:]
+    out.append(rest if depth else CAPS.sub(lambda c: f'<span class="caps">{c.group(0)}</span>', rest))
+    return "".join(out)
+
+
+def word_count(html: str) -> int:
+    """Words in an HTML fragment (tags dropped)."""
+    return len(re.sub(r"<[^>]+>", " ", html).split())
+
+
+def local_image(paper: Paper, roots: tuple[Path, ...]) -> Path | None:
+    """The paper's front-matter `image:` when it is a readable local file inside ROOTS."""
+    from ..safety import inside
+
+    ref = (paper.image or "").strip()
+    if not ref or urlsplit(ref).scheme not in ("", "file"):
+        return None
+    rel = unquote(urlsplit(ref).path)
+    bases = [paper.source.parent] + [r for r in roots]
+    candidates = [Path(rel)] if Path(rel).is_absolute() and not rel.startswith("/") else []
+    for base in bases:
+        candidates.append(base / rel.lstrip("/"))
+    for path in candidates:
+        if path.suffix.lower() in (".png", ".jpg", ".jpeg", ".gif", ".webp", ".svg") and path.is_file() \
+                and inside(path, list(roots) or [paper.source.parent]):
+            return path
+    return None
+
+
+def print_html(paper: Paper, doc: Document, body_html: str, modified: dt.datetime | None,
+               cover: Path | None = None) -> str:
     """The HTML handed to WeasyPrint."""
     keywords = ", ".join(dict.fromkeys(paper.tags + paper.categories))
+    long_paper = word_count(body_html) >= LONG_PAPER_WORDS
+    if doc.summary_html:
+        doc = dataclasses.replace(doc, summary_html=small_caps(doc.summary_html))
     return templates().get_template("print.html.j2").render(
-        paper=paper, doc=doc, body=body_html, version=__version__, authors=author_line(paper),
+        paper=paper, doc=doc, body=small_caps(body_html), version=__version__, authors=author_line(paper),
         date=display_date(paper.date), toc=toc_html(doc.headings, max_level=3),
         description=paper.description or paper.excerpt, keywords=keywords,
         created=_w3c(paper.date), modified=_w3c(modified or paper.date), size_class="page",
+        openings="long" if long_paper else "short", cover=cover.as_uri() if cover else "",
     )
 
 
-def render_pdf(paper: Paper, doc: Document, body_html: str, opts: PdfOptions) -> tuple[bytes, int]:
-    """Typeset the paper; returns (PDF bytes, page count)."""
+# ---- PDF variants and metadata ---------------------------------------------------------------------------
+
+def variants(value: str) -> tuple[str, str]:
+    """('pdf/a-…' or '', 'pdf/ua-…' or '') from a `pdf_variant` value such as 'pdf/a-3b,pdf/ua-1'."""
+    archive = access = ""
+    for part in (p.strip().lower() for p in (value or "").split(",") if p.strip()):
+        if part not in PDF_VARIANTS:
+            raise ValueError(f"unknown PDF variant {part!r}")
+        if part.startswith("pdf/a"):
+            archive = part
+        else:
+            access = part
+    return archive, access
+
+
+def _x(text: str) -> str:
+    return html_lib.escape(text, quote=True)
+
+
+def xmp_packet(paper: Paper, doc: Document, opts: PdfOptions, created: str, modified: str,
+               archive: str, access: str) -> bytes:
+    """A complete XMP packet: Dublin Core, XMP basic, PDF, rights and the PDF/A / PDF/UA
+    identification. Each description declares its own namespace (PDFBox Preflight reads only those)."""
+    from weasyprint import __version__ as weasyprint_version
+
+    keywords = list(dict.fromkeys(paper.tags + paper.categories))
+    description = paper.description or paper.excerpt
+    identifier = paper.identifier or paper.url or paper.slug
+    doc_id = uuid.uuid5(uuid.NAMESPACE_URL, identifier)
+    rights = opts.rights or paper.rights
+    publisher = opts.publisher or paper.publisher
+
+    def desc(ns: str, uri: str, body: str) -> str:
+        return f'<rdf:Description rdf:about="" xmlns:{ns}="{uri}">\n{body}</rdf:Description>\n'
+
+    def alt(text: str) -> str:
+        return f'<rdf:Alt><rdf:li xml:lang="x-default">{_x(text)}</rdf:li></rdf:Alt>'
+
+    def items(kind: str, values: list[str]) -> str:
+        return f"<rdf:{kind}>" + "".join(f"<rdf:li>{_x(v)}</rdf:li>" for v in values) + f"</rdf:{kind}>"
+
+    dc = f"<dc:format>application/pdf</dc:format>\n<dc:title>{alt(doc.title_text)}</dc:title>\n"
+    if paper.authors:
+        dc += f"<dc:creator>{items('Seq', [', '.join(paper.author_names)])}</dc:creator>\n"
+    if description:
+        dc += f"<dc:description>{alt(description)}</dc:description>\n"
+    if keywords:
+        dc += f"<dc:subject>{items('Bag', keywords)}</dc:subject>\n"
+    dc += f"<dc:language>{items('Bag', [paper.lang])}</dc:language>\n"
+    dc += f"<dc:date>{items('Seq', [created])}</dc:date>\n"
+    dc += f"<dc:identifier>{_x(identifier)}</dc:identifier>\n"
+    if rights:
+        dc += f"<dc:rights>{alt(rights)}</dc:rights>\n"
+    if publisher:
+        dc += f"<dc:publisher>{items('Bag', [publisher])}</dc:publisher>\n"
+    parts = [
+        desc("dc", "http://purl.org/dc/elements/1.1/", dc),
+        desc("xmp", "http://ns.adobe.com/xap/1.0/",
+             f"<xmp:CreatorTool>publisher {__version__}</xmp:CreatorTool>\n<xmp:CreateDate>{created}</xmp:CreateDate>\n"
+             f"<xmp:ModifyDate>{modified}</xmp:ModifyDate>\n<xmp:MetadataDate>{modified}</xmp:MetadataDate>\n"),
+        desc("pdf", "http://ns.adobe.com/pdf/1.3/",
+             f"<pdf:Producer>WeasyPrint {weasyprint_version}</pdf:Producer>\n"
+             + (f"<pdf:Keywords>{_x(', '.join(keywords))}</pdf:Keywords>\n" if keywords else "")),
+        desc("xmpMM", "http://ns.adobe.com/xap/1.0/mm/",
+             f"<xmpMM:DocumentID>uuid:{doc_id}</xmpMM:DocumentID>\n<xmpMM:InstanceID>uuid:{doc_id}</xmpMM:InstanceID>\n"),
+    ]
+    if rights:
+        parts.append(desc("xmpRights", "http://ns.adobe.com/xap/1.0/rights/",
+                          f"<xmpRights:Marked>True</xmpRights:Marked>\n<xmpRights:UsageTerms>{alt(rights)}</xmpRights:UsageTerms>\n"))
+    if archive:
+        part, conformance = re.fullmatch(r"pdf/a-(\d)([a-z])", archive).groups()
+        body = f"<pdfaid:part>{part}</pdfaid:part>\n<pdfaid:conformance>{conformance.upper()}</pdfaid:conformance>\n"
+        if part == "4":
+            body = f"<pdfaid:part>4</pdfaid:part>\n<pdfaid:rev>2020</pdfaid:rev>\n"
+        parts.append(desc("pdfaid", "http://www.aiim.org/pdfa/ns/id/", body))
+    if access:
+        part = access.rsplit("-", 1)[1]
+        body = f"<pdfuaid:part>{part}</pdfuaid:part>\n" + ("<pdfuaid:rev>2024</pdfuaid:rev>\n" if part == "2" else "")
+        parts.append(desc("pdfuaid", "http://www.aiim.org/pdfua/ns/id/", body))
+    packet = ('<?xpacket begin="\ufeff" id="W5M0MpCehiHzreSzNTczkc9d"?>\n<x:xmpmeta xmlns:x="adobe:ns:meta/">\n'
+              '<rdf:RDF xmlns:rdf="http://www.w3.org/1999/02/22-rdf-syntax-ns#">\n' + "".join(parts)
+              + '</rdf:RDF>\n</x:xmpmeta>\n<?xpacket end="w"?>')
+    return packet.encode("utf-8")
+
+
+def _finisher(xmp: bytes):
+    """Runs on the pydyf PDF before it is written: the XMP packet, and the title in the window bar."""
+    def finish(document, pdf) -> None:
+        import pydyf
+
+        stream = pydyf.Stream([xmp], pydyf.Dictionary({"Type": "/Metadata", "Subtype": "/XML"}), compress=False)
+        ref = pdf.catalog.get("Metadata")
+        if ref:  # replace WeasyPrint's own packet in place (no orphan object)
+            number = int((ref.decode() if isinstance(ref, bytes) else str(ref)).split()[0])
+            pdf.objects[number].stream = stream.stream
+            pdf.objects[number].extra = stream.extra
+            pdf.objects[number].compress = False
+        else:
+            pdf.add_object(stream)
+            pdf.catalog["Metadata"] = stream.reference
+        prefs = pdf.catalog.get("ViewerPreferences") or pydyf.Dictionary()
+        prefs["DisplayDocTitle"] = "true"
+        pdf.catalog["ViewerPreferences"] = prefs
+    return finish
+
+
+# ---- checks ----------------------------------------------------------------------------------------------
+
+def low_resolution_images(document, min_dpi: int) -> list[tuple[int, str, float]]:
+    """(page number, image source, dpi) of raster images printed below MIN_DPI."""
+    from weasyprint.formatting_structure import boxes
+
+    found = []
+    for number, page in enumerate(document.pages, 1):
+        for box in page._page_box.descendants():
+            image = getattr(box, "replacement", None)
+            if not isinstance(box, boxes.ReplacedBox) or not hasattr(image, "mode") or not box.width:
+                continue
+            dpi = min(image.width / (box.width / 96), image.height / (box.height / 96)) if box.height else 0
+            if dpi and dpi < min_dpi:
+                found.append((number, box.element.get("src", "") if box.element is not None else "", dpi))
+    return found
+
+
+def page_size_for(paper: Paper, opts: PdfOptions, problems: list[Problem] | None = None) -> str:
+    """The page size of this paper: the command line's, else the paper's `page_size:`, else the config's."""
+    own = paper.meta.get("page_size") if isinstance(paper.meta, dict) else None
+    if own is None or opts.page_size_forced:
+        return opts.page_size
+    if isinstance(own, str) and not page_size_problem(own):
+        return own
+    if problems is not None:
+        problems.append(Problem(paper.rel_source, None, f"unknown page_size {own!r}; using {opts.page_size}",
+                                "use A4, Letter, B5, 6x9, A5 or two CSS lengths such as '170mm 240mm'",
+                                severity="warning"))
+    return opts.page_size
+
+
+# ---- rendering -------------------------------------------------------------------------------------------
+
+def render_pdf(paper: Paper, doc: Document, body_html: str, opts: PdfOptions,
+               page_starts: list | None = None, problems: list[Problem] | None = None) -> tuple[bytes, int]:
+    """Typeset the paper; returns (PDF bytes, page count). PAGE_STARTS, when given, receives where
+    each page begins (model.PageStart), for the EPUB's page-list. Warnings go to PROBLEMS."""
     from weasyprint import HTML
 
     logging.getLogger("weasyprint").setLevel(logging.ERROR)
-    source = print_html(paper, doc, body_html, opts.modified)
+    problems = problems if problems is not None else []
+    archive, access = variants(opts.pdf_variant)
+    cover = local_image(paper, opts.roots)
+    source = print_html(paper, doc, body_html, opts.modified, cover)
     html = HTML(string=source, base_url=paper.source.parent.as_uri() + "/",
                 url_fetcher=_fetcher(opts.roots, opts.network, opts.allowed_hosts))
-    document = html.render(stylesheets=_stylesheets(opts.page_size), font_config=_font_config())
-    data = document.write_pdf(pdf_identifier=paper.slug.encode("utf-8")[:32] or b"publisher")
+    sheets = _stylesheets(page_size_for(paper, opts, problems), opts.print_ready, opts.bleed, opts.marks)
+    document = html.render(stylesheets=sheets, font_config=_font_config())
+    meta = document.metadata
+    xmp = xmp_packet(paper, doc, opts, meta.created or "", meta.modified or "", archive, access)
+    data = document.write_pdf(pdf_identifier=paper.slug.encode("utf-8")[:32] or b"publisher",
+                              pdf_variant=archive or access or None,
+                              pdf_tags=bool(access or opts.pdf_tags or archive.endswith("a")),
+                              finisher=_finisher(xmp))
+    if opts.print_ready:
+        for number, src, dpi in low_resolution_images(document, opts.min_dpi):
+            problems.append(Problem(paper.rel_source, None,
+                                    f"image {src or '(inline)'} is {dpi:.0f} dpi at its printed size on page {number}",
+                                    f"supply at least {opts.min_dpi} dpi for press output", severity="warning"))
+    if page_starts is not None:
+        from .pagemap import from_weasyprint
+        page_starts.extend(from_weasyprint(document, html.etree_element))
     return data, len(document.pages)
 
 
 def write(paper: Paper, doc: Document, out_dir: Path, opts: PdfOptions | None = None,
-          body_html: str | None = None) -> tuple[Path, int]:
-    """Write `OUT_DIR/<slug>.pdf` atomically; returns (path, number of pages)."""
+          body_html: str | None = None, page_starts: list | None = None,
+          problems: list[Problem] | None = None) -> tuple[Path, int]:
+    """Write `OUT_DIR/<slug>.pdf` atomically; returns (path, number of pages). PAGE_STARTS and
+    PROBLEMS: see render_pdf."""
     opts = opts or PdfOptions()
-    data, pages = render_pdf(paper, doc, doc.body_html if body_html is None else body_html, opts)
+    data, pages = render_pdf(paper, doc, doc.body_html if body_html is None else body_html, opts,
+                             page_starts, problems)
     return atomic_write(out_dir / edition_names(paper.slug)["pdf"], data), pages

@@ -32,7 +32,8 @@ def _convert(el, ns: str):
         ns = MATHML
     elif tag == "svg":
         ns = SVG
-    new = etree.Element(f"{{{ns}}}{tag}")
+    # <math>/<svg> declare their namespace as the default one, so they serialize as <math xmlns="…">
+    new = etree.Element(f"{{{ns}}}{tag}", nsmap={None: ns} if tag in ("math", "svg") else None)
     for name, value in el.attrib.items():
         lname = name.lower()
         if lname.startswith("on") or lname in DROP_ATTRS:

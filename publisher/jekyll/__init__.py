@@ -1,53 +1,20 @@
 """Jekyll's rules: a RawPost and the site config become one normalized Paper."""
 from __future__ import annotations
 
-import fnmatch
+import datetime as dt
 import re
 from typing import Any
 
 from ..config import SiteConfig
 from ..model import InputError, Paper, Problem, RawPost
-from . import dates, excerpt, names, people
+from . import dates, defaults, excerpt, kramdown, liquid, lines, names, people, taxonomy
 
 DATE_FILENAME_RE = re.compile(r"^(\d{2,4})-(\d{1,2})-(\d{1,2})-(.*)$")
 
 
 def defaults_for(site: SiteConfig, rel: str, kind: str) -> dict[str, Any]:
-    """Front-matter defaults (`defaults:` with scope path/type) that apply to REL, later ones winning."""
-    merged: dict[str, Any] = {}
-    type_names = {"post": "posts", "draft": "drafts"}
-    for entry in site.defaults:
-        if not isinstance(entry, dict):
-            continue
-        scope = entry.get("scope") or {}
-        values = entry.get("values") or {}
-        if not isinstance(scope, dict) or not isinstance(values, dict):
-            continue
-        stype = scope.get("type")
-        if stype and stype not in (type_names.get(kind), "posts" if kind == "draft" else None):
-            continue
-        spath = str(scope.get("path") or "").strip("/")
-        if spath:
-            if any(c in spath for c in "*?["):
-                if not fnmatch.fnmatch(rel, spath) and not fnmatch.fnmatch(rel, spath + "/*"):
-                    continue
-            elif not (rel == spath or rel.startswith(spath + "/")):
-                continue
-        merged.update(values)
-    return merged
-
-
-def _words(value) -> list[str]:
-    """Jekyll's categories/tags: strings split on whitespace, lists flattened, nulls dropped."""
-    if value is None:
-        return []
-    if isinstance(value, (list, tuple)):
-        out: list[str] = []
-        for v in value:
-            if v is not None and str(v).strip():
-                out.append(str(v).strip())
-        return out
-    return [w for w in str(value).split() if w]
+    """Front-matter defaults (`defaults:` with scope path/type) that apply to REL, with Jekyll's precedence."""
+    return defaults.defaults_for(site.defaults, rel, kind, site.root)
 
 
 def _text(meta: dict, key: str, file: str, warnings: list[Problem]) -> str:
@@ -61,13 +28,21 @@ def _text(meta: dict, key: str, file: str, warnings: list[Problem]) -> str:
     return str(value).strip()
 
 
-def normalize(raw: RawPost, site: SiteConfig, data: dict[str, Any] | None = None) -> Paper:
-    """Apply Jekyll 4's rules to one post."""
+def _output_ext(site: SiteConfig, path) -> str:
+    """`.html` for the extensions Jekyll converts as Markdown (`markdown_ext`), else the file's own."""
+    ext = path.suffix
+    return ".html" if ext.lower().lstrip(".") in site.markdown_ext else ext
+
+
+def normalize(raw: RawPost, site: SiteConfig, data: dict[str, Any] | None = None,
+              index: liquid.SiteIndex | None = None, convert_body: bool = True) -> Paper:
+    """Apply Jekyll 4's rules to one post: its metadata, then (unless CONVERT_BODY is false) its
+    body through Liquid and kramdown. collect() converts bodies later, with the whole site's index."""
     data = data or {}
     src = raw.source
     file = src.rel
     warnings: list[Problem] = []
-    meta = {**defaults_for(site, src.rel, src.kind), **raw.meta}
+    meta = defaults.merge_front_matter(defaults_for(site, src.rel, src.kind), raw.meta)
     zone = dates.site_zone(site.timezone)
 
     stem = src.path.name.rsplit(".", 1)[0]
@@ -77,11 +52,11 @@ def normalize(raw: RawPost, site: SiteConfig, data: dict[str, Any] | None = None
     if match:
         y, mo, d, name_slug = match.groups()
         try:
-            import datetime as dt
             file_date = dates.localize(dt.datetime(int(y), int(mo), int(d)), zone)
         except ValueError:
             raise InputError(Problem(file, None, f"the file name's date {y}-{mo}-{d} is not a real date",
                                      "rename the file as YYYY-MM-DD-slug.md")) from None
+    name_slug = re.sub(r"\.+$", "", name_slug)  # Jekyll: slugs do not end with a period
 
     when = None
     if "date" in meta and meta["date"] is not None:
@@ -92,33 +67,27 @@ def normalize(raw: RawPost, site: SiteConfig, data: dict[str, Any] | None = None
     if when is None:
         when = file_date
     if when is None and src.kind == "draft":
-        import datetime as dt
-        when = dt.datetime.fromtimestamp(int(src.path.stat().st_mtime), dt.timezone.utc).astimezone(zone)
+        when = dt.datetime.fromtimestamp(int(src.path.stat().st_mtime), dt.timezone.utc)
     if when is None:
         raise InputError(Problem(file, None, "the post has no date",
                                  "name it YYYY-MM-DD-slug.md or add a 'date:' key"))
     when = dates.in_zone(when, zone)
 
-    slug_src = str(meta.get("slug") or name_slug)
+    slug_data = meta.get("slug")
+    slug_src = str(slug_data) if slug_data not in (None, "") else name_slug
     slug = names.slugify(slug_src) or names.slugify(stem) or "paper"
     title = _text(meta, "title", file, warnings) or names.titleize(name_slug)
 
-    categories = _words(meta.get("categories", meta.get("category")))
-    if not categories and "categories" not in meta and "category" not in meta:
-        categories = []
-    categories = list(dict.fromkeys(src.dir_categories + categories))
-    tags = list(dict.fromkeys(_words(meta.get("tags", meta.get("tag")))))
+    categories = taxonomy.categories(meta, src.dir_categories)
+    tags = taxonomy.tags(meta)
 
     data_authors = data.get("authors") if isinstance(data.get("authors"), dict) else {}
     authors = people.authors(meta, data_authors)
     if not authors and site.author:
         authors = people.authors({"author": site.author}, data_authors)
 
-    separator = str(meta.get("excerpt_separator") or site.excerpt_separator)
-    if "excerpt" in meta and meta["excerpt"] is not None:
-        excerpt_text = excerpt.to_plain(str(meta["excerpt"]))
-    else:
-        excerpt_text = excerpt.to_plain(excerpt.excerpt_markdown(raw.body, separator))
+    separator = meta.get("excerpt_separator")
+    separator = site.excerpt_separator if separator is None else str(separator)
 
     image = meta.get("image")
     if isinstance(image, dict):
@@ -135,17 +104,19 @@ def normalize(raw: RawPost, site: SiteConfig, data: dict[str, Any] | None = None
         "title": names.slugify(slug_src, mode="pretty", cased=True),
         "slug": slug,
         "categories": "/".join(dict.fromkeys(c.lower() for c in categories)),
-        "output_ext": ".html",
+        "slugified_categories": "/".join(dict.fromkeys(names.slugify(c) for c in categories)),
+        "output_ext": _output_ext(site, src.path),
         "path": src.rel.rsplit(".", 1)[0],
         "name": stem,
+        "collection": "posts",
     }
     url = names.build_url(str(permalink), placeholders)
 
     lang = str(meta.get("lang") or meta.get("language") or site.lang or "en")
-    return Paper(
+    paper = Paper(
         source=src.path, rel_source=src.rel, slug=slug, title=title, date=when, url=url,
         body=raw.body, body_line=raw.body_line, authors=authors, categories=categories, tags=tags,
-        excerpt=excerpt_text, excerpt_separator=separator,
+        excerpt="", excerpt_separator=separator,
         description=people.plain(_text(meta, "description", file, warnings)),
         lang=lang, image=image, subtitle=_text(meta, "subtitle", file, warnings),
         series=_text(meta, "series", file, warnings) or site.options.series,
@@ -155,6 +126,99 @@ def normalize(raw: RawPost, site: SiteConfig, data: dict[str, Any] | None = None
         or _text(meta, "isbn", file, warnings),
         kind=src.kind, source_sha256=raw.sha256, meta=meta, warnings=warnings,
     )
+    if convert_body:
+        convert(paper, site, index or shared_index(site, data, needs_posts(raw.body)))
+    return paper
+
+
+_POSTS_USE = re.compile(r"\{%-?\s*(post_url|link)\b|site\.(posts|categories|tags|related_posts)")
+_INDEX_CACHE: dict[tuple[int, bool], tuple[SiteConfig, liquid.SiteIndex]] = {}
+
+
+def needs_posts(body: str) -> bool:
+    """Whether BODY's Liquid refers to other posts (post_url, link, site.posts...)."""
+    return ("{%" in body or "{{" in body) and bool(_POSTS_USE.search(body))
+
+
+def shared_index(site: SiteConfig, data: dict[str, Any], with_posts: bool) -> liquid.SiteIndex:
+    """The site index, made once per SiteConfig; with every post's metadata only when WITH_POSTS."""
+    key = (id(site), with_posts)
+    hit = _INDEX_CACHE.get(key)
+    if hit and hit[0] is site:
+        return hit[1]
+    papers: list[Paper] = []
+    if with_posts:
+        from .. import discover, frontmatter
+
+        sources, _ = discover.discover(site.root, drafts=False)
+        for src in sources:
+            try:
+                raw, _ = frontmatter.read_post(src, site.options.max_post_bytes)
+                if raw is not None:
+                    papers.append(normalize(raw, site, data, convert_body=False))
+            except InputError:
+                continue
+    index = site_index(site, data, papers)
+    if len(_INDEX_CACHE) > 16:
+        _INDEX_CACHE.clear()
+    _INDEX_CACHE[key] = (site, index)
+    return index
+
+
+def site_index(site: SiteConfig, data: dict[str, Any], papers: list[Paper]) -> liquid.SiteIndex:
+    """The `site.*` variables and every selected post's URL, for Liquid (post_url, link)."""
+    posts = [page_variables(p) for p in papers]
+    variables = {**site.raw, "title": site.title, "url": site.url, "baseurl": site.baseurl,
+                 "time": dates.now(), "data": data, "posts": posts,
+                 "categories": {}, "tags": {}}
+    for p, vars_ in zip(papers, posts):
+        for c in p.categories:
+            variables["categories"].setdefault(c, []).append(vars_)
+        for t in p.tags:
+            variables["tags"].setdefault(t, []).append(vars_)
+    index = liquid.SiteIndex(site.root, variables, absolute_base=site.url + site.baseurl)
+    for p in papers:
+        index.path_urls[p.rel_source] = p.url
+        index.sources[p.url] = p.rel_source
+        stem = p.source.name.rsplit(".", 1)[0]
+        index.post_urls.setdefault(stem, p.url)
+        parent = p.rel_source.rsplit("/", 1)[0]
+        # Jekyll also accepts `cat/2020-01-01-name` for cat/_posts/ and _posts/cat/.
+        for prefix in (parent.replace("/_posts", "").replace("_posts/", "").replace("_posts", ""),):
+            if prefix:
+                index.post_urls.setdefault(f"{prefix}/{stem}", p.url)
+    return index
+
+
+def page_variables(paper: Paper) -> dict[str, Any]:
+    """`page.*` for Liquid: the front matter plus what Jekyll computes."""
+    return {**paper.meta, "title": paper.title, "date": paper.date, "url": paper.url, "slug": paper.meta.get("slug")
+            or paper.slug, "categories": paper.categories, "tags": paper.tags, "path": paper.rel_source,
+            "id": paper.url.rsplit(".", 1)[0] if paper.url.endswith(".html") else paper.url.rstrip("/"),
+            "description": paper.description, "lang": paper.lang}
+
+
+_ENV_CACHE: dict[tuple[str, str], Any] = {}
+
+
+def convert(paper: Paper, site: SiteConfig, index: liquid.SiteIndex) -> None:
+    """Liquid, then kramdown → pandoc Markdown, on PAPER's body; sets body, excerpt, dependencies."""
+    key = (site.url, site.baseurl)
+    env = _ENV_CACHE.get(key) or _ENV_CACHE.setdefault(key, liquid.make_environment(site.url, site.baseurl))
+    state = liquid.RenderState(paper.rel_source, paper.body_line, paper.source.parent, index)
+    body = liquid.render(paper.body, page_variables(paper), state, env)
+    paper.warnings.extend(state.problems)
+    paper.dependencies = state.dependencies
+    if "excerpt" in paper.meta and paper.meta["excerpt"] is not None:
+        paper.excerpt = excerpt.strip_html(str(paper.meta["excerpt"]))
+    else:
+        head = excerpt.excerpt_markdown(body, paper.excerpt_separator)
+        paper.excerpt = excerpt.to_plain(kramdown.plain_markdown(head))
+    converted, _notes = kramdown.to_pandoc(body)
+    if converted != paper.body:
+        source_map = lines.identity(paper.body, paper.body_line)
+        paper.line_map = lines.follow(body, converted, lines.follow(paper.body, body, source_map))
+    paper.body = converted
 
 
 def _line_of(raw: RawPost, key: str) -> int | None:

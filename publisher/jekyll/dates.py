@@ -12,7 +12,17 @@ def site_zone(timezone: str | None) -> dt.tzinfo:
     """The site's `timezone`, else the machine's local zone, as Jekyll does."""
     if timezone:
         return ZoneInfo(timezone)
-    return dt.datetime.now().astimezone().tzinfo or dt.timezone.utc
+    import os
+
+    name = os.environ.get("TZ", "").lstrip(":")
+    if name:
+        try:
+            return ZoneInfo(name)  # Ruby (Jekyll) honours TZ the same way
+        except (ValueError, OSError, KeyError):
+            pass
+    from dateutil import tz
+
+    return tz.tzlocal()  # the machine's zone, with its daylight-saving rules
 
 
 def localize(naive: dt.datetime, zone: dt.tzinfo) -> dt.datetime:
@@ -24,14 +34,15 @@ def parse_date(value, zone: dt.tzinfo) -> dt.datetime | None:
     """Parse a front-matter date value; None when it cannot be read as a date.
 
     YAML timestamps, Jekyll's `YYYY-MM-DD HH:MM:SS +HHMM`, ISO 8601, date only and
-    human forms such as `January 21, 2022`. A value without zone is in the site zone.
+    human forms such as `January 21, 2022`. A text value without zone is in the site zone
+    (Ruby's Time.parse in Jekyll's TZ); an unquoted YAML timestamp without zone is UTC (Psych).
     """
     if isinstance(value, bool) or value is None:
         return None
     if isinstance(value, dt.datetime):
         if value.tzinfo is None:
-            # PyYAML converts timestamps with an offset to naive UTC; without offset they are wall time.
-            return localize(value, zone)
+            # An unquoted YAML timestamp without a zone: Psych (Jekyll) reads it as UTC.
+            return value.replace(tzinfo=dt.timezone.utc)
         return value
     if isinstance(value, dt.date):
         return localize(dt.datetime(value.year, value.month, value.day), zone)

@@ -1,12 +1,14 @@
-"""Jekyll's excerpt: text before the separator, else the first paragraph, as plain text."""
+"""Jekyll's excerpt: text before the separator (else the whole post), as plain text."""
 from __future__ import annotations
 
+import html
 import re
 from html.parser import HTMLParser
 
 from markdown_it import MarkdownIt
 
 _md = MarkdownIt("commonmark", {"html": True}).enable("table")
+_LINK_DEF = re.compile(r"^ {0,3}\[[^\]\n]+\]:[ \t]*\S.*$", re.M)
 
 
 class _Text(HTMLParser):
@@ -18,20 +20,28 @@ class _Text(HTMLParser):
         self.parts.append(data)
 
     def handle_starttag(self, tag, attrs):
-        if tag in ("p", "br", "li", "div", "blockquote", "h1", "h2", "h3", "h4", "h5", "h6"):
+        if tag in ("p", "br", "li", "div", "blockquote", "h1", "h2", "h3", "h4", "h5", "h6", "pre", "tr", "td"):
             self.parts.append(" ")
 
 
 def excerpt_markdown(body: str, separator: str) -> str:
-    """The Markdown of the excerpt (Jekyll::Excerpt#extract_excerpt, simplified to its effect)."""
+    """Jekyll::Excerpt#extract_excerpt: the text before the separator (all of it when the separator
+    is absent), with the link reference definitions found after it appended."""
+    if not separator:
+        return ""
     body = body.lstrip("\n")
-    if separator and separator in body:
-        head = body.split(separator, 1)[0]
-    elif separator == "\n\n" or not separator:
-        head = body.split("\n\n", 1)[0]
-    else:
-        head = body
-    return head
+    head, found, tail = body.partition(separator)
+    if not found or not tail:
+        return head
+    definitions = _LINK_DEF.findall(tail)
+    return head + ("\n\n" + "\n".join(definitions) if definitions else "")
+
+
+def strip_html(text: str) -> str:
+    """Liquid's strip_html followed by entity decoding and whitespace collapsing."""
+    text = re.sub(r"<script.*?</script>|<!--.*?-->|<style.*?</style>", "", str(text), flags=re.S | re.I)
+    text = re.sub(r"<.*?>", "", text, flags=re.S)
+    return re.sub(r"\s+", " ", html.unescape(text)).strip()
 
 
 def to_plain(markdown: str) -> str:

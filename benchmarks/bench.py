@@ -1,0 +1,190 @@
+"""Benchmark: publisher against the naive tool pipeline and the raw floor, side by side.
+
+    .venv/bin/python benchmarks/bench.py            # the full run (about 5 minutes on 2 cores)
+    .venv/bin/python benchmarks/bench.py --papers 20 --repeat 1   # a quicker look
+
+What it measures, on this machine, in one run:
+  naive      what a user would script per paper: `pandoc -s` → HTML, `pandoc` → EPUB, `weasyprint` CLI → PDF
+  raw floor  one pandoc call plus WeasyPrint rendering in an already-warm process, per paper
+             (the same pandoc call and the same print HTML and stylesheets publisher typesets)
+  publisher `publisher build` as a fresh process: the real paper (../shared/corpus), cold and no-op;
+             a generated corpus of N papers made from it (in a temp dir), --jobs 1 and --jobs 2, cold
+             and no-op; peak memory of each worker (from the --json events)
+Every timing is wall-clock; each single-paper figure is the best of --repeat runs.
+"""
+from __future__ import annotations
+
+import argparse
+import json
+import os
+import re
+import shutil
+import subprocess
+import sys
+import tempfile
+import time
+from pathlib import Path
+
+ROOT = Path(__file__).resolve().parent.parent
+CORPUS = ROOT.parent / "shared" / "corpus"
+BIN = Path(sys.executable).parent
+ENV = {k: v for k, v in os.environ.items() if k not in ("SOURCE_DATE_EPOCH", "PYTHONDONTWRITEBYTECODE", "CI")}
+
+
+def real_post() -> Path:
+    posts = sorted((CORPUS / "_posts").glob("*.md"))
+    if not posts:
+        sys.exit(f"no post in {CORPUS}/_posts")
+    return posts[0]
+
+
+def timed(cmd: list, **kw) -> float:
+    start = time.perf_counter()
+    proc = subprocess.run([str(c) for c in cmd], capture_output=True, env=ENV, **kw)
+    elapsed = time.perf_counter() - start
+    if proc.returncode not in (0,):
+        raise SystemExit(f"failed ({proc.returncode}): {' '.join(map(str, cmd))}\n{proc.stderr.decode()[-2000:]}")
+    return elapsed
+
+
+def best(fn, repeat: int) -> float:
+    return min(fn() for _ in range(repeat))
+
+
+def naive(post: Path, tmp: Path) -> float:
+    """pandoc -s → HTML, pandoc → EPUB, weasyprint CLI → PDF (the script a user would write)."""
+    from publisher.render import pandoc_path
+
+    pandoc = pandoc_path()
+    start = time.perf_counter()
+    timed([pandoc, "-s", post, "-o", tmp / "naive.html", "--metadata", "pagetitle=paper"])
+    timed([pandoc, post, "-o", tmp / "naive.epub", "--metadata", "title=paper"])
+    timed([BIN / "weasyprint", tmp / "naive.html", tmp / "naive.pdf"])
+    return time.perf_counter() - start
+
+
+def raw_floor(repeat: int) -> float:
+    """One pandoc call + WeasyPrint typesetting of the same print HTML, in a warm process (run in a child)."""
+    code = f"""
+import time, sys
+from pathlib import Path
+from publisher import config, render
+from publisher.build import collect, BuildOptions
+from publisher.editions import pdf
+site = config.load(Path({str(CORPUS)!r}).resolve())
+paper = collect(site, BuildOptions(source=site.root))[0][0]
+opts = pdf.PdfOptions(roots=(site.root,))
+pdf.render_pdf(paper, render.render(paper), render.render(paper).body_html, opts)  # warm: imports, fonts, CSS
+best = 1e9
+for _ in range({repeat}):
+    t = time.perf_counter()
+    doc = render.render(paper)
+    pdf.render_pdf(paper, doc, doc.body_html, opts)
+    best = min(best, time.perf_counter() - t)
+print(best)
+"""
+    out = subprocess.run([sys.executable, "-c", code], capture_output=True, text=True, env=ENV, cwd=ROOT)
+    if out.returncode:
+        raise SystemExit(out.stderr[-2000:])
+    return float(out.stdout.strip().splitlines()[-1])
+
+
+def publisher(source: Path, out: Path, *args) -> tuple[float, list[dict]]:
+    """`publisher build SOURCE -o OUT --json ARGS` as a fresh process; (seconds, events)."""
+    start = time.perf_counter()
+    proc = subprocess.run([BIN / "publisher", "build", source, "-o", out, "--json", *args], capture_output=True,
+                          text=True, env=ENV, cwd=ROOT)
+    elapsed = time.perf_counter() - start
+    events = [json.loads(line) for line in proc.stdout.splitlines() if line.startswith("{")]
+    if proc.returncode != 0:
+        problems = [p for e in events for p in e.get("problems", [])]
+        raise SystemExit(f"publisher failed ({proc.returncode}):\n{proc.stderr[-2000:]}\n{problems[:5]}")
+    return elapsed, events
+
+
+def generate(n: int, folder: Path) -> Path:
+    """N papers made from the real one: each its introduction plus two of its sections, in turn."""
+    text = real_post().read_text(encoding="utf-8")
+    _, front, body = text.split("---\n", 2)
+    front = "\n".join(line for line in front.splitlines()
+                      if not re.match(r"\s*(title|date|image)\s*:", line))
+    parts = re.split(r"(?m)^(?=### )", body)
+    head, sections = parts[0], parts[1:]
+    (folder / "_posts").mkdir(parents=True)
+    (folder / "_config.yml").write_text("title: Generated archive\ntimezone: UTC\n", encoding="utf-8")
+    for i in range(n):
+        picked = [sections[(2 * i + k) % len(sections)] for k in range(2)]
+        day = 1 + i % 28
+        month = 1 + (i // 28) % 12
+        post = f"---\ntitle: Generated paper {i + 1}\ndate: 2024-{month:02d}-{day:02d} 09:00:00 +0000\n{front}\n---\n"
+        (folder / "_posts" / f"2024-{month:02d}-{day:02d}-generated-{i + 1:03d}.md").write_text(
+            post + head + "".join(picked), encoding="utf-8")
+    return folder
+
+
+def peak_mb(events: list[dict]) -> float:
+    return max((e.get("peak_rss_mb", 0) for e in events if e.get("event") == "paper"), default=0.0)
+
+
+def main() -> None:
+    ap = argparse.ArgumentParser(description=__doc__, formatter_class=argparse.RawDescriptionHelpFormatter)
+    ap.add_argument("--papers", type=int, default=100, help="size of the generated corpus (default 100)")
+    ap.add_argument("--repeat", type=int, default=3, help="runs of each single-paper figure; the best counts")
+    ap.add_argument("--json", dest="json_out", type=Path, help="also write the figures to this file")
+    args = ap.parse_args()
+    tmp = Path(tempfile.mkdtemp(prefix="publisher-bench-"))
+    fig: dict[str, float] = {}
+    try:
+        post = real_post()
+        print(f"machine: {os.cpu_count()} CPUs; corpus: {post.name} ({post.stat().st_size:,} bytes)", flush=True)
+        fig["naive"] = best(lambda: naive(post, tmp), args.repeat)
+        print(f"naive pipeline, one paper: {fig['naive']:.2f} s", flush=True)
+        fig["floor"] = raw_floor(args.repeat)
+        print(f"raw floor, one paper:      {fig['floor']:.2f} s", flush=True)
+
+        def cold_one():
+            shutil.rmtree(tmp / "one", ignore_errors=True)
+            return publisher(CORPUS, tmp / "one")[0]
+        fig["one_cold"] = best(cold_one, args.repeat)
+        fig["one_noop"] = best(lambda: publisher(CORPUS, tmp / "one")[0], args.repeat)
+        print(f"publisher, one paper:      cold {fig['one_cold']:.2f} s, no-op {fig['one_noop']:.2f} s", flush=True)
+
+        gen = generate(args.papers, tmp / "generated")
+        for jobs in (1, 2):
+            out = tmp / f"gen-j{jobs}"
+            fig[f"gen_j{jobs}"], events = publisher(gen, out, "--jobs", str(jobs))
+            fig[f"gen_j{jobs}_peak_mb"] = peak_mb(events)
+            print(f"publisher, {args.papers} papers, --jobs {jobs}: cold {fig[f'gen_j{jobs}']:.1f} s "
+                  f"(peak worker memory {fig[f'gen_j{jobs}_peak_mb']:.0f} MB)", flush=True)
+        fig["gen_noop"] = best(lambda: publisher(gen, tmp / "gen-j2", "--jobs", "2")[0], args.repeat)
+        print(f"publisher, {args.papers} papers, no-op: {fig['gen_noop']:.2f} s", flush=True)
+    finally:
+        shutil.rmtree(tmp, ignore_errors=True)
+
+    speedup = fig["gen_j1"] / fig["gen_j2"]
+    peak = max(fig["gen_j1_peak_mb"], fig["gen_j2_peak_mb"])
+    rows = [
+        ("cold, one paper, all editions vs naive", f"{fig['one_cold'] / fig['naive']:.2f} ×", "≤ 0.55 ×",
+         fig["one_cold"] <= 0.55 * fig["naive"]),
+        ("cold, one paper, all editions vs raw floor", f"{fig['one_cold'] / fig['floor']:.2f} ×", "≤ 1.15 ×",
+         fig["one_cold"] <= 1.15 * fig["floor"]),
+        (f"--jobs 2 throughput vs --jobs 1 ({args.papers} papers)", f"{speedup:.2f} ×", "≥ 1.8 ×", speedup >= 1.8),
+        (f"no-op rebuild, {args.papers} papers", f"{fig['gen_noop']:.2f} s", "< 1 s", fig["gen_noop"] < 1),
+        ("peak memory per worker", f"{peak:.0f} MB", "< 400 MB", peak < 400),
+    ]
+    print("\n| measure | figure | target | met |\n|---|---|---|---|")
+    for name, value, target, ok in rows:
+        print(f"| {name} | {value} | {target} | {'yes' if ok else 'NO'} |")
+    print("\n| run | seconds |\n|---|---|")
+    for name, label in (("naive", "naive pipeline, one paper"), ("floor", "raw floor, one paper"),
+                        ("one_cold", "publisher, one paper, cold"), ("one_noop", "publisher, one paper, no-op"),
+                        ("gen_j1", f"publisher, {args.papers} papers, --jobs 1, cold"),
+                        ("gen_j2", f"publisher, {args.papers} papers, --jobs 2, cold"),
+                        ("gen_noop", f"publisher, {args.papers} papers, no-op")):
+        print(f"| {label} | {fig[name]:.2f} |")
+    if args.json_out:
+        args.json_out.write_text(json.dumps(fig, indent=2) + "\n", encoding="utf-8")
+
+
+if __name__ == "__main__":
+    main()

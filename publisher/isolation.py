@@ -1,0 +1,230 @@
+"""Run one paper's external steps with a time limit and a memory guard.
+
+pandoc is a subprocess: `memory_limiter()` is its `preexec_fn`. WeasyPrint is a library, so
+`call()` runs it in a forked child process that has a memory limit (RLIMIT_AS) and a wall-clock
+limit; a child that takes too long is killed, and the failure is reported as a Problem for the
+paper. The child inherits the warm worker (imported modules, parsed stylesheets), so the fork
+costs milliseconds.
+"""
+from __future__ import annotations
+
+import errno
+import os
+import pickle
+import re
+import resource
+import select
+import signal
+import time
+import traceback
+from pathlib import Path
+from typing import Any, Callable
+
+from .model import InputError, Problem
+
+DEFAULT_MEMORY_MB = 2048
+# Errors that mean "the output folder cannot take the file", not "the paper is broken".
+WRITE_ERRNOS = {errno.ENOSPC, errno.EDQUOT, errno.EROFS, errno.EACCES, errno.EPERM, errno.EFBIG}
+
+
+def quiet_worker() -> None:
+    """In a pool worker: on Ctrl-C, leave at once and without a traceback (the main process reports).
+
+    Files are written through a temporary name and a rename, so leaving mid-way leaves no part under a
+    final name; the next build removes the temporary files."""
+    signal.signal(signal.SIGINT, lambda signum, frame: os._exit(EXIT_INTERRUPTED))
+
+
+EXIT_INTERRUPTED = 130
+
+
+def _limit_memory(memory_mb: int | None) -> None:
+    if memory_mb:
+        limit = int(memory_mb) * 1024 * 1024
+        soft, hard = resource.getrlimit(resource.RLIMIT_AS)
+        if hard != resource.RLIM_INFINITY:
+            limit = min(limit, hard)
+        resource.setrlimit(resource.RLIMIT_AS, (limit, hard))
+
+
+def memory_limiter(memory_mb: int | None) -> Callable[[], None] | None:
+    """A subprocess `preexec_fn` that caps the child's address space at MEMORY_MB (None: no cap)."""
+    if not memory_mb:
+        return None
+    return lambda: _limit_memory(memory_mb)
+
+
+def _child(fn: Callable, args: tuple, kwargs: dict, memory_mb: int | None, write_fd: int) -> None:
+    """The forked child: run FN, send ('ok', value) or the failure through WRITE_FD, never return."""
+    code = 0
+    try:
+        signal.signal(signal.SIGTERM, signal.SIG_DFL)
+        _limit_memory(memory_mb)
+        try:
+            message: tuple = ("ok", fn(*args, **kwargs))
+        except InputError as exc:
+            message = ("input", exc.problem)
+        except MemoryError:
+            message = ("memory",)
+        except RecursionError:
+            message = ("recursion",)
+        except OSError as exc:
+            message = ("oserror", exc.errno, exc.strerror, str(exc.filename or ""), traceback.format_exc())
+        except Exception as exc:  # noqa: BLE001 - reported to the parent, which decides
+            message = ("error", f"{type(exc).__name__}: {exc}", traceback.format_exc())
+        try:
+            data = pickle.dumps(message)
+        except Exception as exc:  # noqa: BLE001 - an unpicklable result is a bug; say so
+            data = pickle.dumps(("error", f"result cannot be sent back: {exc}", traceback.format_exc()))
+        with os.fdopen(write_fd, "wb") as pipe:
+            pipe.write(data)
+    except BaseException:  # noqa: BLE001 - KeyboardInterrupt, broken pipe: just leave
+        code = 1
+    finally:
+        os._exit(code)
+
+
+def call(fn: Callable, *args, what: str, file: str, timeout: float, memory_mb: int | None = DEFAULT_MEMORY_MB,
+         partials_in: Path | None = None, **kwargs) -> Any:
+    """Run FN(*ARGS, **KWARGS) in a forked child with a time limit and a memory guard; return its value.
+
+    WHAT names the step in messages ("WeasyPrint"), FILE is the post. On a timeout, a crash or running
+    out of memory the child is killed and InputError(Problem(FILE, ...)) is raised; an InputError in the
+    child is raised again here, any other exception as IsolatedError. Temporary files the killed child
+    left in PARTIALS_IN are removed.
+    """
+    read_fd, write_fd = os.pipe()
+    pid = os.fork()
+    if pid == 0:  # child
+        os.close(read_fd)
+        _child(fn, args, kwargs, memory_mb, write_fd)
+    os.close(write_fd)
+    chunks: list[bytes] = []
+    reaped = False
+    deadline = time.monotonic() + timeout
+    try:
+        eof = False
+        while not eof:
+            left = deadline - time.monotonic()
+            if left <= 0:
+                break
+            ready, _, _ = select.select([read_fd], [], [], left)
+            if ready:
+                chunk = os.read(read_fd, 1 << 20)
+                eof = not chunk
+                chunks.append(chunk)
+        if not eof:
+            os.kill(pid, signal.SIGKILL)
+            _reap(pid, block=True)
+            reaped = True
+            _clean(partials_in)
+            raise InputError(Problem(file, None, f"{what} took longer than {timeout:g} s and was stopped",
+                                     "simplify the post (very long tables, huge images) or raise publisher.timeout"))
+        status = _reap(pid, block=True)
+        reaped = True
+    finally:
+        os.close(read_fd)
+        if not reaped:  # interrupted (Ctrl-C): never leave the child behind
+            try:
+                os.kill(pid, signal.SIGKILL)
+            except ProcessLookupError:
+                pass
+            _reap(pid, block=True)
+    return _outcome(b"".join(chunks), status, what, file, memory_mb, partials_in)
+
+
+class IsolatedError(RuntimeError):
+    """An unexpected exception in the isolated step; carries the child's traceback."""
+
+    def __init__(self, message: str, child_traceback: str):
+        super().__init__(message)
+        self.child_traceback = child_traceback
+
+
+def _reap(pid: int, block: bool) -> int | None:
+    """The child's wait status, or None when it is still running (BLOCK=False)."""
+    try:
+        done, status = os.waitpid(pid, 0 if block else os.WNOHANG)
+    except ChildProcessError:
+        return 0
+    return status if done else None
+
+
+def _clean(folder: Path | None) -> None:
+    if folder is not None and folder.is_dir():
+        for p in folder.glob(".*.part"):
+            try:
+                p.unlink()
+            except OSError:
+                pass
+
+
+def _outcome(data: bytes, status: int, what: str, file: str, memory_mb: int | None, partials_in: Path | None):
+    limit = f" (limit {memory_mb} MB, publisher.memory_mb)" if memory_mb else ""
+    message = None
+    if data:
+        try:
+            message = pickle.loads(data)
+        except Exception:  # noqa: BLE001 - a truncated message: the child died while sending
+            message = None
+    if message is None:
+        _clean(partials_in)
+        if os.WIFSIGNALED(status):
+            sig = signal.Signals(os.WTERMSIG(status)).name
+            raise InputError(Problem(file, None, f"{what} crashed ({sig}); it may have run out of memory{limit}",
+                                     "simplify the post, or raise publisher.memory_mb"))
+        raise InputError(Problem(file, None, f"{what} stopped without a result (exit {os.waitstatus_to_exitcode(status)})",
+                                 "run with --debug and report it"))
+    kind = message[0]
+    if kind == "ok":
+        return message[1]
+    _clean(partials_in)
+    if kind == "input":
+        raise InputError(message[1])
+    if kind == "memory":
+        raise InputError(Problem(file, None, f"{what} ran out of memory{limit}",
+                                 "simplify the post (huge images or tables), or raise publisher.memory_mb"))
+    if kind == "recursion":
+        raise InputError(Problem(file, None, f"{what} gave up: the document is nested too deeply",
+                                 "flatten nested lists, block quotes or raw HTML <div>s"))
+    if kind == "oserror":
+        _, err, strerror, filename, tb = message
+        raise IsolatedError(f"{what}: {strerror}", tb) from OSError(err, strerror, filename or None)
+    raise IsolatedError(f"{what}: {message[1]}", message[2])
+
+
+WRITE_FAILURE = "cannot write"
+
+
+def final_name(filename: str) -> str:
+    """The file a temporary `.NAME.XXXXXXXX.part` (publisher.dist.atomic_write) was going to become."""
+    path = Path(filename)
+    m = re.fullmatch(r"\.(.+)\.[^.]+\.part", path.name)
+    return str(path.with_name(m.group(1))) if m else filename
+
+
+def write_failed(problems: list[Problem]) -> bool:
+    """Whether PROBLEMS say the output folder could not take a file (disk full, read-only)."""
+    return any(p.message.startswith(WRITE_FAILURE) for p in problems)
+
+
+def problem_from(exc: BaseException, file: str, debug: bool = False) -> Problem:
+    """A Problem for an unexpected exception while building FILE (the traceback only with DEBUG)."""
+    cause = exc.__cause__ if isinstance(exc, IsolatedError) and isinstance(exc.__cause__, OSError) else exc
+    if isinstance(cause, OSError) and cause.errno in WRITE_ERRNOS:
+        where = f" {final_name(str(cause.filename))}" if cause.filename else ""
+        return Problem(file, None, f"{WRITE_FAILURE}{where}: {cause.strerror}",
+                       "free some disk space or make the output folder writable (or choose another with -o); "
+                       "the previous editions were left as they were")
+    if isinstance(exc, RecursionError):
+        return Problem(file, None, "the document is nested too deeply to process",
+                       "flatten nested lists, block quotes or raw HTML <div>s")
+    if isinstance(exc, MemoryError):
+        return Problem(file, None, "ran out of memory while building", "simplify the post, or raise publisher.memory_mb")
+    if debug:
+        detail = exc.child_traceback if isinstance(exc, IsolatedError) else "".join(
+            traceback.format_exception(type(exc), exc, exc.__traceback__))
+    else:
+        detail = f"{type(exc).__name__}: {exc}" if not isinstance(exc, IsolatedError) else str(exc)
+    return Problem(file, None, f"internal error while building: {detail}",
+                   "run with --debug for the traceback and report it")

@@ -1,0 +1,254 @@
+"""Faults (issue 9): time limits, memory guards, crashes, Ctrl-C, read-only and full output folders.
+
+Real processes, real signals, real file systems: a fault is caused, never mocked.
+"""
+from __future__ import annotations
+
+import hashlib
+import os
+import re
+import resource
+import signal
+import subprocess
+import sys
+import time
+from pathlib import Path
+
+import pytest
+
+from publisher import isolation
+from publisher.build import BuildOptions, build
+from publisher.model import InputError, Problem
+
+ROOT = Path(__file__).resolve().parent.parent
+CONTENT = ROOT / "content"
+
+
+# ---- isolation.call: a forked child with a time limit and a memory guard ------------------------------
+
+def _double(x):
+    return x * 2
+
+
+def _sleep():
+    time.sleep(60)
+
+
+def _hog():
+    return bytearray(3 << 30)  # 3 GB
+
+
+def _bad_input():
+    raise InputError(Problem("p.md", 7, "a broken table", "fix it"))
+
+
+def _bug():
+    raise ValueError("a bug")
+
+
+def _segfault():
+    import ctypes
+
+    ctypes.string_at(0)
+
+
+def _disk_full():
+    raise OSError(28, "No space left on device", "/out/slug/.slug.pdf.abc123.part")
+
+
+def test_the_child_returns_its_value():
+    assert isolation.call(_double, 21, what="T", file="p.md", timeout=30) == 42
+
+
+def test_a_hung_step_is_killed_at_the_time_limit():
+    started = time.monotonic()
+    with pytest.raises(InputError) as info:
+        isolation.call(_sleep, what="WeasyPrint", file="p.md", timeout=1)
+    assert time.monotonic() - started < 10
+    assert str(info.value.problem) == ("p.md: error: WeasyPrint took longer than 1 s and was stopped (hint: simplify "
+                                       "the post (very long tables, huge images) or raise publisher.timeout)")
+
+
+def test_a_runaway_step_hits_the_memory_guard():
+    with pytest.raises(InputError) as info:
+        isolation.call(_hog, what="WeasyPrint", file="p.md", timeout=30, memory_mb=1024)
+    assert info.value.problem.message == "WeasyPrint ran out of memory (limit 1024 MB, publisher.memory_mb)"
+
+
+def test_a_crash_is_reported_not_propagated():
+    with pytest.raises(InputError) as info:
+        isolation.call(_segfault, what="WeasyPrint", file="p.md", timeout=30)
+    assert info.value.problem.message.startswith("WeasyPrint crashed (SIGSEGV)")
+
+
+def test_input_errors_and_bugs_cross_the_process_boundary():
+    with pytest.raises(InputError) as info:
+        isolation.call(_bad_input, what="WeasyPrint", file="p.md", timeout=30)
+    assert info.value.problem == Problem("p.md", 7, "a broken table", "fix it")
+    with pytest.raises(isolation.IsolatedError) as bug:
+        isolation.call(_bug, what="WeasyPrint", file="p.md", timeout=30)
+    assert str(isolation.problem_from(bug.value, "p.md")) == (
+        "p.md: error: internal error while building: WeasyPrint: ValueError: a bug "
+        "(hint: run with --debug for the traceback and report it)")
+    assert "Traceback" in isolation.problem_from(bug.value, "p.md", debug=True).message
+    with pytest.raises(isolation.IsolatedError) as full:
+        isolation.call(_disk_full, what="WeasyPrint", file="p.md", timeout=30)
+    problem = isolation.problem_from(full.value, "p.md")
+    assert problem.message == "cannot write /out/slug/slug.pdf: No space left on device"
+    assert isolation.write_failed([problem])
+
+
+def test_pandoc_runs_under_the_memory_guard(tmp_site, tmp_path):
+    root = tmp_site({"_posts/2024-01-01-a.md": "---\ntitle: A\n---\n\nSome text.\n"},
+                    config="title: t\npublisher:\n  formats: [html]\n  memory_mb: 64\n")
+    report = build(BuildOptions(source=root, out=tmp_path / "out", jobs=1))
+    [result] = report.papers
+    assert result.failed
+    [message] = [p.message for p in result.problems]
+    assert re.fullmatch(r"pandoc (ran out of memory|crashed \(SIG[A-Z]+\); it may have run out of memory) "
+                        r"\(limit 64 MB\)", message), message
+
+
+# ---- per-paper isolation in a real build -------------------------------------------------------------
+
+def test_a_slow_pdf_is_stopped_and_the_other_papers_are_built(tmp_site, tmp_path):
+    rows = "".join("<tr>" + "".join(f"<td>r{i}c{j}</td>" for j in range(6)) + "</tr>" for i in range(3000))
+    root = tmp_site({"_posts/2024-01-01-slow.md": f"---\ntitle: Slow\n---\n\nA long table.\n\n<table>{rows}</table>\n",
+                     "_posts/2024-01-02-quick.md": "---\ntitle: Quick\n---\n\nA short paper.\n"},
+                    config="title: t\npublisher:\n  formats: [pdf]\n  timeout: 4\n")
+    report = build(BuildOptions(source=root, out=tmp_path / "out", jobs=1))
+    slow = [r for r in report.papers if r.slug == "slow"][0]
+    assert slow.failed
+    assert [p.message for p in slow.problems if p.severity == "error"] == [
+        "WeasyPrint took longer than 4 s and was stopped"]
+    assert [r.slug for r in report.papers if not r.failed] == ["quick"]
+    assert (tmp_path / "out" / "quick" / "quick.pdf").is_file()
+    assert not list((tmp_path / "out").rglob("*.part"))
+    assert report.exit_code == 1
+
+
+# ---- Ctrl-C and SIGTERM --------------------------------------------------------------------------------
+
+def _cli(*args, **kwargs):
+    return subprocess.Popen([sys.executable, "-m", "publisher.cli", "build", *map(str, args)],
+                            stdout=subprocess.PIPE, stderr=subprocess.PIPE, text=True, start_new_session=True, **kwargs)
+
+
+def _hashes(out: Path) -> dict[str, str]:
+    return {p.relative_to(out).as_posix(): hashlib.sha256(p.read_bytes()).hexdigest()
+            for p in sorted(out.rglob("*")) if p.is_file()}
+
+
+@pytest.mark.parametrize("sig", [signal.SIGINT, signal.SIGTERM])
+def test_an_interrupted_build_stops_cleanly_with_a_summary_and_the_next_one_recovers(tmp_path, sig):
+    out = tmp_path / "out"
+    proc = _cli(CONTENT, "-o", out, "-j", "2", "--format", "pdf,html")
+    deadline = time.monotonic() + 120
+    while not out.is_dir() and time.monotonic() < deadline:  # the build has started (imports are done)
+        time.sleep(0.1)
+    time.sleep(1.5)
+    os.killpg(proc.pid, sig)  # what a terminal does on Ctrl-C: the whole process group
+    _, err = proc.communicate(timeout=120)
+    assert proc.returncode == 130, err
+    assert "Traceback" not in err
+    assert "interrupted: " in err and "run the build again to finish" in err
+    again = subprocess.run([sys.executable, "-m", "publisher.cli", "build", str(CONTENT), "-o", str(out), "-j", "2",
+                            "--format", "pdf,html", "-q"], capture_output=True, text=True, timeout=300)
+    assert again.returncode == 0, again.stderr
+    assert not list(out.rglob("*.part"))
+    for slug in ("tidal-cooperatives", "water-utility-open-data"):
+        assert (out / slug / f"{slug}.pdf").read_bytes().startswith(b"%PDF")
+
+
+# ---- a read-only or full output folder -----------------------------------------------------------------
+
+def _limit_file_size(size: int):
+    def pre():
+        signal.signal(signal.SIGXFSZ, signal.SIG_IGN)
+        resource.setrlimit(resource.RLIMIT_FSIZE, (size, size))
+    return pre
+
+
+def test_a_full_disk_gives_a_clear_error_and_keeps_the_previous_editions(tmp_path):
+    """No file may grow past 12 kB (RLIMIT_FSIZE): the HTML pages cannot be written, as on a full disk."""
+    out = tmp_path / "out"
+    first = subprocess.run([sys.executable, "-m", "publisher.cli", "build", str(CONTENT), "-o", str(out), "-j", "1",
+                            "--format", "html", "-q"], capture_output=True, text=True, timeout=300)
+    assert first.returncode == 0, first.stderr
+    before = _hashes(out)
+    proc = subprocess.run([sys.executable, "-m", "publisher.cli", "build", str(CONTENT), "-o", str(out), "-j", "1",
+                           "--format", "html", "--force"], capture_output=True, text=True, timeout=300,
+                          preexec_fn=_limit_file_size(12_000))
+    assert proc.returncode == 2, proc.stderr
+    assert "Traceback" not in proc.stderr
+    page = out / "tidal-cooperatives" / "index.html"
+    assert (f"_posts/2025-03-14-tidal-cooperatives.md: error: cannot write {page}: File too large (hint: free some "
+            "disk space or make the output folder writable") in proc.stderr
+    assert _hashes(out) == before  # nothing lost, no partial file
+    assert not list(out.rglob("*.part"))
+
+
+def _mount(*args) -> bool:
+    return subprocess.run(["mount", *map(str, args)], capture_output=True).returncode == 0
+
+
+@pytest.fixture
+def read_only_view(tmp_path):
+    """OUT and a read-only bind mount of it (skipped where mounting is not allowed)."""
+    out, view = tmp_path / "out", tmp_path / "view"
+    out.mkdir()
+    view.mkdir()
+    if not (_mount("--bind", out, view) and _mount("-o", "remount,ro,bind", view)):
+        subprocess.run(["umount", str(view)], capture_output=True)
+        pytest.skip("bind mounts are not allowed here")
+    yield out, view
+    subprocess.run(["umount", str(view)], capture_output=True)
+
+
+def test_a_read_only_output_folder_gives_a_clear_error_and_keeps_the_previous_editions(read_only_view):
+    out, view = read_only_view
+    first = subprocess.run([sys.executable, "-m", "publisher.cli", "build", str(CONTENT), "-o", str(out), "-j", "1",
+                            "--format", "html", "-q"], capture_output=True, text=True, timeout=300)
+    assert first.returncode == 0, first.stderr
+    before = _hashes(out)
+    proc = subprocess.run([sys.executable, "-m", "publisher.cli", "build", str(CONTENT), "-o", str(view), "-j", "1",
+                           "--format", "html", "--force"], capture_output=True, text=True, timeout=300)
+    assert proc.returncode == 2, proc.stderr
+    assert "Traceback" not in proc.stderr
+    assert re.search(rf"_posts/2025-03-14-tidal-cooperatives.md: error: cannot write {view}/tidal-cooperatives/"
+                     r"[\w.-]+: Read-only file system \(hint: free some disk space or make the output folder "
+                     r"writable", proc.stderr), proc.stderr
+    assert _hashes(out) == before
+
+
+@pytest.fixture
+def small_disk(tmp_path):
+    """A 2 MB tmpfs (skipped where mounting is not allowed)."""
+    disk = tmp_path / "disk"
+    disk.mkdir()
+    if not _mount("-t", "tmpfs", "-o", "size=2m", "tmpfs", disk):
+        pytest.skip("tmpfs mounts are not allowed here")
+    yield disk
+    subprocess.run(["umount", str(disk)], capture_output=True)
+
+
+def test_a_really_full_disk_keeps_the_previous_editions_and_the_build_recovers(small_disk):
+    out = small_disk / "out"
+    args = [sys.executable, "-m", "publisher.cli", "build", str(CONTENT), "-o", str(out), "-j", "1", "--format", "html"]
+    assert subprocess.run(args + ["-q"], capture_output=True, timeout=300).returncode == 0
+    before = _hashes(out)
+    filler = small_disk / "filler"
+    with open(filler, "wb", buffering=0) as f:  # fill the disk up to the last few kB
+        try:
+            while True:
+                f.write(b"\0" * 4096)
+        except OSError:
+            pass
+    proc = subprocess.run(args + ["--force"], capture_output=True, text=True, timeout=300)
+    assert proc.returncode == 2, proc.stderr
+    assert "No space left on device" in proc.stderr and "Traceback" not in proc.stderr
+    assert _hashes(out) == before
+    filler.unlink()
+    again = subprocess.run(args + ["--force", "-q"], capture_output=True, text=True, timeout=300)
+    assert again.returncode == 0, again.stderr
+    assert not list(out.rglob("*.part"))

@@ -1,0 +1,69 @@
+"""Front-matter values Jekyll has no opinion on (authors), and inputs publisher is stricter or more
+lenient about than Jekyll (broken YAML, UTF-16), on tiny sites."""
+from __future__ import annotations
+
+import codecs
+
+from click.testing import CliRunner
+
+from publisher.build import BuildOptions, list_papers
+from publisher.cli import cli
+
+CONFIG = "title: T\ntimezone: Asia/Tokyo\nauthor: Site Person\n"
+
+
+def test_broken_yaml_is_reported_with_line_and_column_and_the_rest_is_listed(tmp_site):
+    root = tmp_site({
+        "_posts/2024-01-01-good.md": "---\ntitle: Good\n---\nok\n",
+        "_posts/2024-01-02-bad.md": "---\ntitle: Bad\ntags: [a, b\nauthor: x\n---\nbody\n",
+    }, CONFIG)
+    result = CliRunner().invoke(cli, ["list", str(root), "--json"])
+    assert result.exit_code == 1
+    assert '"slug": "good"' in result.stdout and '"bad"' not in result.stdout
+    line = next(x for x in result.stderr.splitlines() if "bad.md" in x)
+    assert line.startswith("_posts/2024-01-02-bad.md:4:7: error: invalid YAML front matter:")
+
+
+def test_utf16_with_bom_and_nbsp_titles(tmp_site):
+    text = "---\ntitle: \"Caf\u00e9\u00a0au lait\"\n---\nBody\n"
+    root = tmp_site({"_posts/2024-01-01-u16.md": codecs.BOM_UTF16_LE + text.encode("utf-16-le")}, CONFIG)
+    papers, failed, _ = list_papers(BuildOptions(source=root))
+    assert failed == [] and papers[0].title == "Caf\u00e9\u00a0au lait" and papers[0].excerpt == "Body"
+
+
+def test_latin1_is_a_clear_error(tmp_site):
+    root = tmp_site({"_posts/2024-01-01-l1.md": "---\ntitle: caf\u00e9\n---\n".encode("latin-1")}, CONFIG)
+    _, failed, _ = list_papers(BuildOptions(source=root))
+    assert "not valid UTF-8" in str(failed[0].problems[0])
+
+
+def test_authors_forms_and_data_lookup(tmp_site):
+    root = tmp_site({
+        "_data/authors.yml": "jdoe:\n  name: Jane Doe\n",
+        "_posts/2024-01-01-a.md": "---\nauthors:\n  - name: Obj Person\n  - jdoe\n  - \"<b>Bold</b> Name\"\n---\nx\n",
+        "_posts/2024-01-02-b.md": "---\nauthor: A and B\n---\nx\n",
+        "_posts/2024-01-03-c.md": "---\ntitle: no author\n---\nx\n",
+    }, CONFIG)
+    papers = {p.slug: p for p in list_papers(BuildOptions(source=root))[0]}
+    assert papers["a"].author_names == ["Obj Person", "Jane Doe", "Bold Name"]
+    assert papers["b"].author_names == ["A and B"]
+    assert papers["c"].author_names == ["Site Person"]
+
+
+def test_defaults_type_and_path_precedence(tmp_site):
+    config = CONFIG + ("defaults:\n"
+                       "  - scope: {path: \"essays\"}\n    values: {lang: de, series: S1}\n"
+                       "  - scope: {path: \"\", type: posts}\n    values: {lang: fr, series: S0}\n")
+    root = tmp_site({"essays/_posts/2024-01-01-a.md": "---\ntitle: A\n---\nx\n",
+                     "_posts/2024-01-02-b.md": "---\ntitle: B\nlang: en\n---\nx\n"}, config)
+    papers = {p.slug: p for p in list_papers(BuildOptions(source=root))[0]}
+    assert (papers["a"].lang, papers["a"].series) == ("de", "S1")  # the longer path wins
+    assert papers["a"].categories == ["essays"]
+    assert (papers["b"].lang, papers["b"].series) == ("en", "S0")  # front matter beats defaults
+
+
+def test_config_files_merge_left_to_right(tmp_site):
+    root = tmp_site({"_posts/2024-01-01-a.md": "---\ntitle: A\n---\nx\n",
+                     "_dev.yml": "permalink: /p/:title/\ntimezone: UTC\n"}, CONFIG)
+    papers, _, _ = list_papers(BuildOptions(source=root, config_files=[root / "_config.yml", root / "_dev.yml"]))
+    assert papers[0].url == "/p/a/" and papers[0].date.utcoffset().total_seconds() == 0

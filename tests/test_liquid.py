@@ -1,0 +1,98 @@
+"""Liquid in post bodies (python-liquid plus Jekyll's tags), on tiny sites."""
+from __future__ import annotations
+
+from publisher.build import BuildOptions, list_papers
+
+CONFIG = "title: Tiny\nurl: https://tiny.example\nbaseurl: /b\ntimezone: UTC\n"
+
+
+def _one(root, slug):
+    papers, failed, problems = list_papers(BuildOptions(source=root))
+    assert failed == []
+    paper = next(p for p in papers if p.slug == slug)
+    return paper, [str(w) for w in paper.warnings] + [str(p) for p in problems]
+
+
+def test_variables_logic_raw_and_highlight(tmp_site):
+    root = tmp_site({"_posts/2024-01-02-a.md": (
+        "---\ntitle: A\nn: 3\n---\n"
+        "{{ site.title }} / {{ page.title }} / {{ page.n | plus: 1 }}\n\n"
+        "{% assign xs = 'a,b' | split: ',' %}{% for x in xs %}[{{ x }}]{% endfor %}"
+        "{% capture c %}cap{% endcapture %}{{ c }}{% if page.n > 2 %}big{% endif %}\n\n"
+        "{% raw %}{{ kept }} {% kept %}{% endraw %}\n\n"
+        "{% highlight ruby linenos %}\nputs {{ page.n }}\n{% endhighlight %}\n\n"
+        "```\n{{ page.n }} in a fence\n```\n")}, CONFIG)
+    paper, warnings = _one(root, "a")
+    assert "Tiny / A / 4" in paper.body
+    assert "[a][b]capbig" in paper.body
+    assert "{{ kept }} {% kept %}" in paper.body
+    assert "```{.ruby .numberLines}\nputs 3\n```" in paper.body
+    assert "3 in a fence" in paper.body  # Jekyll renders Liquid inside fenced code too
+    assert warnings == []
+
+
+def test_post_url_and_link_resolve_and_become_dependencies(tmp_site):
+    root = tmp_site({
+        "_posts/2024-01-01-target.md": "---\ntitle: T\ncategories: c\n---\nx\n",
+        "_posts/2024-01-02-src.md": "---\ntitle: S\n---\n[a]({% post_url 2024-01-01-target %}) "
+                                    "[b]({% link _posts/2024-01-01-target.md %}) "
+                                    "![i]({{ site.baseurl }}/img.png)\n",
+    }, CONFIG)
+    paper, warnings = _one(root, "src")
+    assert "[a](https://tiny.example/b/c/2024/01/01/target.html)" in paper.body
+    assert "[b](https://tiny.example/b/c/2024/01/01/target.html)" in paper.body
+    assert "![i](/b/img.png)" in paper.body
+    assert "_posts/2024-01-01-target.md" in paper.dependencies
+    assert warnings == []
+
+
+def test_include_with_parameters_and_dependencies(tmp_site):
+    root = tmp_site({
+        "_includes/box.html": "<b>{{ include.label }}</b>: {{ include.value }}",
+        "_posts/note.txt": "relative {{ page.title }}",
+        "_posts/2024-01-02-a.md": "---\ntitle: A\nv: 7\n---\n"
+                                  "{% include box.html label=\"L\" value=page.v %}\n\n"
+                                  "{% include_relative note.txt %}\n",
+    }, CONFIG)
+    paper, warnings = _one(root, "a")
+    assert "<b>L</b>: 7" in paper.body and "relative A" in paper.body
+    assert paper.dependencies == ["_includes/box.html", "_posts/note.txt"]
+    assert warnings == []
+
+
+def test_include_outside_the_site_is_refused(tmp_site, tmp_path):
+    secret = tmp_path / "secret"
+    secret.write_text("TOP SECRET", encoding="utf-8")
+    root = tmp_site({"_includes/ok.html": "ok",
+                     "_posts/2024-01-02-a.md": "---\ntitle: A\n---\nline one\n\n{% include ../../secret %}\n"
+                                               "{% include_relative ../../secret %}\n"}, CONFIG)
+    paper, warnings = _one(root, "a")
+    assert "TOP SECRET" not in paper.body
+    assert any("_posts/2024-01-02-a.md:6: warning: include '../../secret' points outside" in w for w in warnings)
+    assert any(":7: warning: include_relative '../../secret' points outside" in w for w in warnings)
+
+
+def test_unknown_tags_are_reported_with_line_and_removed(tmp_site):
+    root = tmp_site({"_posts/2024-01-02-a.md": "---\ntitle: A\n---\nfirst\n\n{% tweet 123 %}\n\n"
+                                               "{% gist abc %}x{% endgist %} and {{ 'y' | frobnicate }}\n"}, CONFIG)
+    paper, warnings = _one(root, "a")
+    assert "{%" not in paper.body and "tweet" not in paper.body and "gist" not in paper.body
+    assert any(w.startswith("_posts/2024-01-02-a.md:6: warning: unknown Liquid tag 'tweet'") for w in warnings)
+    assert any(":8: warning: unknown Liquid tag 'gist'" in w for w in warnings)
+    assert any(":8: warning: unknown Liquid filter 'frobnicate'" in w for w in warnings)
+
+
+def test_broken_liquid_is_reported_and_its_markup_removed(tmp_site):
+    root = tmp_site({"_posts/2024-01-02-a.md": "---\ntitle: A\n---\ntext {% if x %} never closed {{ y }}\n"
+                                               "{% raw %}{{ literal }}{% endraw %}\n"}, CONFIG)
+    paper, warnings = _one(root, "a")
+    assert "{% if" not in paper.body and "{{ y }}" not in paper.body
+    assert "{{ literal }}" in paper.body
+    assert any("Liquid:" in w for w in warnings)
+
+
+def test_post_without_liquid_is_untouched(tmp_site):
+    body = "Plain *text* with $5 and {braces}.\n"
+    root = tmp_site({"_posts/2024-01-02-a.md": "---\ntitle: A\n---\n" + body}, CONFIG)
+    paper, _ = _one(root, "a")
+    assert paper.body == body

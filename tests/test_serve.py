@@ -1,0 +1,112 @@
+"""`publisher serve`, for real: start it on 127.0.0.1, fetch pages, edit a post, see the rebuild, stop it."""
+from __future__ import annotations
+
+import os
+import queue
+import re
+import shutil
+import signal
+import subprocess
+import sys
+import threading
+import time
+import urllib.request
+from pathlib import Path
+
+from publisher.serve import RELOAD_SCRIPT, VERSION_PATH
+
+ROOT = Path(__file__).resolve().parent.parent
+WEBMETA = ROOT / "tests" / "sites" / "webmeta"
+
+
+def fetch(url: str) -> str:
+    with urllib.request.urlopen(url, timeout=10) as r:
+        return r.read().decode("utf-8")
+
+
+def wait_for(predicate, seconds: float, what: str):
+    deadline = time.monotonic() + seconds
+    while time.monotonic() < deadline:
+        value = predicate()
+        if value:
+            return value
+        time.sleep(0.2)
+    raise AssertionError(f"timed out after {seconds} s waiting for {what}")
+
+
+def test_serve_builds_serves_rebuilds_and_stops(tmp_path):
+    site = tmp_path / "site"
+    shutil.copytree(WEBMETA, site)
+    out = tmp_path / "out"
+    proc = subprocess.Popen([sys.executable, "-m", "publisher.cli", "serve", str(site), "-o", str(out), "--fast",
+                             "--port", "0"], stderr=subprocess.PIPE, stdout=subprocess.DEVNULL, text=True,
+                            cwd=ROOT, env={**os.environ, "PYTHONUNBUFFERED": "1"})
+    lines: queue.Queue[str] = queue.Queue()
+    log: list[str] = []
+    threading.Thread(target=lambda: [lines.put(ln) for ln in proc.stderr], daemon=True).start()
+
+    def serving_url():
+        while not lines.empty():
+            ln = lines.get()
+            log.append(ln)
+            m = re.search(r"Serving (http://127\.0\.0\.1:\d+/)", ln)
+            if m:
+                return m.group(1)
+        assert proc.poll() is None, "serve exited early:\n" + "".join(log)
+        return None
+
+    try:
+        base = wait_for(serving_url, 120, "the first build and the server")
+        # --fast: the HTML edition only
+        assert (out / "breakwater-maintenance" / "index.html").is_file()
+        assert not (out / "breakwater-maintenance" / "breakwater-maintenance.pdf").exists()
+        catalog = fetch(base)
+        assert "Breakwater Maintenance" in catalog and RELOAD_SCRIPT in catalog
+        paper = fetch(base + "breakwater-maintenance/")
+        assert "<title>Breakwater Maintenance &amp; the Cost of Delay</title>" in paper and RELOAD_SCRIPT in paper
+        assert RELOAD_SCRIPT not in (out / "breakwater-maintenance" / "index.html").read_text(encoding="utf-8")
+        assert fetch(base + "feed.xml").startswith("<?xml")
+        version = fetch(base + VERSION_PATH.lstrip("/"))
+
+        post = site / "_posts" / "2024-06-03-breakwater-maintenance.md"
+        post.write_text(post.read_text(encoding="utf-8").replace(
+            'title: "Breakwater Maintenance & the Cost of Delay"', 'title: "Breakwater Repairs Done Early"'),
+            encoding="utf-8")
+        wait_for(lambda: fetch(base + VERSION_PATH.lstrip("/")) != version, 90, "a rebuild after the edit")
+        assert "<title>Breakwater Repairs Done Early</title>" in fetch(base + "breakwater-maintenance/")
+        assert "Breakwater Repairs Done Early" in fetch(base)
+    finally:
+        proc.send_signal(signal.SIGINT)
+        try:
+            proc.wait(timeout=20)
+        except subprocess.TimeoutExpired:
+            proc.kill()
+            proc.wait(timeout=10)
+            raise AssertionError("serve did not stop on Ctrl-C")
+    assert proc.returncode in (0, -signal.SIGINT), "".join(log)
+
+
+def test_handler_serves_files_unchanged_except_html(tmp_path):
+    """Non-HTML files are served byte for byte; the version probe answers plain text."""
+    import functools
+    import http.server
+
+    from publisher.build import BuildOptions
+    from publisher.serve import Handler, Preview
+
+    (tmp_path / "a.bib").write_bytes(b"@misc{x}\n")
+    (tmp_path / "index.html").write_text("<!DOCTYPE html><html><body><p>hi</p></body></html>", encoding="utf-8")
+    preview = Preview(BuildOptions(source=tmp_path, out=tmp_path), say=lambda s: None)
+    preview.version = 7
+    handler = type("H", (Handler,), {"preview": preview})
+    server = http.server.ThreadingHTTPServer(("127.0.0.1", 0), functools.partial(handler, directory=str(tmp_path)))
+    threading.Thread(target=server.serve_forever, daemon=True).start()
+    try:
+        base = f"http://127.0.0.1:{server.server_address[1]}/"
+        assert fetch(base + "a.bib") == "@misc{x}\n"
+        assert fetch(base + VERSION_PATH.lstrip("/")) == "7"
+        page = fetch(base)
+        assert page.index(RELOAD_SCRIPT) < page.index("</body>")
+    finally:
+        server.shutdown()
+        server.server_close()
