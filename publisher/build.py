@@ -153,8 +153,9 @@ def build_paper(job: Job) -> PaperResult:
     try:
         doc = render.render(paper, _user_filters(job.site), italic_quotes=opts.italic_quotes, timeout=opts.timeout,
                             memory_mb=opts.memory_mb)
-        result.problems.extend(safety.raw_html_warnings(doc.body_html, paper.body, paper.rel_source, paper.body_line,
-                                                        opts.html_policy))
+        if {"epub", "pdf"} & set(job.formats) or opts.html_policy == "untrusted":
+            result.problems.extend(safety.raw_html_warnings(doc.body_html, paper.body, paper.rel_source,
+                                                            paper.body_line, opts.html_policy))
         edition_body.prepare(paper, doc, job.site, job.out_dir.parent / ".cache" / "publisher" / "remote")
         result.problems.extend(doc.warnings)
         names = edition_names(paper.slug)

@@ -28,11 +28,12 @@ WRITE_ERRNOS = {errno.ENOSPC, errno.EDQUOT, errno.EROFS, errno.EACCES, errno.EPE
 
 
 def quiet_worker() -> None:
-    """In a pool worker: on Ctrl-C, leave at once and without a traceback (the main process reports).
+    """In a pool worker: on Ctrl-C or SIGTERM, leave at once and without a traceback (the main process reports).
 
     Files are written through a temporary name and a rename, so leaving mid-way leaves no part under a
     final name; the next build removes the temporary files."""
-    signal.signal(signal.SIGINT, lambda signum, frame: os._exit(EXIT_INTERRUPTED))
+    for sig in (signal.SIGINT, signal.SIGTERM):
+        signal.signal(sig, lambda signum, frame: os._exit(EXIT_INTERRUPTED))
 
 
 EXIT_INTERRUPTED = 130

@@ -8,6 +8,7 @@ PACKAGES=(
   fonts-noto-color-emoji                            # emoji shortcodes
   chromium                                          # screenshots and axe-core checks of the HTML edition
   default-jre-headless                              # EPUBCheck and the Nu HTML Checker
+  libpdfbox2-java libactivation-java libjaxb-api-java  # PDFBox Preflight: PDF/A-1b check of the PDF
 )
 missing=()
 for p in "${PACKAGES[@]}"; do

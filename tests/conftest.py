@@ -122,9 +122,12 @@ def vnu_messages(html_pages) -> dict[Path, list[dict]]:
     return found
 
 
-@pytest.fixture(scope="session")
+@pytest.fixture(scope="module")
 def browser():
-    """A headless Chromium (Debian's, driven by Playwright) for axe-core checks and screenshots."""
+    """A headless Chromium (Debian's, driven by Playwright) for axe-core checks and screenshots.
+
+    Module-scoped: Playwright's sync API allows one instance per thread, and other test modules start
+    their own, so this one is closed at the end of each module that uses it."""
     from playwright.sync_api import sync_playwright
 
     with sync_playwright() as p:
@@ -133,7 +136,7 @@ def browser():
         b.close()
 
 
-@pytest.fixture(scope="session")
+@pytest.fixture(scope="module")
 def axe_check(browser):
     """axe(path, width=1280, scheme='light', fragment='') → the WCAG 2.1 A/AA violations axe-core finds."""
     from axe_playwright_python.sync_playwright import Axe

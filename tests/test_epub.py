@@ -325,47 +325,66 @@ def test_identifier_forms():
                                                 "https://example.org")
 
 
-def test_ace_by_daisy_reports_no_violations_on_the_real_paper(built_sites, tmp_path):
+def ace(book: Path, out: Path) -> tuple[int, list, dict]:
+    """Run Ace by DAISY on BOOK: (exit status, [(file, rule)] violations, report)."""
     assert ACE.is_file(), "Ace is missing: run `bash scripts/npm-deps.sh` (npm ci in tools/ace)"
-    chromium = shutil.which("chromium") or "/usr/bin/chromium"
-    env = dict(os.environ, PUPPETEER_EXECUTABLE_PATH=chromium)
-    out = tmp_path / "ace"
-    proc = subprocess.run([str(ACE), "-E", "-f", "-s", "-o", str(out), str(_epub(built_sites["corpus"], "prisoners-of-assad"))],
+    env = dict(os.environ, PUPPETEER_EXECUTABLE_PATH=shutil.which("chromium") or "/usr/bin/chromium")
+    proc = subprocess.run([str(ACE), "-E", "-f", "-s", "-o", str(out), str(book)],
                           capture_output=True, text=True, timeout=300, env=env)
+    assert (out / "report.json").is_file(), proc.stdout[-2000:] + proc.stderr[-2000:]
     report = json.loads((out / "report.json").read_text(encoding="utf-8"))
     failures = [(a["earl:testSubject"]["url"], b["earl:test"]["dct:title"])
                 for a in report["assertions"] for b in a.get("assertions", [])
                 if b["earl:result"]["earl:outcome"] == "fail"]
-    assert proc.returncode == 0 and not failures, (proc.returncode, failures, proc.stderr[-2000:])
+    return proc.returncode, failures, report
+
+
+@pytest.mark.parametrize("site,slug", [("corpus", "prisoners-of-assad"), ("epub-metadata", "lighthouse-ledgers")])
+def test_ace_by_daisy_reports_no_violations(built_sites, tmp_path, site, slug):
+    status, failures, report = ace(_epub(built_sites[site], slug), tmp_path / "ace")
+    assert status == 0 and not failures, (status, failures)
     # Ace read the metadata we meant it to read.
-    assert report["a11y-metadata"]["present"] and "schema:accessibilitySummary" in report["a11y-metadata"]["present"]
+    present = report["a11y-metadata"]["present"]
+    assert "schema:accessibilitySummary" in present and "schema:accessibilityFeature" in present
 
 
-def test_chapters_fit_phone_and_tablet_widths(built_sites, tmp_path):
+def test_a_paper_without_headings_still_gets_contents_and_passes_epubcheck(tmp_site, tmp_path):
+    from publisher.validate import epubcheck
+
+    root = tmp_site({"_posts/2024-03-01-short-note.md": "---\ntitle: A Short Note\n---\n\nOne paragraph, no heading.\n"})
+    report = build(BuildOptions(source=root, out=tmp_path / "out", formats=["epub"]))
+    assert not report.failed
+    book = _epub(report, "short-note")
+    files = _read(book)
+    nav = etree.fromstring(files["EPUB/nav.xhtml"])
+    links = [a.get("href") for a in nav.find(".//x:nav[@role='doc-toc']", NS).iter(f"{{{NS['x']}}}a")]
+    assert links == ["ch00.xhtml"]
+    assert not nav.findall(".//x:nav[@role='doc-pagelist']", NS)  # no PDF in this run: no page-list claimed
+    assert "printPageNumbers" not in _meta(_opf(files), "schema:accessibilityFeature")
+    [check] = epubcheck([book])
+    assert check.ok, check.describe()
+
+
+def test_chapters_fit_phone_and_tablet_widths(built_sites, tmp_path, browser):
     """No chapter scrolls sideways at 375 px or 768 px, and body text keeps a readable size."""
-    from playwright.sync_api import sync_playwright
-
     folder = tmp_path / "book"
     with zipfile.ZipFile(_epub(built_sites["corpus"], "prisoners-of-assad")) as z:
         z.extractall(folder)
     docs = sorted((folder / "EPUB").glob("*.xhtml"))
-    with sync_playwright() as p:
-        browser = p.chromium.launch(executable_path=shutil.which("chromium") or "/usr/bin/chromium",
-                                    args=["--no-sandbox"])
+    assert len(docs) >= 11
+    for width in (375, 768):
+        page = browser.new_page(viewport={"width": width, "height": 800})
         try:
-            for width in (375, 768):
-                page = browser.new_page(viewport={"width": width, "height": 800})
-                for doc in docs:
-                    page.goto(doc.as_uri())
-                    scroll, client = page.evaluate(
-                        "[document.documentElement.scrollWidth, document.documentElement.clientWidth]")
-                    assert scroll <= client, (doc.name, width, scroll, client)
-                    size = page.evaluate("parseFloat(getComputedStyle(document.querySelector('p') || "
-                                         "document.body).fontSize)")
-                    assert size >= 14, (doc.name, width, size)
-                page.close()
+            for doc in docs:
+                page.goto(doc.as_uri())
+                scroll, client = page.evaluate(
+                    "[document.documentElement.scrollWidth, document.documentElement.clientWidth]")
+                assert scroll <= client, (doc.name, width, scroll, client)
+                size = page.evaluate("parseFloat(getComputedStyle(document.querySelector('p') || "
+                                     "document.body).fontSize)")
+                assert size >= 14, (doc.name, width, size)
         finally:
-            browser.close()
+            page.close()
 
 
 @pytest.mark.skipif(shutil.which("ebook-convert") is None,

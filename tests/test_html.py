@@ -182,6 +182,10 @@ def test_self_contained_page_inlines_images_and_fonts(self_contained_out, built_
     assert '@font-face { font-family: "Source Serif 4"; font-style: normal' in text
     assert "url(data:font/woff2;base64," in text
     assert not doc.xpath("//link[@rel='stylesheet']")
+    cite = doc.xpath("//details[@class='cite']//a")
+    assert [a.get("download") for a in cite] == ["breakwater-maintenance.bib", "breakwater-maintenance.ris",
+                                                 "breakwater-maintenance.csl.json"]
+    assert all(a.get("href").startswith("data:application/") for a in cite)
     plain = (built_sites["webmeta"].out / "breakwater-maintenance" / "index.html").read_text(encoding="utf-8")
     assert "data:font/woff2" not in plain and 'src="images/' in plain
 

@@ -15,10 +15,13 @@ SITES = ["jekyll-syntax"]
 RAW_LITERAL = "{{ not_a_variable }} and {% not_a_tag %}"  # kept on purpose by {% raw %}
 
 
-def _html_text(markup: str) -> str:
+def _html_text(markup: str, keep_cite: bool = False) -> str:
     root = lxml_html.fromstring(markup)
-    for el in root.iter("style", "script", "annotation"):
+    for el in list(root.iter("style", "script", "annotation")):
         el.drop_tree()
+    if not keep_cite:  # the "Cite this" box is checked on its own below (known defect)
+        for el in root.cssselect("details.cite"):
+            el.drop_tree()
     return root.text_content()
 
 
@@ -70,3 +73,11 @@ def test_liquid_and_kramdown_results_are_in_the_html(built_sites):
     assert 'id="opening" class="lead"' in kram and 'class="external"' in kram
     assert "🎉" in kram and "@someone" in kram and "$5 and $10" in kram
     assert "This comment must not appear" not in kram
+
+
+@pytest.mark.xfail(strict=True, reason="publisher/cite.py formats the citation from the raw front-matter "
+                   "title, so Markdown and entities show ('Kramdown &amp; *friends*'); reported to its owner")
+def test_citation_box_shows_the_title_as_text(built_sites):
+    page = built_sites["jekyll-syntax"].out / "kramdown-features" / "index.html"
+    text = _html_text(page.read_text(encoding="utf-8"), keep_cite=True)
+    assert "*friends*" not in text and "&amp;" not in text

@@ -67,3 +67,14 @@ def test_config_files_merge_left_to_right(tmp_site):
                      "_dev.yml": "permalink: /p/:title/\ntimezone: UTC\n"}, CONFIG)
     papers, _, _ = list_papers(BuildOptions(source=root, config_files=[root / "_config.yml", root / "_dev.yml"]))
     assert papers[0].url == "/p/a/" and papers[0].date.utcoffset().total_seconds() == 0
+
+
+def test_selection_switches_in_the_config(tmp_site):
+    files = {"_posts/2099-01-01-later.md": "---\ntitle: Later\n---\nx\n",
+             "_posts/2024-01-01-hidden.md": "---\ntitle: Hidden\npublished: false\n---\nx\n",
+             "_posts/2024-01-02-shown.md": "---\ntitle: Shown\npublished: \"false\"\n---\nx\n",
+             "_drafts/idea.md": "---\ntitle: Idea\ndate: 2024-01-03\n---\nx\n"}
+    root = tmp_site(files, CONFIG)
+    assert sorted(p.slug for p in list_papers(BuildOptions(source=root))[0]) == ["shown"]  # "false" is a string
+    root = tmp_site(files, CONFIG + "future: true\nshow_drafts: true\nunpublished: true\n")
+    assert sorted(p.slug for p in list_papers(BuildOptions(source=root))[0]) == ["hidden", "idea", "later", "shown"]

@@ -96,3 +96,23 @@ def test_post_without_liquid_is_untouched(tmp_site):
     root = tmp_site({"_posts/2024-01-02-a.md": "---\ntitle: A\n---\n" + body}, CONFIG)
     paper, _ = _one(root, "a")
     assert paper.body == body
+
+
+def test_data_files_used_are_dependencies(tmp_site):
+    root = tmp_site({"_data/authors.yml": "jd:\n  name: Jane Doe\n",
+                     "_data/facts.yml": "answer: 42\n",
+                     "_posts/2024-01-02-a.md": "---\ntitle: A\nauthor: jd\n---\nThe answer is {{ site.data.facts.answer }}.\n",
+                     "_posts/2024-01-03-b.md": "---\ntitle: B\n---\nNo data here.\n"}, CONFIG)
+    paper, warnings = _one(root, "a")
+    assert "The answer is 42." in paper.body and paper.author_names == ["Jane Doe"]
+    assert sorted(paper.dependencies) == ["_data/authors.yml", "_data/facts.yml"]
+    other, _ = _one(root, "b")
+    assert other.dependencies == []
+
+
+def test_include_name_from_a_variable(tmp_site):
+    root = tmp_site({"_includes/box-a.html": "box {{ include.n }}",
+                     "_posts/2024-01-02-a.md": "---\ntitle: A\nwhich: a\n---\n"
+                                               "{% include box-{{ page.which }}.html n=2 %}\n"}, CONFIG)
+    paper, warnings = _one(root, "a")
+    assert "box 2" in paper.body and warnings == []

@@ -304,9 +304,14 @@ def _ensure_heading_ids(chs: list[Chapter]) -> None:
 
 
 def toc_entries(chs: list[Chapter]) -> list[tuple[int, str, str]]:
-    """(level, text, href) for every heading h2–h6 of the chapters, in reading order."""
+    """(level, text, href) for every heading h2–h6 of the chapters, in reading order; a chapter without
+    any heading (text before the first section) is listed by its title."""
     out = []
     for ch in chs:
+        if not any(h is not None for el in ch.elements
+                   for h in el.iter(*[f"{{{XHTML}}}h{i}" for i in range(2, 7)])):
+            out.append((2, ch.title, ch.file))
+            continue
         for el in ch.elements:
             for h in el.iter(*[f"{{{XHTML}}}h{i}" for i in range(2, 7)]):
                 text = _plain(h)
@@ -623,8 +628,10 @@ def build(paper: Paper, doc: Document, opts: EpubOptions | None = None) -> bytes
 
     # Navigation: every heading level, landmarks, the page-list of the PDF edition.
     entries = toc_entries(chs)
-    tree = _nest(entries)
     first_text = next((c for c in chs if c.kind == "chapter"), chs[0] if chs else tp)
+    if not entries:  # an empty paper: the contents still need one entry
+        entries = [(2, title, first_text.file)]
+    tree = _nest(entries)
     landmarks = [("cover", "Cover", "cover.xhtml"), ("titlepage", "Title page", "title.xhtml"),
                  ("toc", "Contents", "nav.xhtml#toc"), ("bodymatter", "Start of text", first_text.file)]
     notes = next((c for c in chs if c.file == "notes.xhtml"), None)

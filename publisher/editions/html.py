@@ -221,6 +221,10 @@ def write(paper: Paper, doc: Document, out_dir: Path, extras: PageExtras | None 
 _SRC = re.compile(r'(<(?:img|source|video|audio)\b[^>]*?\s(?:src|poster)=")([^"]+)(")', re.I)
 _CSS_URL = re.compile(r"url\(\s*(['\"]?)([^'\")]+)\1\s*\)")
 MAX_INLINE_BYTES = 20 * 1024 * 1024
+MAX_INLINE_LINK_BYTES = 64 * 1024  # citation files are inlined into their links; editions stay beside the page
+CITATION_TYPES = {".bib": "application/x-bibtex", ".ris": "application/x-research-info-systems",
+                  ".json": "application/vnd.citationstyles.csl+json"}
+_DOWNLOAD = re.compile(r'(<a href=")([^"]+)("[^>]*?) download(?=>)')
 
 
 def data_uri(path: Path) -> str:
@@ -274,7 +278,8 @@ def font_face_css(text: str) -> str:
 
 
 def inline_assets(page: str, roots: list[Path]) -> str:
-    """PAGE with local images (and CSS url()s) inlined as data URIs and the text face embedded.
+    """PAGE with local images, CSS url()s and the citation files inlined as data URIs, and the text face
+    embedded.
 
     Remote references are left alone; files are read only from ROOTS.
     """
@@ -286,7 +291,15 @@ def inline_assets(page: str, roots: list[Path]) -> str:
         p = _local_file(m.group(2), roots) if not m.group(2).startswith("data:") else None
         return f'url("{data_uri(p)}")' if p else m.group(0)
 
+    def download(m: re.Match) -> str:
+        p = _local_file(m.group(2), roots)
+        if p is None or p.suffix not in CITATION_TYPES or p.stat().st_size > MAX_INLINE_LINK_BYTES:
+            return m.group(0)
+        uri = f"data:{CITATION_TYPES[p.suffix]};base64," + base64.b64encode(p.read_bytes()).decode("ascii")
+        return m.group(1) + uri + m.group(3) + f' download="{html.escape(p.name, quote=True)}"'
+
     page = _SRC.sub(src, page)
+    page = _DOWNLOAD.sub(download, page)
     page = re.sub(r"(<style>)(.*?)(</style>)", lambda m: m.group(1) + _CSS_URL.sub(css_url, m.group(2)) + m.group(3),
                   page, count=1, flags=re.S)
     text = html.unescape(re.sub(r"<[^>]+>", "", page.split("</head>", 1)[-1]))

@@ -58,43 +58,48 @@ def from_weasyprint(document, root) -> list[PageStart]:
     parent = {child: node for node in root.iter() for child in node}
 
     def context(el):
-        """(innermost block, part) for an element, or (None, None) outside the title page and text."""
-        block, node = None, el
+        """(innermost block, part, in a table header/footer) for an element; (None, None, False) outside
+        the title page and the text."""
+        block, node, repeats = None, el, False
         while node is not None:
             tag = _local(node.tag)
             if block is None and tag in BLOCKS:
                 block = node
+            repeats = repeats or tag in ("thead", "tfoot")
             if tag == "main":
-                return block, "text"
+                return block, "text", repeats
             if tag == "section" and "title-page" in (node.get("class") or "").split():
-                return block, "title"
+                return block, "title", repeats
             if tag == "nav":
-                return None, None
+                return None, None, False
             node = parent.get(node)
-        return None, None
+        return None, None, False
 
     seen: dict[int, int] = {}  # id(block) → characters laid out so far
     starts = []
     for number, page in enumerate(document.pages, start=1):
-        first = None
+        first, needle = None, ""
         for box in page._page_box.descendants():
             if not isinstance(box, (boxes.TextBox, boxes.ReplacedBox)) or box.element is None:
                 continue
-            block, part = context(box.element)
-            if block is None:
-                continue
+            block, part, repeats = context(box.element)
+            if block is None or repeats and seen.get(id(block)) and first is None:
+                continue  # nothing here, or a table header repeated at the top of a continued table
             if first is None:
                 first = (box, block, part, seen.get(id(block), 0))
             if isinstance(box, boxes.TextBox):
+                if block is first[1] and not needle:
+                    needle = _norm(box.text)[:30].strip()  # the page's first words in its first block
                 seen[id(block)] = seen.get(id(block), 0) + len(box.text)
         if first is None:
             continue
         box, block, part, before = first
         text = _text(block)
-        needle, offset = "", 0
-        if isinstance(box, boxes.TextBox) and before:
-            needle = _norm(box.text)[:30].strip()
+        offset = 0
+        if before:  # the page begins inside a block that started on an earlier page
             offset = _nearest(text, needle, before)
+        else:
+            needle = ""
         starts.append(PageStart(str(number), part, _local(block.tag), text[:TEXT_KEY], needle, offset))
     return starts
 

@@ -85,6 +85,9 @@ def normalize(raw: RawPost, site: SiteConfig, data: dict[str, Any] | None = None
     authors = people.authors(meta, data_authors)
     if not authors and site.author:
         authors = people.authors({"author": site.author}, data_authors)
+    ids = meta.get("authors", meta.get("author"))
+    uses_data = any(isinstance(i, str) and i.strip() in data_authors
+                    for i in (ids if isinstance(ids, list) else [ids, site.author]))
 
     separator = meta.get("excerpt_separator")
     separator = site.excerpt_separator if separator is None else str(separator)
@@ -106,7 +109,7 @@ def normalize(raw: RawPost, site: SiteConfig, data: dict[str, Any] | None = None
         "categories": "/".join(dict.fromkeys(c.lower() for c in categories)),
         "slugified_categories": "/".join(dict.fromkeys(names.slugify(c) for c in categories)),
         "output_ext": _output_ext(site, src.path),
-        "path": src.rel.rsplit(".", 1)[0],
+        "path": src.rel.rsplit(".", 1)[0].replace("_posts", "", 1),  # Document#cleaned_relative_path
         "name": stem,
         "collection": "posts",
     }
@@ -126,9 +129,19 @@ def normalize(raw: RawPost, site: SiteConfig, data: dict[str, Any] | None = None
         or _text(meta, "isbn", file, warnings),
         kind=src.kind, source_sha256=raw.sha256, meta=meta, warnings=warnings,
     )
+    if uses_data:
+        _depend_on_data(paper, site, "authors")
     if convert_body:
         convert(paper, site, index or shared_index(site, data, needs_posts(raw.body)))
     return paper
+
+
+def _depend_on_data(paper: Paper, site: SiteConfig, name: str) -> None:
+    """Record `_data/NAME.*` (the file the value came from) in the paper's dependencies."""
+    for path in sorted((site.root / "_data").glob(f"{name}.*")):
+        rel = path.relative_to(site.root).as_posix()
+        if rel not in paper.dependencies:
+            paper.dependencies.append(rel)
 
 
 _POSTS_USE = re.compile(r"\{%-?\s*(post_url|link)\b|site\.(posts|categories|tags|related_posts)")
@@ -208,7 +221,9 @@ def convert(paper: Paper, site: SiteConfig, index: liquid.SiteIndex) -> None:
     state = liquid.RenderState(paper.rel_source, paper.body_line, paper.source.parent, index)
     body = liquid.render(paper.body, page_variables(paper), state, env)
     paper.warnings.extend(state.problems)
-    paper.dependencies = state.dependencies
+    paper.dependencies = state.dependencies + [d for d in paper.dependencies if d not in state.dependencies]
+    for name in dict.fromkeys(re.findall(r"site\.data\.([\w-]+)|site\.data\[['\"]([\w-]+)", paper.body)):
+        _depend_on_data(paper, site, "".join(name))
     if "excerpt" in paper.meta and paper.meta["excerpt"] is not None:
         paper.excerpt = excerpt.strip_html(str(paper.meta["excerpt"]))
     else:

@@ -150,26 +150,26 @@ class HighlightTag(Tag):
         return _ExprNode(token, expr.strip(), self.name, block)
 
 
-def _include_params(expr: str, context, env, state: RenderState, token) -> tuple[str, dict]:
+def _render_text(text: str, context) -> str:
+    """Render Liquid inside a tag argument (`{% include {{ page.file }}.html %}`) with site and page."""
+    if "{{" not in text:
+        return text
+    return context.env.from_string(text).render(**{k: context.resolve(k) for k in ("site", "page", "include")})
+
+
+_NAME_AND_REST = re.compile(r"^((?:\{\{.*?\}\}|[^\s{])+)\s*(.*)$", re.S)
+
+
+def _include_params(expr: str, context, env, token) -> tuple[str, dict]:
     """Split `file.html a="x" b=page.y` into the file name and the evaluated parameters."""
-    expr = expr.strip()
-    if expr.startswith("{{"):
-        end = expr.find("}}")
-        name_expr, rest = expr[2:end].strip(), expr[end + 2:]
-        name = str(_evaluate(name_expr, context, env, token))
-        # A variable name may be followed by literal text ({{ x }}.html)
-        name += rest.split()[0] if rest and not rest[0].isspace() and rest.split() else ""
-        rest = rest[len(rest.split()[0]):] if rest and not rest[0].isspace() and rest.split() else rest
-    else:
-        parts = expr.split(None, 1)
-        name, rest = (parts[0] if parts else ""), (parts[1] if len(parts) > 1 else "")
+    m = _NAME_AND_REST.match(expr.strip())
+    if not m:
+        return "", {}
+    name, rest = _render_text(m.group(1), context), m.group(2)
     params: dict[str, Any] = {}
     for key, value in _PARAM_RE.findall(rest):
         if value[:1] in "\"'":
-            text = value[1:-1]
-            if "{{" in text:
-                text = env.from_string(text).render(**{k: context.resolve(k) for k in ("site", "page")})
-            params[key] = text
+            params[key] = _render_text(value[1:-1], context)
         else:
             params[key] = _evaluate(value, context, env, token)
     return name, params
@@ -212,12 +212,12 @@ def _render_file(node, context, buffer, state: RenderState, base: Path, name: st
 
 
 def _render_include(node, context, buffer, state: RenderState) -> int:
-    name, params = _include_params(node.expr, context, context.env, state, node.token)
+    name, params = _include_params(node.expr, context, context.env, node.token)
     return _render_file(node, context, buffer, state, state.index.root / "_includes", name, params)
 
 
 def _render_include_relative(node, context, buffer, state: RenderState) -> int:
-    name, params = _include_params(node.expr, context, context.env, state, node.token)
+    name, params = _include_params(node.expr, context, context.env, node.token)
     return _render_file(node, context, buffer, state, state.source_dir, name, params)
 
 
@@ -242,9 +242,7 @@ def _render_post_url(node, context, buffer, state: RenderState) -> int:
 
 def _render_link(node, context, buffer, state: RenderState) -> int:
     key = node.expr.strip()
-    if "{{" in key:
-        key = context.env.from_string(key).render(**{k: context.resolve(k) for k in ("site", "page")})
-    key = key.strip().lstrip("/")
+    key = _render_text(key, context).strip().lstrip("/")
     url = state.index.path_urls.get(key)
     if url is None:
         target = (state.index.root / key)
