@@ -322,3 +322,30 @@ def attach(paper: Paper, doc: Document, root: Path, baseurl: str = "", network: 
         elif "network access is off" not in cover.error:
             doc.warnings.append(Problem(paper.rel_source, None, f"front-matter image '{paper.image}' {cover.error}; "
                                         "a generated cover is used", severity="warning"))
+
+
+_MD_IMAGE = re.compile(r"!\[[^\]]*\]\(\s*<?([^)\s>]+(?:\s[^)\"']*?)?)>?(?:\s+[\"'][^)]*)?\)|<img\b[^>]*?\ssrc\s*=\s*[\"']([^\"']+)",
+                       re.I)
+
+
+def local_dependencies(paper: Paper, root: Path, baseurl: str = "") -> list[Path]:
+    """Local image files the post's Markdown refers to (found before pandoc runs), for build caches:
+    an edition must be rebuilt when one of them changes."""
+    found: list[Path] = []
+    root = root.resolve()
+    for m in _MD_IMAGE.finditer(paper.body):
+        ref = (m.group(1) or m.group(2) or "").strip()
+        if not ref or re.match(r"^([a-z][a-z0-9+.-]*:|//)", ref, re.I):
+            continue
+        for path in _candidates(ref, paper, root, baseurl.rstrip("/")):
+            if inside(path, [root]) and path.is_file():
+                if path.resolve() not in found:
+                    found.append(path.resolve())
+                break
+    if paper.image and "://" not in paper.image:
+        ref = paper.image if paper.image.startswith(("/", "{{")) else "/" + paper.image
+        for path in _candidates(ref, paper, root, baseurl.rstrip("/")):
+            if inside(path, [root]) and path.is_file() and path.resolve() not in found:
+                found.append(path.resolve())
+                break
+    return found

@@ -288,17 +288,19 @@ def build(opts: BuildOptions, progress: Progress | None = None) -> BuildReport:
     ctx = cache.context(site, state, page_size, extra)
 
     # discover → read → normalize (unchanged posts come back from the cache without being parsed)
-    papers, failed, problems = collect(site, opts, ParseMemo(state, ctx.parse, root))
+    memo = ParseMemo(state, ctx.parse, root)
+    papers, failed, problems = collect(site, opts, memo)
+    memo.finish()
     papers = [p for p in papers if in_shard(p.slug, opts.shard)]
     failed = [r for r in failed if in_shard(r.slug or r.rel_source, opts.shard)]
     report.problems.extend(problems)
     report.papers.extend(failed)
-    for r in failed:
-        progress("failed", {"result": r})
 
     # the cache check: which editions must be made again
     jobs, results, inputs = plan(papers, out, site, state, ctx, formats, page_size, opts.debug, extra)
     progress("start", {"total": len(papers), "cached": len(results)})
+    for r in failed:
+        progress("failed", {"result": r})
     done = finisher(progress, opts.strict)
     for r in results:
         done(r)
@@ -315,7 +317,10 @@ def build(opts: BuildOptions, progress: Progress | None = None) -> BuildReport:
         report.removed = remove_stale(out, state, built, [r for r in report.papers if r.failed])
     for r in built:
         r.summary["dependencies"] = inputs[r.slug]["dependencies"]
-    write_site(out, site, built, ctx.tools)
+    site_key = cache.digest(ctx.base, [r.summary for r in built])
+    if site_key != state.site_key or not all((out / f).is_file() for f in ("index.html", "manifest.json")):
+        write_site(out, site, built, ctx.tools)  # skipped when nothing it shows changed
+    state.site_key = site_key
     record(state, root, built, inputs)
     report.seconds = time.perf_counter() - started
     progress("done", {"report": report})

@@ -135,6 +135,8 @@ class State:
     tools: dict = field(default_factory=dict)  # memo for tool_versions()
     parsed: dict[str, dict] = field(default_factory=dict)  # rel source → {"sig", "deps", "context", "paper"}
     source: str = ""  # the site root of the build that wrote OUT (for merge)
+    site_key: str = ""  # key of the catalog, feeds and manifest last written
+    parsed_dirty: bool = False  # the parse memo changed and must be saved
 
     @property
     def folder(self) -> Path:
@@ -156,6 +158,7 @@ class State:
         state.hashes = FileHashes(data.get("hashes", {}))
         state.tools = data.get("tools", {})
         state.source = data.get("source", "")
+        state.site_key = data.get("site_key", "")
         try:
             with open(state.folder / "papers.pickle", "rb") as f:
                 state.parsed = pickle.load(f)  # written by publisher itself into OUT/.publisher
@@ -166,9 +169,10 @@ class State:
     def save(self) -> None:
         """Write the record atomically (hash memo limited to files this build looked at)."""
         data = {"version": STATE_VERSION, "papers": self.papers, "hashes": self.hashes.used or self.hashes.memo,
-                "tools": self.tools, "source": self.source}
-        atomic_write(self.folder / "state.json", json.dumps(data, sort_keys=True, indent=1, default=str))
-        atomic_write(self.folder / "papers.pickle", pickle.dumps(self.parsed, protocol=pickle.HIGHEST_PROTOCOL))
+                "tools": self.tools, "source": self.source, "site_key": self.site_key}
+        atomic_write(self.folder / "state.json", json.dumps(data, sort_keys=True, separators=(",", ":"), default=str))
+        if self.parsed_dirty or not (self.folder / "papers.pickle").is_file():
+            atomic_write(self.folder / "papers.pickle", pickle.dumps(self.parsed, protocol=pickle.HIGHEST_PROTOCOL))
 
     def unchanged(self, slug: str, fmt: str, key: str) -> dict | None:
         """The recorded edition when it was built with KEY and its file is still there, untouched."""
@@ -221,6 +225,7 @@ class ParseMemo:
     def __init__(self, state: State, context: str, root: Path):
         self.old = state.parsed
         self.new: dict[str, dict] = {}
+        self.state = state
         state.parsed = self.new
         self.context = context
         self.root = root
@@ -239,6 +244,12 @@ class ParseMemo:
         """Remember a freshly normalized paper (SIG: the source's stat before it was read)."""
         self.new[src.rel] = {"context": self.context, "sig": sig, "paper": paper, "warnings": warnings,
                              "deps": deps_sig(dependency_paths(paper, self.root))}
+        self.state.parsed_dirty = True
+
+    def finish(self) -> None:
+        """Note posts that are gone (their memo entries are dropped, so the memo must be saved)."""
+        if set(self.old) - set(self.new):
+            self.state.parsed_dirty = True
 
 
 @dataclass

@@ -24,6 +24,8 @@ def atomic_write(path: Path, data: bytes | str) -> Path:
     """
     if isinstance(data, str):
         data = data.encode("utf-8")
+    if unchanged(path, data):
+        return path  # same bytes already there: leave the file (and its mtime) alone
     path.parent.mkdir(parents=True, exist_ok=True)
     fd, tmp = tempfile.mkstemp(prefix=f".{path.name}.", suffix=".part", dir=path.parent)
     try:
@@ -42,6 +44,17 @@ def atomic_write(path: Path, data: bytes | str) -> Path:
             exc.filename = str(path)  # disk full: say which file could not be written
         raise
     return path
+
+
+def unchanged(path: Path, data: bytes) -> bool:
+    """Whether PATH already holds exactly DATA."""
+    try:
+        if path.stat().st_size != len(data):
+            return False
+        with open(path, "rb") as f:
+            return f.read() == data
+    except OSError:
+        return False
 
 
 def atomic_json(path: Path, data) -> Path:

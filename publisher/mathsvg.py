@@ -54,7 +54,9 @@ def presentation(mathml: str) -> str:
 @lru_cache(maxsize=2048)
 def to_svg(mathml: str) -> tuple[str, float, float, float]:
     """Draw MathML; returns (SVG text, width, height, depth below the baseline), sizes in em."""
-    import ziamath
+    with warnings.catch_warnings():  # ziamath's font loading uses a deprecated importlib API
+        warnings.simplefilter("ignore", DeprecationWarning)
+        import ziamath
 
     handler = _Collect()
     logger = logging.getLogger()

@@ -72,6 +72,7 @@ def test_fixture_epub_passes_epubcheck(epub_reports, paths):
 
 def test_pdf_footnotes_sit_at_the_foot_of_the_page_that_calls_them(pdf_pages):
     for call, note in (("Every harbour master keeps a tide book", "The oldest surviving book starts in 1931"),
+                       ("without a single entry", "The storm moved the staff gauge"),
                        ("which surprises most councils", "is easy to compute and hard to accept"),
                        ("who read the sea better than any gauge", "Interviews with four pilots")):
         page = _page_of(pdf_pages, call)
@@ -131,6 +132,11 @@ def test_epub_and_html_carry_mathml(paths):
     assert ch.count('<math xmlns="http://www.w3.org/1998/Math/MathML"') >= 10
     assert "<mfrac>" in ch and "<msqrt>" in ch
     assert re.search(r'<item href="ch02\.xhtml"[^>]*properties="mathml"', texts["EPUB/content.opf"])
+    for name, text in texts.items():
+        if name.endswith(".xhtml"):
+            shown = "".join(etree.fromstring(text.encode("utf-8")).xpath(
+                "//text()[not(ancestor::m:annotation)]", namespaces={"m": "http://www.w3.org/1998/Math/MathML"}))
+            assert "$" not in shown and "\\frac" not in shown, name  # TeX only in MathML annotations
     html = paths["html"].read_text(encoding="utf-8")
     main = html[html.index("<main"):]
     assert main.count("<math") >= 14

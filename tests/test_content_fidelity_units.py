@@ -202,7 +202,7 @@ NOTES_HTML = ('<section id="one" class="level2"><h2>One</h2><p>Alpha.<a href="#f
 
 def test_pdf_note_styles(tmp_path):
     foot = body.for_pdf(_doc(NOTES_HTML), _paper(tmp_path))
-    assert ('<p>Alpha.<span class="footnote" id="fn1">First note.<span class="fn-p">Its second paragraph.</span>'
+    assert ('<p>Alpha.<span class="footnote" id="fn1">First note.<br><span class="fn-p">Its second paragraph.</span>'
             '</span></p>') in foot
     assert "footnotes-end-of-document" not in foot and "↩" not in foot
     end = body.for_pdf(_doc(NOTES_HTML), _paper(tmp_path), notes="endnotes")
@@ -235,3 +235,13 @@ def test_pdf_endnotes_build_puts_notes_at_the_end(tmp_site):
     assert "Notes" in last and "The first endnote text." in last and "The second endnote text." in last
     claim = next(t for t in texts if "A claim." in t)
     assert "The first endnote text." not in claim or claim == last
+
+
+def test_local_dependencies_lists_the_image_files_a_post_uses(site):
+    text = ("![a](pics/dot.png) and ![b]({{ site.baseurl }}/assets/drawing.svg \"title\")\n"
+            '<img src="/assets/dot.png" alt="c"> ![remote](https://x.example/y.png) ![gone](/assets/none.png)\n')
+    paper = _paper(site, text)
+    paper.image = "assets/fake.png"
+    found = assets.local_dependencies(paper, site)
+    assert found == [(site / "_posts/pics/dot.png").resolve(), (site / "assets/drawing.svg").resolve(),
+                     (site / "assets/dot.png").resolve(), (site / "assets/fake.png").resolve()]

@@ -55,7 +55,8 @@ def test_no_liquid_or_kramdown_syntax_in_any_edition(built_sites, site):
 @pytest.mark.parametrize("site", SITES)
 def test_no_math_warning_from_pandoc(built_sites, site):
     problems = [str(p) for r in built_sites[site].papers for p in r.problems]
-    assert not [p for p in problems if "pandoc" in p and re.search(r"math|TeX", p, re.I)], problems
+    # no pandoc warning about math, and no edition that could not draw a formula
+    assert not [p for p in problems if re.search(r"math|TeX", p, re.I)], problems
     page = (built_sites[site].out / "kramdown-features" / "index.html").read_text(encoding="utf-8")
     assert page.count('<math display="inline"') == 2 and page.count('<math display="block"') == 2
 

@@ -126,6 +126,13 @@ def test_running_heads_follow_the_house_style(built_sites):
     assert rectos >= 5
 
 
+def test_contents_page_only_from_three_sections(built_sites):
+    assert "Contents" in page_text(pdf_of(built_sites["corpus"], "prisoners-of-assad"), 2)
+    short = pdf_of(built_sites["pdf-typeset"], "quay-lighting")  # two sections
+    assert "Contents" not in page_text(short, 2) and "Lamps" in page_text(short, 2)
+    assert len(pikepdf.open(short).pages) == 2
+
+
 def test_no_blank_pages_and_title_page_text_is_not_indented(built_sites):
     for name, report in built_sites.items():
         for path in report.out.rglob("*.pdf"):
@@ -167,6 +174,7 @@ def test_fallback_fonts_cover_greek_cyrillic_arabic_and_cjk(built_sites):
     for sample in ("Αποβάθρα Βορράς", "Северный причал", "北码头", "码头对船只开放"):
         assert sample in text, sample  # the text round-trips: real glyphs with a ToUnicode map, no tofu
     assert "الشمالي" in text or "ﻲﻟﺎﻤﺸﻟا" in text  # Arabic (poppler may give presentation forms)
+    assert "port’s own" in text and "'" not in text.split("def label")[0]  # curly apostrophes
     # no glyph drew the .notdef box: every font that has a ToUnicode map maps every code it uses
     with pikepdf.open(path) as pdf:
         for page in pdf.pages:
@@ -194,7 +202,7 @@ def test_internal_and_external_links_are_live(built_sites):
         internal = [a for a in links if "/Dest" in a or ("/A" in a and a.A.get("/S") == "/GoTo")]
         names = {str(k) for k in pdf.Root.Names.Dests.Names[::2]}
     assert "https://example.org/port" in uris
-    assert len(internal) >= 4  # three contents entries and the cross reference (and the note)
+    assert len(internal) >= 2  # the cross reference and the note (two sections: no contents page)
     assert {"the-signs", "why-scripts-matter"} <= names
 
 
@@ -253,6 +261,10 @@ def test_print_output_has_bleed_trim_boxes_and_marks(press_build):
     assert dark(path, 0, 0) and dark(path, width_px - 40, 0)  # crop marks at the top corners
     assert dark(path, width_px // 2 - 20, 0)  # cross mark, middle of the head
     assert not dark(path, 0, 200)  # and nothing else in the bleed
+    # press colours: text on the black plate only, the accent in CMYK
+    with pikepdf.open(path) as pdf:
+        content = pdf.pages[-1].Contents.read_bytes()
+    assert b"/DeviceCMYK cs" in content and b"0 0 0 1 scn" in content
 
 
 def test_print_build_warns_about_low_resolution_images_and_makes_a_cover(tmp_site):
@@ -301,13 +313,15 @@ def test_pdfua_variant_is_tagged_with_language_title_and_identification(press_bu
 
 
 def test_archive_and_accessible_variants_together(tmp_path):
-    report = build(BuildOptions(source=FIXTURE, out=tmp_path, formats=["pdf"], pdf_variant="pdf/a-3b,pdf/ua-1"))
+    report = build(BuildOptions(source=FIXTURE, out=tmp_path, formats=["pdf"], pdf_variant="pdf/a-3b,pdf/ua-1",
+                                print_ready=True))
     with pikepdf.open(pdf_of(report, "quay-lighting")) as pdf:
         meta = pdf.open_metadata()
         assert meta["pdfaid:part"] == "3" and meta["pdfaid:conformance"] == "B" and meta["pdfuaid:part"] == "1"
         assert pdf.Root.OutputIntents[0].S == "/GTS_PDFA1"
         assert "/StructTreeRoot" in pdf.Root
         assert meta.pdfa_status == "3B"
+        assert b"/DeviceCMYK" not in pdf.pages[-1].Contents.read_bytes()  # sRGB only beside the sRGB intent
         pdf.check_pdf_syntax() if hasattr(pdf, "check_pdf_syntax") else None
     check = subprocess.run(["qpdf", "--check", str(pdf_of(report, "quay-lighting"))], capture_output=True, text=True)
     assert check.returncode == 0, check.stdout + check.stderr

@@ -335,6 +335,10 @@ def _inline_note(li):
     for el in list(note.iter(*NOTE_BLOCKS)):
         if el is note:
             continue
+        if el.tag == "p" and el.getparent() is note:
+            # a further paragraph starts on a new line; it stays inline, because WeasyPrint misplaces
+            # footnotes that hold block boxes (the note slips to the next page)
+            el.addprevious(lxml_html.Element("br"))
         _add_class(el, "fn-" + el.tag)
         el.tag = "span"
     return note

@@ -27,6 +27,7 @@ from ..resources import read_style
 from .common import author_line, display_date, edition_names, templates, toc_html
 
 LONG_PAPER_WORDS = 5000  # from this length on, each top-level section opens on a new page
+MIN_CONTENTS_SECTIONS = 3  # a paper with fewer top-level sections has no contents page
 MM_PER = {"mm": 1.0, "cm": 10.0, "in": 25.4, "pt": 25.4 / 72, "pc": 25.4 / 6, "px": 25.4 / 96, "q": 0.25}
 
 
@@ -62,7 +63,7 @@ def press_options(site_options, extra: dict | None = None) -> dict:
 def warm(opts: PdfOptions, paper: Paper | None = None) -> None:
     """Load the fonts and parse the stylesheets this paper will use, so a forked child starts warm."""
     size = page_size_for(paper, opts) if paper is not None else opts.page_size
-    _stylesheets(size, opts.print_ready, opts.bleed, opts.marks)
+    _stylesheets(size, opts.print_ready, opts.bleed, opts.marks, None if not variants(opts.pdf_variant)[0] else False)
 
 
 # ---- page geometry ---------------------------------------------------------------------------------------
@@ -112,8 +113,10 @@ def geometry(page_size: str) -> Geometry:
                     inner=round(inner, 1), outer=round(width - measure - inner, 1))
 
 
-def page_css(page_size: str, print_ready: bool = False, bleed: str = "3mm", marks: str = "crop cross") -> str:
-    """The @page rules for PAGE_SIZE: size, mirrored margins, type size; with PRINT_READY, bleed and marks."""
+def page_css(page_size: str, print_ready: bool = False, bleed: str = "3mm", marks: str = "crop cross",
+             cmyk: bool | None = None) -> str:
+    """The @page rules for PAGE_SIZE: size, mirrored margins, type size; with PRINT_READY, bleed, marks
+    and (unless CMYK is False: PDF/A allows no DeviceCMYK beside its sRGB intent) press colours."""
     g = geometry(page_size)
     bleed_mm = (length_mm(bleed) or 0) if print_ready else 0
     press = f" bleed: {bleed_mm:g}mm; marks: {marks or 'none'};" if print_ready else ""
@@ -127,7 +130,7 @@ def page_css(page_size: str, print_ready: bool = False, bleed: str = "3mm", mark
         # the cover image fills the trimmed page and runs into the bleed
         f".cover {{ margin: -{bleed_mm:g}mm; width: {g.width + 2 * bleed_mm:g}mm; height: {g.height + 2 * bleed_mm:g}mm; }}",
         f"main img:not(.math-svg), figure img {{ max-height: {g.text_height * 0.7:.0f}mm; }}",
-        PRINT_COLOURS if print_ready else "",
+        PRINT_COLOURS if print_ready and cmyk is not False else "",
     ])
 
 
@@ -229,7 +232,8 @@ def _font_config():
 
 
 @lru_cache(maxsize=16)
-def _stylesheets(page_size: str, print_ready: bool = False, bleed: str = "3mm", marks: str = "crop cross"):
+def _stylesheets(page_size: str, print_ready: bool = False, bleed: str = "3mm", marks: str = "crop cross",
+                 cmyk: bool | None = None):
     """Parsed stylesheets, kept warm for the life of the worker process."""
     from weasyprint import CSS
 
@@ -237,7 +241,7 @@ def _stylesheets(page_size: str, print_ready: bool = False, bleed: str = "3mm", 
     fetcher = _fetcher((), False, ())
     return [CSS(string=font_css(), font_config=fc, url_fetcher=fetcher),
             CSS(string=read_style("print.css"), font_config=fc),
-            CSS(string=page_css(page_size, print_ready, bleed, marks), font_config=fc)]
+            CSS(string=page_css(page_size, print_ready, bleed, marks, cmyk), font_config=fc)]
 
 
 def _fetcher(roots, network, allowed_hosts, timeout=10, refused=None):
@@ -298,6 +302,12 @@ def local_image(paper: Paper, roots: tuple[Path, ...]) -> Path | None:
     return None
 
 
+def wants_contents(doc: Document) -> bool:
+    """A contents page is worth its paper from three top-level sections on."""
+    levels = [h.level for h in doc.headings]
+    return bool(levels) and levels.count(min(levels)) >= MIN_CONTENTS_SECTIONS
+
+
 def print_html(paper: Paper, doc: Document, body_html: str, modified: dt.datetime | None,
                cover: Path | None = None) -> str:
     """The HTML handed to WeasyPrint."""
@@ -307,7 +317,7 @@ def print_html(paper: Paper, doc: Document, body_html: str, modified: dt.datetim
         doc = dataclasses.replace(doc, summary_html=small_caps(doc.summary_html))
     return templates().get_template("print.html.j2").render(
         paper=paper, doc=doc, body=small_caps(body_html), version=__version__, authors=author_line(paper),
-        date=display_date(paper.date), toc=toc_html(doc.headings, max_level=3),
+        date=display_date(paper.date), toc=toc_html(doc.headings, max_level=3) if wants_contents(doc) else "",
         description=paper.description or paper.excerpt, keywords=keywords,
         created=_w3c(paper.date), modified=_w3c(modified or paper.date), size_class="page",
         openings="long" if long_paper else "short", cover=cover.as_uri() if cover else "",
@@ -467,7 +477,8 @@ def render_pdf(paper: Paper, doc: Document, body_html: str, opts: PdfOptions,
     source = print_html(paper, doc, body_html, opts.modified, cover)
     html = HTML(string=source, base_url=paper.source.parent.as_uri() + "/",
                 url_fetcher=_fetcher(opts.roots, opts.network, opts.allowed_hosts))
-    sheets = _stylesheets(page_size_for(paper, opts, problems), opts.print_ready, opts.bleed, opts.marks)
+    sheets = _stylesheets(page_size_for(paper, opts, problems), opts.print_ready, opts.bleed, opts.marks,
+                          None if not archive else False)
     document = html.render(stylesheets=sheets, font_config=_font_config())
     meta = document.metadata
     xmp = xmp_packet(paper, doc, opts, meta.created or "", meta.modified or "", archive, access)

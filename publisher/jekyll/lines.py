@@ -4,6 +4,14 @@ from __future__ import annotations
 WINDOW = 40  # how far ahead a rewrite may have moved a line (inserted or removed lines)
 
 
+def _find(lines: list[str], line: str, start: int) -> int | None:
+    """The index of LINE in LINES[start:start + WINDOW], or None."""
+    try:
+        return lines.index(line, start, start + WINDOW)
+    except ValueError:
+        return None
+
+
 def identity(text: str, first_line: int) -> list[int]:
     """The map of an untouched body that starts at FIRST_LINE of its file."""
     return list(range(first_line, first_line + text.count("\n") + 1))
@@ -25,8 +33,8 @@ def follow(before: str, after: str, before_map: list[int]) -> list[int]:
             i += 1
             j += 1
             continue
-        ahead_b = next((k for k in range(j + 1, min(j + WINDOW, len(b))) if i < len(a) and b[k] == a[i]), None)
-        ahead_a = next((k for k in range(i + 1, min(i + WINDOW, len(a))) if a[k] == b[j]), None)
+        ahead_b = _find(b, a[i], j + 1) if i < len(a) else None
+        ahead_a = _find(a, b[j], i + 1)
         if ahead_b is not None and (ahead_a is None or ahead_b - j <= ahead_a - i):
             result.extend(origin(i - 1) if i > 0 else origin(0) for _ in range(j, ahead_b))  # inserted
             j = ahead_b

@@ -230,7 +230,7 @@ def _absolute(state: RenderState, url: str) -> str:
 
 
 def _render_post_url(node, context, buffer, state: RenderState) -> int:
-    key = node.expr.strip()
+    key = _render_text(node.expr, context).strip().lstrip("/")
     url = state.index.post_urls.get(key)
     if url is None:
         _warn(state, _line(node.token, state), f"post_url: no post named '{key}'; removed",
