@@ -134,10 +134,11 @@ def html_extras(job: Job, doc, names: dict[str, str], sizes: dict[str, int], out
     site_url, editions_url = catalog.site_url(job.site), catalog.editions_url(job.site)
     canonical = html_edition.absolute(paper.url, site_url) if site_url else ""
     pdf_url = (editions_url + f"/{paper.slug}/" if editions_url else "") + names["pdf"] if "pdf" in sizes else ""
+    cited = cite.as_rendered(paper, doc)  # title and subtitle as plain text, after Markdown and entities
     cite_links = [html_edition.EditionLink(f.name, f.label, f.type)
-                  for f in cite.write(paper, out_dir, canonical, pdf_url)]
+                  for f in cite.write(cited, out_dir, canonical, pdf_url)]
     extras = html_edition.page_extras(paper, doc, editions=editions, cite_links=cite_links,
-                                      citation=cite.reference(paper, canonical), site_url=site_url,
+                                      citation=cite.reference(cited, canonical), site_url=site_url,
                                       editions_url=editions_url, site_title=job.site.title)
     extras.self_contained = bool(job.extra.get("self_contained"))
     extras.asset_roots = [out_dir, paper.source.parent, job.site.root]

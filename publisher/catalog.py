@@ -41,6 +41,7 @@ def entry(paper: Paper, doc: Document, editions: list[Edition], out: Path) -> di
     return {
         **record(paper),
         "title_html": doc.title_html,
+        "title_text": doc.title_text or paper.title,
         "summary_html": doc.summary_html,
         "author_line": author_line(paper),
         "display_date": display_date(paper.date),

@@ -5,6 +5,8 @@ the HTML page. Everything comes from the front matter and the site config; no cl
 """
 from __future__ import annotations
 
+import dataclasses
+import html
 import json
 import re
 import unicodedata
@@ -12,7 +14,7 @@ from dataclasses import dataclass
 from pathlib import Path
 
 from .dist import atomic_write
-from .model import Author, Paper
+from .model import Author, Document, Paper
 
 DOI = re.compile(r"^(?:doi:|https?://(?:dx\.)?doi\.org/)?(10\.\d{4,9}/\S+)$", re.I)
 
@@ -24,6 +26,13 @@ class CiteFile:
     name: str
     label: str
     type: str
+
+
+def as_rendered(paper: Paper, doc: Document) -> Paper:
+    """PAPER with its title and subtitle as the reader sees them (plain text of pandoc's rendering), so a
+    front-matter title such as 'A &amp; *B*' is cited as 'A & B'."""
+    subtitle = html.unescape(re.sub(r"<[^>]+>", "", doc.subtitle_html)).strip() if doc.subtitle_html else ""
+    return dataclasses.replace(paper, title=doc.title_text or paper.title, subtitle=subtitle or paper.subtitle)
 
 
 def files(slug: str) -> list[CiteFile]:

@@ -61,7 +61,7 @@ def _sub(parent, tag: str, text: str | None = None, **attrs) -> etree._Element:
 
 def _atom_entry(feed, e: dict, site: SiteConfig, base: str, opds: bool) -> None:
     entry = _sub(feed, f"{{{ATOM}}}entry")
-    _sub(entry, f"{{{ATOM}}}title", e["title"])
+    _sub(entry, f"{{{ATOM}}}title", e.get("title_text") or e["title"])
     _sub(entry, f"{{{ATOM}}}id", entry_id(e, site))
     _sub(entry, f"{{{ATOM}}}updated", _utc(e.get("updated") or e["date"]))
     _sub(entry, f"{{{ATOM}}}published", _utc(e["date"]))

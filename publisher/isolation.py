@@ -9,6 +9,7 @@ costs milliseconds.
 from __future__ import annotations
 
 import errno
+import faulthandler
 import os
 import pickle
 import re
@@ -60,6 +61,7 @@ def _child(fn: Callable, args: tuple, kwargs: dict, memory_mb: int | None, write
     code = 0
     try:
         signal.signal(signal.SIGTERM, signal.SIG_DFL)
+        faulthandler.disable()  # a crash here is the parent's to report, without the parent's stack
         _limit_memory(memory_mb)
         try:
             message: tuple = ("ok", fn(*args, **kwargs))

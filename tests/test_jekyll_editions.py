@@ -76,8 +76,6 @@ def test_liquid_and_kramdown_results_are_in_the_html(built_sites):
     assert "This comment must not appear" not in kram
 
 
-@pytest.mark.xfail(strict=True, reason="publisher/cite.py formats the citation from the raw front-matter "
-                   "title, so Markdown and entities show ('Kramdown &amp; *friends*'); reported to its owner")
 def test_citation_box_shows_the_title_as_text(built_sites):
     page = built_sites["jekyll-syntax"].out / "kramdown-features" / "index.html"
     text = _html_text(page.read_text(encoding="utf-8"), keep_cite=True)

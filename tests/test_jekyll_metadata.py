@@ -78,3 +78,15 @@ def test_selection_switches_in_the_config(tmp_site):
     assert sorted(p.slug for p in list_papers(BuildOptions(source=root))[0]) == ["shown"]  # "false" is a string
     root = tmp_site(files, CONFIG + "future: true\nshow_drafts: true\nunpublished: true\n")
     assert sorted(p.slug for p in list_papers(BuildOptions(source=root))[0]) == ["hidden", "idea", "later", "shown"]
+
+
+def test_authors_from_the_authors_collection(tmp_site):
+    root = tmp_site({
+        "_authors/jill.md": "---\nshort_name: js\nname: Jill Smith\nurl: https://example.org/jill\n---\nBio.\n",
+        "_authors/ben.md": "---\nname: Ben Lee\n---\n",
+        "_posts/2024-01-01-a.md": "---\nauthors: [js, ben, Someone Else]\n---\nx\n",
+    }, CONFIG)
+    paper = list_papers(BuildOptions(source=root))[0][0]
+    assert paper.author_names == ["Jill Smith", "Ben Lee", "Someone Else"]
+    assert paper.authors[0].url == "https://example.org/jill"
+    assert paper.dependencies == ["_authors/jill.md", "_authors/ben.md"]

@@ -10,7 +10,7 @@ from publisher.render import READER, pandoc_path
 
 
 def html(markdown: str) -> tuple[str, str]:
-    text, _ = to_pandoc(markdown)
+    text = to_pandoc(markdown)
     proc = subprocess.run([pandoc_path(), f"--from={READER}", "--to=html5", "--mathml", "--wrap=none"],
                           input=text.encode(), capture_output=True, timeout=60, check=True)
     return proc.stdout.decode(), proc.stderr.decode()
@@ -80,9 +80,14 @@ def test_mathjax_delimiters_and_dollars_that_are_not_math():
 
 def test_fenced_code_is_left_alone():
     source = "```\n{: .x}\n$$y$$\n*[A]: b\n```\n\n*[A]: Alpha\n"
-    text, _ = to_pandoc(source)
+    text = to_pandoc(source)
     assert "```\n{: .x}\n$$y$$\n*[A]: b\n```" in text
 
 
 def test_plain_markdown_for_excerpts():
     assert plain_markdown("* TOC\n{:toc}\nText *a*{: .b}\n{: .c}\n*[X]: y\n").split() == ["Text", "*a*"]
+
+
+def test_setext_heading_with_ial():
+    out, _ = html("Title\n=====\n{: #top .x}\n\nSub\n---\n{: #sub}\n\nText.\n")
+    assert '<h1 class="x" id="top">Title</h1>' in out and '<h2 id="sub">Sub</h2>' in out

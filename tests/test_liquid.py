@@ -116,3 +116,20 @@ def test_include_name_from_a_variable(tmp_site):
                                                "{% include box-{{ page.which }}.html n=2 %}\n"}, CONFIG)
     paper, warnings = _one(root, "a")
     assert "box 2" in paper.body and warnings == []
+
+
+def test_post_url_to_posts_in_folders(tmp_site):
+    root = tmp_site({"essays/_posts/2024-01-01-e.md": "---\ntitle: E\n---\nx\n",
+                     "_posts/sub/2024-01-02-s.md": "---\ntitle: S\n---\nx\n",
+                     "_posts/2024-01-03-a.md": "---\ntitle: A\n---\n{% post_url essays/2024-01-01-e %} "
+                                               "{% post_url /sub/2024-01-02-s %} {% post_url nope %}\n"}, CONFIG)
+    paper, warnings = _one(root, "a")
+    assert "https://tiny.example/b/essays/2024/01/01/e.html https://tiny.example/b/2024/01/02/s.html" in paper.body
+    assert any("post_url: no post named 'nope'" in w for w in warnings)
+
+
+def test_a_tag_without_argument_keeps_the_text_after_it(tmp_site):
+    root = tmp_site({"_posts/2024-01-02-a.md": "---\ntitle: A\n---\nbefore {% post_url %} after {{ 1 }} end\n"}, CONFIG)
+    paper, warnings = _one(root, "a")
+    assert "before  after 1 end" in paper.body
+    assert any("post_url: no post named ''" in w for w in warnings)

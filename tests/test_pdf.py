@@ -387,3 +387,15 @@ def test_small_caps_wrap_abbreviations_in_text_only():
     assert "<code>NATO = 1</code>" in out  # code untouched
     assert 'href="#NATO" title="US"' in out and '<span class="caps">NATO</span></a>' in out
     assert "<abbr>EU</abbr>" in out
+
+
+@pytest.mark.parametrize("lang,word", [("en-GB", "internationalisation"), ("de", "Hafenverwaltungsgebäude")])
+def test_hyphenation_follows_the_language(tmp_path, lang, word):
+    from weasyprint import HTML
+
+    html = f'<html lang="{lang}"><body><p style="width: 5em; hyphens: auto; font-size: 12pt">{word}</p></body></html>'
+    out = tmp_path / "h.pdf"
+    HTML(string=html).write_pdf(out, stylesheets=pdf_edition._stylesheets("A5"), font_config=pdf_edition._font_config())
+    lines = [line.strip() for line in page_text(out, 1).splitlines() if line.strip()]
+    assert len(lines) > 1 and lines[0].endswith("-"), lines  # broken inside the word, with a hyphen
+    assert "".join(line.rstrip("-") for line in lines) == word

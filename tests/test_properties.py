@@ -102,7 +102,7 @@ def _no_internal_errors(report) -> None:
 
 # ---- read and normalize: many examples, no external tools ---------------------------------------------
 
-@settings(max_examples=300, **SETTINGS)
+@settings(max_examples=200, **SETTINGS)
 @given(st.one_of(posts, st.binary(max_size=300).map(lambda b: b"---\n" + b), st.binary(max_size=200)))
 def test_reading_and_normalizing_never_raise_anything_but_input_errors(tmp_path_factory, post):
     root = tmp_path_factory.mktemp("p", numbered=True)
@@ -121,7 +121,7 @@ def test_reading_and_normalizing_never_raise_anything_but_input_errors(tmp_path_
 
 # ---- HTML-only builds: a few dozen examples ---------------------------------------------------------------
 
-@settings(max_examples=12, **SETTINGS)
+@settings(max_examples=8, **SETTINGS)
 @given(posts)
 def test_any_post_gives_a_valid_html_edition_or_a_reported_problem(tmp_path_factory, post):
     root = tmp_path_factory.mktemp("h", numbered=True)
@@ -143,7 +143,7 @@ def test_any_post_gives_a_valid_html_edition_or_a_reported_problem(tmp_path_fact
 FULL_EPUBS: list[Path] = []
 
 
-@settings(max_examples=3, **SETTINGS)
+@settings(max_examples=2, **SETTINGS)
 @given(posts)
 def test_any_post_gives_valid_pdf_and_epub_editions_or_a_reported_problem(tmp_path_factory, post):
     root = tmp_path_factory.mktemp("f", numbered=True)
@@ -177,7 +177,6 @@ def test_the_generated_epubs_pass_epubcheck():
     assert not bad, "\n".join(bad)
 
 
-@pytest.mark.xfail(strict=True, reason="EPUB edition: an empty post gives an empty nav/NCX (reported)")
 def test_an_empty_post_gives_a_valid_epub(tmp_path):
     report = build(BuildOptions(source=_site(tmp_path / "site", "---\ntitle: Empty\n---\n\n", "epub"),
                                 out=tmp_path / "out", jobs=1))

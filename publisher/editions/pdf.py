@@ -12,6 +12,7 @@ import dataclasses
 import datetime as dt
 import html as html_lib
 import logging
+import os
 import re
 import uuid
 from dataclasses import dataclass
@@ -199,7 +200,8 @@ def font_dir() -> Path:
     import tempfile
 
     folder = Path(tempfile.mkdtemp(prefix="publisher-fonts-"))
-    atexit.register(shutil.rmtree, folder, True)
+    owner = os.getpid()  # forked workers inherit this cache: only the process that made it removes it
+    atexit.register(lambda: os.getpid() == owner and shutil.rmtree(folder, True))
     files = font_files()
     for family, source, suffix, weight, style, opsz in FACES:
         path = files[source + suffix]
@@ -290,12 +292,8 @@ def local_image(paper: Paper, roots: tuple[Path, ...]) -> Path | None:
     ref = (paper.image or "").strip()
     if not ref or urlsplit(ref).scheme not in ("", "file"):
         return None
-    rel = unquote(urlsplit(ref).path)
-    bases = [paper.source.parent] + [r for r in roots]
-    candidates = [Path(rel)] if Path(rel).is_absolute() and not rel.startswith("/") else []
-    for base in bases:
-        candidates.append(base / rel.lstrip("/"))
-    for path in candidates:
+    rel = unquote(urlsplit(ref).path).lstrip("/")
+    for path in [base / rel for base in (paper.source.parent, *roots)]:
         if path.suffix.lower() in (".png", ".jpg", ".jpeg", ".gif", ".webp", ".svg") and path.is_file() \
                 and inside(path, list(roots) or [paper.source.parent]):
             return path
@@ -488,6 +486,9 @@ def render_pdf(paper: Paper, doc: Document, body_html: str, opts: PdfOptions,
                               finisher=_finisher(xmp))
     if opts.print_ready:
         for number, src, dpi in low_resolution_images(document, opts.min_dpi):
+            if src.startswith("file://"):  # show the image as the author wrote it: relative to the site
+                path = Path(unquote(urlsplit(src).path))
+                src = next((path.relative_to(r).as_posix() for r in opts.roots if path.is_relative_to(r)), path.name)
             problems.append(Problem(paper.rel_source, None,
                                     f"image {src or '(inline)'} is {dpi:.0f} dpi at its printed size on page {number}",
                                     f"supply at least {opts.min_dpi} dpi for press output", severity="warning"))

@@ -37,7 +37,7 @@ def _output_ext(site: SiteConfig, path) -> str:
 def normalize(raw: RawPost, site: SiteConfig, data: dict[str, Any] | None = None,
               index: liquid.SiteIndex | None = None, convert_body: bool = True) -> Paper:
     """Apply Jekyll 4's rules to one post: its metadata, then (unless CONVERT_BODY is false) its
-    body through Liquid and kramdown. collect() converts bodies later, with the whole site's index."""
+    body through Liquid and kramdown, with INDEX (by default the site's, made once per SiteConfig)."""
     data = data or {}
     src = raw.source
     file = src.rel
@@ -81,13 +81,15 @@ def normalize(raw: RawPost, site: SiteConfig, data: dict[str, Any] | None = None
     categories = taxonomy.categories(meta, src.dir_categories)
     tags = taxonomy.tags(meta)
 
+    collection, collection_files = authors_collection(site)
     data_authors = data.get("authors") if isinstance(data.get("authors"), dict) else {}
+    data_authors = {**collection, **data_authors}
     authors = people.authors(meta, data_authors)
     if not authors and site.author:
         authors = people.authors({"author": site.author}, data_authors)
     ids = meta.get("authors", meta.get("author"))
-    uses_data = any(isinstance(i, str) and i.strip() in data_authors
-                    for i in (ids if isinstance(ids, list) else [ids, site.author]))
+    used_ids = [i.strip() for i in (ids if isinstance(ids, list) else [ids, site.author])
+                if isinstance(i, str) and i.strip() in data_authors]
 
     separator = meta.get("excerpt_separator")
     separator = site.excerpt_separator if separator is None else str(separator)
@@ -129,11 +131,45 @@ def normalize(raw: RawPost, site: SiteConfig, data: dict[str, Any] | None = None
         or _text(meta, "isbn", file, warnings),
         kind=src.kind, source_sha256=raw.sha256, meta=meta, warnings=warnings,
     )
-    if uses_data:
-        _depend_on_data(paper, site, "authors")
+    for key in used_ids:
+        if key in (data.get("authors") or {}):
+            _depend_on_data(paper, site, "authors")
+        elif key in collection_files and collection_files[key] not in paper.dependencies:
+            paper.dependencies.append(collection_files[key])
     if convert_body:
         convert(paper, site, index or shared_index(site, data, needs_posts(raw.body)))
     return paper
+
+
+_AUTHORS_CACHE: dict[int, tuple[SiteConfig, dict, dict]] = {}
+
+
+def authors_collection(site: SiteConfig) -> tuple[dict[str, dict], dict[str, str]]:
+    """The `_authors/` collection: id (`short_name`, else the file name) → front matter, and
+    id → file (a dependency). Read once per SiteConfig."""
+    hit = _AUTHORS_CACHE.get(id(site))
+    if hit and hit[0] is site:
+        return hit[1], hit[2]
+    people_by_id: dict[str, dict] = {}
+    files: dict[str, str] = {}
+    folder = site.root / "_authors"
+    if folder.is_dir():
+        from .. import frontmatter
+
+        for path in sorted(folder.glob("*.*")):
+            rel = path.relative_to(site.root).as_posix()
+            try:
+                parts = frontmatter.split(frontmatter.decode(path.read_bytes(), rel), rel)
+            except (InputError, OSError):
+                continue
+            if parts and isinstance(parts[0], dict):
+                key = str(parts[0].get("short_name") or path.stem)
+                people_by_id[key] = parts[0]
+                files[key] = rel
+    if len(_AUTHORS_CACHE) > 16:
+        _AUTHORS_CACHE.clear()
+    _AUTHORS_CACHE[id(site)] = (site, people_by_id, files)
+    return people_by_id, files
 
 
 def _depend_on_data(paper: Paper, site: SiteConfig, name: str) -> None:
@@ -179,7 +215,7 @@ def shared_index(site: SiteConfig, data: dict[str, Any], with_posts: bool) -> li
 
 
 def site_index(site: SiteConfig, data: dict[str, Any], papers: list[Paper]) -> liquid.SiteIndex:
-    """The `site.*` variables and every selected post's URL, for Liquid (post_url, link)."""
+    """The `site.*` variables and the URL of each of PAPERS, for Liquid (post_url, link)."""
     posts = [page_variables(p) for p in papers]
     variables = {**site.raw, "title": site.title, "url": site.url, "baseurl": site.baseurl,
                  "time": dates.now(), "data": data, "posts": posts,
@@ -195,11 +231,10 @@ def site_index(site: SiteConfig, data: dict[str, Any], papers: list[Paper]) -> l
         index.sources[p.url] = p.rel_source
         stem = p.source.name.rsplit(".", 1)[0]
         index.post_urls.setdefault(stem, p.url)
-        parent = p.rel_source.rsplit("/", 1)[0]
         # Jekyll also accepts `cat/2020-01-01-name` for cat/_posts/ and _posts/cat/.
-        for prefix in (parent.replace("/_posts", "").replace("_posts/", "").replace("_posts", ""),):
-            if prefix:
-                index.post_urls.setdefault(f"{prefix}/{stem}", p.url)
+        folder = "/".join(part for part in p.rel_source.split("/")[:-1] if part != "_posts")
+        if folder:
+            index.post_urls.setdefault(f"{folder}/{stem}", p.url)
     return index
 
 
@@ -229,7 +264,7 @@ def convert(paper: Paper, site: SiteConfig, index: liquid.SiteIndex) -> None:
     else:
         head = excerpt.excerpt_markdown(body, paper.excerpt_separator)
         paper.excerpt = excerpt.to_plain(kramdown.plain_markdown(head))
-    converted, _notes = kramdown.to_pandoc(body)
+    converted = kramdown.to_pandoc(body)
     if converted != paper.body:
         source_map = lines.identity(paper.body, paper.body_line)
         paper.line_map = lines.follow(body, converted, lines.follow(paper.body, body, source_map))

@@ -19,7 +19,6 @@ _ALD = re.compile(r"^ {0,3}\{:([\w-]+):" + _IAL_BODY + r"\}\s*$")
 _TOC_ITEM = re.compile(r"^\s*(?:[*+-]|\d+\.)\s+.*$")
 _ABBR_DEF = re.compile(r"^ {0,3}\*\[([^\]\n]+)\]:[ \t]*(.*)$")
 _EXT_ONELINE = re.compile(r"\{::(comment|options|nomarkdown)\b[^}]*/\}")
-_EXT_START = re.compile(r"\{::(comment|nomarkdown)\b[^}]*\}")
 _SPAN_IAL = re.compile(r"\{:(?!:)\s*(" + _IAL_BODY + r")\}")
 _HEADING = re.compile(r"^ {0,3}#{1,6}\s")
 _SETEXT = re.compile(r"^ {0,3}(=+|-+)\s*$")
@@ -113,12 +112,15 @@ def _math(lines: list[str]) -> list[str]:
     return out
 
 
-def _abbreviate(text: str, abbrs: dict[str, str]) -> str:
+def _abbr_pattern(abbrs: dict[str, str]) -> re.Pattern:
+    return re.compile(r"(?<![\w-])(" + "|".join(re.escape(a) for a in sorted(abbrs, key=len, reverse=True))
+                      + r")(?![\w-])")
+
+
+def _abbreviate(text: str, abbrs: dict[str, str], pattern: re.Pattern) -> str:
     """Wrap each abbreviation in <abbr title>, outside code spans, links' URLs and HTML tags."""
-    if not abbrs:
+    if not pattern.search(text):
         return text
-    pattern = re.compile(r"(?<![\w-])(" + "|".join(re.escape(a) for a in sorted(abbrs, key=len, reverse=True))
-                         + r")(?![\w-])")
     pieces = re.split(r"(`+[^`]*`+|\]\([^)]*\)|<[^>]*>|\{[^}]*\})", text)
     for k in range(0, len(pieces), 2):
         pieces[k] = pattern.sub(lambda m: f'<abbr title="{html.escape(abbrs[m.group(1)], quote=True)}">'
@@ -134,11 +136,10 @@ def _block_start(out: list[str], i: int) -> int:
     return j
 
 
-def to_pandoc(body: str) -> tuple[str, list[tuple[int, str]]]:
-    """Convert kramdown-only syntax in BODY to pandoc Markdown; returns (text, notes (line, message))."""
-    if not any(k in body for k in ("{:", "*[", "$$", "markdown=")):
-        return body, []
-    notes: list[tuple[int, str]] = []
+def to_pandoc(body: str) -> str:
+    """Convert kramdown-only syntax in BODY to pandoc Markdown (fenced code is left alone)."""
+    if not any(k in body for k in ("{:", "*[", "$$")):
+        return body
     body = _EXT_ONELINE.sub("", body)
     # {::comment}…{:/comment} and {::nomarkdown}…{:/nomarkdown}, keeping line count.
     def ext_block(m):
@@ -157,8 +158,7 @@ def to_pandoc(body: str) -> tuple[str, list[tuple[int, str]]]:
             # An IAL right after the closing fence belongs to the fence.
             out.extend(chunk)
             continue
-        for offset, line in enumerate(chunk):
-            lineno = start + offset + 1
+        for line in chunk:
             if _ALD.match(line):
                 out.append("")
                 continue
@@ -211,7 +211,7 @@ def to_pandoc(body: str) -> tuple[str, list[tuple[int, str]]]:
     text = "\n".join(_math_outside_code(text.split("\n")))
     if abbrs:
         text = "\n".join(_abbreviate_outside_code(text.split("\n"), abbrs))
-    return text, notes
+    return text
 
 
 def _close_pending(out: list[str]) -> list[str]:
@@ -256,13 +256,15 @@ def _math_outside_code(lines: list[str]) -> list[str]:
 
 
 def _abbreviate_outside_code(lines: list[str], abbrs: dict[str, str]) -> list[str]:
+    pattern = _abbr_pattern(abbrs)
     out = []
     for in_code, start, end in _split_fences(lines):
         chunk = lines[start:end]
         if in_code:
             out.extend(chunk)
         else:
-            out.extend(_abbreviate(line, abbrs) if not line.startswith(("    ", ":::")) else line for line in chunk)
+            out.extend(_abbreviate(line, abbrs, pattern) if not line.startswith(("    ", ":::")) else line
+                       for line in chunk)
     return out
 
 

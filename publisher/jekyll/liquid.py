@@ -110,9 +110,14 @@ class _InlineTag(Tag):
     block = False
 
     def parse(self, stream):
-        token = stream.eat(TOKEN_TAG)
-        expr = stream.current.value if stream.current.kind == TOKEN_EXPRESSION else ""
-        return _ExprNode(token, expr.strip(), self.name)  # the parser moves past the expression
+        # Leave the stream on the tag's last token (the parser moves past it): the expression if
+        # there is one, else the tag itself, so that the text after the tag is never swallowed.
+        token = stream.current
+        expr = ""
+        if stream.peek.kind == TOKEN_EXPRESSION:
+            next(stream)
+            expr = stream.current.value
+        return _ExprNode(token, expr.strip(), self.name)
 
 
 class IncludeTag(_InlineTag):
