@@ -105,6 +105,7 @@ def test_html_notes_are_numbered_with_backlinks_and_sidenotes(paths):
     tree = lxml_html.parse(str(paths["html"])).getroot()
     notes = tree.cssselect("#footnotes li, .footnotes li")
     assert len(notes) == 4
+    assert tree.cssselect('section#footnotes[aria-labelledby="footnotes-title"] > h2#footnotes-title')
     assert len(tree.cssselect("a.footnote-back")) == 4
     sidenotes = tree.cssselect("span.sidenote")
     assert len(sidenotes) == 4  # publisher: {sidenotes: true} in the fixture

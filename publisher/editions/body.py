@@ -586,7 +586,22 @@ def for_html(doc: Document, paper: Paper, out_dir: Path | None = None, sidenotes
         wrap.append(table)
     if sidenotes:
         _sidenotes(root)
+    _html_notes_heading(root)
     return serialize(root)
+
+
+def _html_notes_heading(root) -> None:
+    """Pandoc's notes section gets a "Notes" heading (in place of its rule), so it is a labelled section."""
+    section, _items = _note_items(root)
+    if section is None or section.tag != "section" or section.find("h2") is not None:
+        return
+    for hr in list(section.iter("hr")):
+        _remove(hr)
+    heading = _notes_heading("Notes")
+    heading.set("id", "footnotes-title")
+    section.insert(0, heading)
+    section.text = None
+    section.set("aria-labelledby", "footnotes-title")
 
 
 # ---- before the editions --------------------------------------------------------------------------------
