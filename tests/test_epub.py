@@ -398,3 +398,16 @@ def test_calibre_converts_the_real_paper_to_azw3(built_sites, tmp_path):
     assert out.stat().st_size > 20_000
     meta = subprocess.run(["ebook-meta", str(out)], capture_output=True, text=True, timeout=120, env=env).stdout
     assert "Prisoners Of Assad" in meta and "Antonio Giustozzi" in meta
+
+
+def test_highlighting_colours_are_darkened_to_meet_wcag_contrast():
+    from publisher.editions.epub import _luminance, readable_colours
+
+    css = "code span.co { color: #60a0b0; font-style: italic; } pre { background-color: #f8f8f8; color: #aaa; }"
+    out = readable_colours(css)
+    colours = re.findall(r"(?<![-\w])color:\s*#([0-9a-f]{6})", out)
+    assert len(colours) == 2 and "background-color: #f8f8f8" in out
+    for value in colours:
+        rgb = tuple(int(value[i:i + 2], 16) for i in (0, 2, 4))
+        assert 1.05 / (_luminance(rgb) + 0.05) >= 4.5, value
+    assert readable_colours("a { color: #000000 }") == "a { color: #000000 }"

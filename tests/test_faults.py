@@ -8,6 +8,7 @@ import hashlib
 import os
 import re
 import resource
+import shutil
 import signal
 import subprocess
 import sys
@@ -162,6 +163,22 @@ def test_an_interrupted_build_stops_cleanly_with_a_summary_and_the_next_one_reco
 
 # ---- a read-only or full output folder -----------------------------------------------------------------
 
+@pytest.fixture
+def changed_content(tmp_path):
+    """A copy of content/ whose posts differ from the originals, so a second build must write new files
+    (publisher.dist.atomic_write leaves a file with the same bytes alone)."""
+    site = tmp_path / "changed"
+    shutil.copytree(CONTENT, site)
+    for post in (site / "_posts").iterdir():
+        post.write_text(post.read_text(encoding="utf-8") + "\n\nA paragraph added later.\n", encoding="utf-8")
+    return site
+
+
+def _publish(site: Path, out: Path, *extra, **kwargs):
+    return subprocess.run([sys.executable, "-m", "publisher.cli", "build", str(site), "-o", str(out), "-j", "1",
+                           "--format", "html", *extra], capture_output=True, text=True, timeout=300, **kwargs)
+
+
 def _limit_file_size(size: int):
     def pre():
         signal.signal(signal.SIGXFSZ, signal.SIG_IGN)
@@ -169,16 +186,13 @@ def _limit_file_size(size: int):
     return pre
 
 
-def test_a_full_disk_gives_a_clear_error_and_keeps_the_previous_editions(tmp_path):
+def test_a_full_disk_gives_a_clear_error_and_keeps_the_previous_editions(tmp_path, changed_content):
     """No file may grow past 12 kB (RLIMIT_FSIZE): the HTML pages cannot be written, as on a full disk."""
     out = tmp_path / "out"
-    first = subprocess.run([sys.executable, "-m", "publisher.cli", "build", str(CONTENT), "-o", str(out), "-j", "1",
-                            "--format", "html", "-q"], capture_output=True, text=True, timeout=300)
+    first = _publish(CONTENT, out, "-q")
     assert first.returncode == 0, first.stderr
     before = _hashes(out)
-    proc = subprocess.run([sys.executable, "-m", "publisher.cli", "build", str(CONTENT), "-o", str(out), "-j", "1",
-                           "--format", "html", "--force"], capture_output=True, text=True, timeout=300,
-                          preexec_fn=_limit_file_size(12_000))
+    proc = _publish(changed_content, out, preexec_fn=_limit_file_size(12_000))
     assert proc.returncode == 2, proc.stderr
     assert "Traceback" not in proc.stderr
     page = out / "tidal-cooperatives" / "index.html"
@@ -205,14 +219,13 @@ def read_only_view(tmp_path):
     subprocess.run(["umount", str(view)], capture_output=True)
 
 
-def test_a_read_only_output_folder_gives_a_clear_error_and_keeps_the_previous_editions(read_only_view):
+def test_a_read_only_output_folder_gives_a_clear_error_and_keeps_the_previous_editions(read_only_view,
+                                                                                       changed_content):
     out, view = read_only_view
-    first = subprocess.run([sys.executable, "-m", "publisher.cli", "build", str(CONTENT), "-o", str(out), "-j", "1",
-                            "--format", "html", "-q"], capture_output=True, text=True, timeout=300)
+    first = _publish(CONTENT, out, "-q")
     assert first.returncode == 0, first.stderr
     before = _hashes(out)
-    proc = subprocess.run([sys.executable, "-m", "publisher.cli", "build", str(CONTENT), "-o", str(view), "-j", "1",
-                           "--format", "html", "--force"], capture_output=True, text=True, timeout=300)
+    proc = _publish(changed_content, view)
     assert proc.returncode == 2, proc.stderr
     assert "Traceback" not in proc.stderr
     assert re.search(rf"_posts/2025-03-14-tidal-cooperatives.md: error: cannot write {view}/tidal-cooperatives/"
@@ -232,10 +245,9 @@ def small_disk(tmp_path):
     subprocess.run(["umount", str(disk)], capture_output=True)
 
 
-def test_a_really_full_disk_keeps_the_previous_editions_and_the_build_recovers(small_disk):
+def test_a_really_full_disk_keeps_the_previous_editions_and_the_build_recovers(small_disk, changed_content):
     out = small_disk / "out"
-    args = [sys.executable, "-m", "publisher.cli", "build", str(CONTENT), "-o", str(out), "-j", "1", "--format", "html"]
-    assert subprocess.run(args + ["-q"], capture_output=True, timeout=300).returncode == 0
+    assert _publish(CONTENT, out, "-q").returncode == 0
     before = _hashes(out)
     filler = small_disk / "filler"
     with open(filler, "wb", buffering=0) as f:  # fill the disk up to the last few kB
@@ -244,11 +256,12 @@ def test_a_really_full_disk_keeps_the_previous_editions_and_the_build_recovers(s
                 f.write(b"\0" * 4096)
         except OSError:
             pass
-    proc = subprocess.run(args + ["--force"], capture_output=True, text=True, timeout=300)
+    proc = _publish(changed_content, out)
     assert proc.returncode == 2, proc.stderr
     assert "No space left on device" in proc.stderr and "Traceback" not in proc.stderr
     assert _hashes(out) == before
     filler.unlink()
-    again = subprocess.run(args + ["--force", "-q"], capture_output=True, text=True, timeout=300)
+    again = _publish(changed_content, out, "-q")
     assert again.returncode == 0, again.stderr
+    assert "A paragraph added later." in (out / "tidal-cooperatives" / "index.html").read_text(encoding="utf-8")
     assert not list(out.rglob("*.part"))

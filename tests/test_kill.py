@@ -63,6 +63,17 @@ def versions(tmp_path_factory):
     return base, ref1, ref2, seconds
 
 
+def _writing(out: Path, before: dict[str, int]) -> bool:
+    """Whether the build has begun writing into OUT (a temporary file, or a file that changed)."""
+    for p in out.rglob("*"):
+        if p.name.endswith(".part"):
+            return True
+        rel = p.relative_to(out).as_posix()
+        if p.is_file() and ".publisher" not in rel and before.get(rel) != p.stat().st_mtime_ns:
+            return True
+    return False
+
+
 def test_a_killed_build_leaves_old_or_new_files_only_and_the_next_build_recovers(versions):
     base, ref1, ref2, seconds = versions
     rng = random.Random(SEED)
@@ -70,11 +81,17 @@ def test_a_killed_build_leaves_old_or_new_files_only_and_the_next_build_recovers
     for run in range(RUNS):
         out = base / f"run{run}"
         shutil.copytree(base / "ref1", out)
-        # a random moment in each quarter of a full build, so early and late kills both happen
-        delay = seconds * (run + rng.random()) / RUNS
-        moments.append(round(delay, 2))
+        before = {p.relative_to(out).as_posix(): p.stat().st_mtime_ns for p in out.rglob("*") if p.is_file()}
         proc = _build(base / "v2", out, wait=False)
-        time.sleep(delay)
+        started = time.monotonic()
+        if run == 0:  # early: while the build starts, reads and runs pandoc
+            time.sleep(rng.uniform(0.3, 1.5))
+        else:  # a random moment once the editions are being written, the part that must be atomic
+            while not _writing(out, before) and time.monotonic() - started < 300:
+                time.sleep(0.02)
+            time.sleep(rng.uniform(0, max(1.0, seconds * 0.3)))
+        moments.append(round(time.monotonic() - started, 2))
+        delay = moments[-1]
         os.killpg(proc.pid, signal.SIGKILL)
         proc.wait(timeout=60)
         time.sleep(0.3)  # let the killed group's last processes go
