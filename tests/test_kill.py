@@ -89,7 +89,7 @@ def test_a_killed_build_leaves_old_or_new_files_only_and_the_next_build_recovers
         else:  # a random moment once the editions are being written, the part that must be atomic
             while not _writing(out, before) and time.monotonic() - started < 300:
                 time.sleep(0.02)
-            time.sleep(rng.uniform(0, max(1.0, seconds * 0.3)))
+            time.sleep(rng.uniform(0, seconds * 0.25))
         moments.append(round(time.monotonic() - started, 2))
         delay = moments[-1]
         os.killpg(proc.pid, signal.SIGKILL)
