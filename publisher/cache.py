@@ -21,7 +21,7 @@ from dataclasses import dataclass, field
 from pathlib import Path
 
 from .dist import atomic_write
-from .resources import FILTERS_DIR, PROJECT_DIR, STYLES_DIR
+from .resources import FILTERS_DIR, STYLES_DIR
 
 STATE_DIR = ".publisher"
 STATE_VERSION = 1
