@@ -314,10 +314,11 @@ def build(opts: BuildOptions, progress: Progress | None = None) -> BuildReport:
     built = [r for r in results if not r.failed]
 
     # dist: stale editions out; catalog, feeds and manifest in; the cache record last
+    built += previous_editions(out, state, [r for r in report.papers if r.failed], built)
     if not any(isolation.write_failed(r.problems) for r in report.papers):  # disk full: keep what OUT has
         report.removed = remove_stale(out, state, built, [r for r in report.papers if r.failed])
     for r in built:
-        r.summary["dependencies"] = inputs[r.slug]["dependencies"]
+        r.summary["dependencies"] = inputs.get(r.slug, {}).get("dependencies", r.summary.get("dependencies", []))
     site_key = cache.digest(ctx.base, [r.summary for r in built])
     if site_key != state.site_key or not all((out / f).is_file() for f in ("index.html", "manifest.json")):
         write_site(out, site, built, ctx.tools)  # skipped when nothing it shows changed
@@ -423,10 +424,42 @@ def finisher(progress: Progress, strict: bool) -> Callable[[PaperResult], None]:
 
 
 def remove_stale(out: Path, state: State, built: list[PaperResult], failed: list[PaperResult]) -> list[str]:
-    """Remove the folders of papers that were in OUT but are no longer built (post removed, or failed)."""
+    """Remove the folders of papers no longer published: post removed, or failed with no earlier good edition.
+
+    BUILT includes the failed papers whose previous editions are kept (see previous_editions).
+    """
     keep = {r.slug for r in built}
     stale = (set(state.papers) | {r.slug for r in failed if r.slug}) - keep
     return remove_paper_dirs(out, sorted(stale))
+
+
+def previous_editions(out: Path, state: State, failed: list[PaperResult], built: list[PaperResult]) -> list[PaperResult]:
+    """A paper that fails this time keeps its last good editions in OUT: a bad edit never unpublishes a paper.
+
+    The failure is still reported (exit status 1); the editions, catalog entry and manifest stay as they were,
+    with sizes and hashes read from the files, and the next build tries the paper again.
+    """
+    done = {r.slug for r in built}
+    kept = []
+    for r in failed:
+        slug = r.slug or next((s for s, rec in state.papers.items() if rec.get("source") == r.rel_source), "")
+        rec = state.papers.get(slug)
+        if not slug or slug in done or not rec or rec.get("source") != r.rel_source:
+            continue
+        editions = [_edition(slug, f, out, rec["editions"][f], cached=True) for f in FORMAT_ORDER
+                    if f in rec.get("editions", {})]
+        if not editions or not all(e.path.is_file() for e in editions):
+            continue
+        for e in editions:
+            e.size, e.sha256 = e.path.stat().st_size, sha256_file(e.path)
+        summary = dict(rec["summary"])
+        summary["editions"] = {**summary.get("editions", {}),
+                               **{e.format: {**summary.get("editions", {}).get(e.format, {}), "size": e.size,
+                                             "sha256": e.sha256} for e in editions}}
+        kept.append(PaperResult(r.rel_source, slug=slug, title=rec["summary"].get("title", ""), editions=editions,
+                                summary=summary))
+        done.add(slug)
+    return kept
 
 
 def write_site(out: Path, site: config.SiteConfig, built: list[PaperResult], tools: dict) -> None:

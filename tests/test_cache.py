@@ -157,3 +157,23 @@ def test_file_hashes_are_memoized_by_size_and_mtime(tmp_path):
     assert again.sha(f) == first
     f.write_text("two!", encoding="utf-8")
     assert cache.FileHashes(hashes.used).sha(f) != first
+
+
+def test_a_paper_that_fails_keeps_its_previous_editions_until_it_is_fixed(site, tmp_path):
+    out = tmp_path / "out"
+    html_build(site, out)
+    page = out / "second" / "index.html"
+    good = page.read_bytes()
+    post = site / "_posts" / "2024-05-02-second.md"
+    post.write_text(POST_B.replace("title: Second tiny paper", "title: [unclosed"), encoding="utf-8")
+    report = html_build(site, out)
+    assert status(report) == {"first": "cached", "": "failed"}  # reported, exit status 1 ...
+    assert report.removed == []
+    assert page.read_bytes() == good  # ... but the last good edition stays published
+    manifest = json.loads((out / "manifest.json").read_text(encoding="utf-8"))
+    assert [p["slug"] for p in manifest["papers"]] == ["first", "second"]
+    assert 'href="second/index.html"' in (out / "index.html").read_text(encoding="utf-8")
+    post.write_text(POST_B.replace("The second paper", "The mended second paper"), encoding="utf-8")
+    report = html_build(site, out)
+    assert status(report) == {"first": "cached", "second": "built"}
+    assert "The mended second paper" in page.read_text(encoding="utf-8")

@@ -140,25 +140,41 @@ def _hashes(out: Path) -> dict[str, str]:
             for p in sorted(out.rglob("*")) if p.is_file()}
 
 
+@pytest.fixture
+def many_papers(tmp_path):
+    """content/ with each post copied five times under other slugs: a build long enough to interrupt."""
+    site = tmp_path / "many"
+    shutil.copytree(CONTENT, site)
+    posts = sorted((site / "_posts").iterdir())
+    for i in range(1, 5):
+        for post in posts:
+            date, rest = post.name[:11], post.name[11:]
+            (post.parent / f"{date}copy{i}-{rest}").write_text(post.read_text(encoding="utf-8"), encoding="utf-8")
+    return site
+
+
 @pytest.mark.parametrize("sig", [signal.SIGINT, signal.SIGTERM])
-def test_an_interrupted_build_stops_cleanly_with_a_summary_and_the_next_one_recovers(tmp_path, sig):
+def test_an_interrupted_build_stops_cleanly_with_a_summary_and_the_next_one_recovers(tmp_path, sig, many_papers):
     out = tmp_path / "out"
-    proc = _cli(CONTENT, "-o", out, "-j", "2", "--format", "pdf,html")
+    proc = _cli(many_papers, "-o", out, "-j", "2", "--format", "pdf,html")
     deadline = time.monotonic() + 120
-    while not out.is_dir() and time.monotonic() < deadline:  # the build has started (imports are done)
-        time.sleep(0.1)
-    time.sleep(1.5)
+    # Interrupt once the first edition is written: the build is under way and has papers left to do.
+    while not (out.is_dir() and any(out.rglob("*.pdf"))) and time.monotonic() < deadline:
+        assert proc.poll() is None, "the build ended before it could be interrupted"
+        time.sleep(0.05)
     os.killpg(proc.pid, sig)  # what a terminal does on Ctrl-C: the whole process group
     _, err = proc.communicate(timeout=120)
     assert proc.returncode == 130, err
     assert "Traceback" not in err
     assert "interrupted: " in err and "run the build again to finish" in err
-    again = subprocess.run([sys.executable, "-m", "publisher.cli", "build", str(CONTENT), "-o", str(out), "-j", "2",
+    again = subprocess.run([sys.executable, "-m", "publisher.cli", "build", str(many_papers), "-o", str(out), "-j", "2",
                             "--format", "pdf,html", "-q"], capture_output=True, text=True, timeout=300)
     assert again.returncode == 0, again.stderr
     assert not list(out.rglob("*.part"))
-    for slug in ("tidal-cooperatives", "water-utility-open-data"):
-        assert (out / slug / f"{slug}.pdf").read_bytes().startswith(b"%PDF")
+    pdfs = sorted(out.rglob("*.pdf"))
+    assert len(pdfs) == 10
+    for pdf in pdfs:
+        assert pdf.read_bytes().startswith(b"%PDF")
 
 
 # ---- a read-only or full output folder -----------------------------------------------------------------
