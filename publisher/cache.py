@@ -27,7 +27,7 @@ STATE_DIR = ".publisher"
 STATE_VERSION = 1
 PACKAGE_DIR = Path(__file__).resolve().parent
 # Python packages whose version shapes an edition (besides pandoc, which is a binary).
-EDITION_TOOLS = {"pdf": ["weasyprint", "pydyf", "fontpkg-source-serif-4"], "epub": ["ebooklib"], "html": []}
+EDITION_TOOLS = {"pdf": ["weasyprint", "pydyf", "fontpkg-source-serif-4", "fontpkg-source-code-pro", "uharfbuzz"], "epub": ["ebooklib"], "html": []}
 
 
 def digest(*parts) -> str:
@@ -283,6 +283,12 @@ def context(site, state: State, page_size: str, extra: dict) -> Context:
 def keys_for(paper, site, state: State, ctx: Context, formats: list[str]) -> dict[str, str]:
     """The edition keys of one paper."""
     base = ctx.base if paper.dependencies else digest(ctx.base, ctx.includes)
+    from .assets import local_dependencies  # local images the post shows: a changed image rebuilds the paper
+
+    images = sorted((_rel(p, site.root), state.hashes.sha(p))
+                    for p in local_dependencies(paper, site.root, getattr(site, "baseurl", "")))
+    if images:
+        base = digest(base, images)
     return edition_keys(paper_key(paper, site.root, state.hashes, base), formats, ctx.options)
 
 

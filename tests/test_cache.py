@@ -177,3 +177,15 @@ def test_a_paper_that_fails_keeps_its_previous_editions_until_it_is_fixed(site, 
     report = html_build(site, out)
     assert status(report) == {"first": "cached", "second": "built"}
     assert "The mended second paper" in page.read_text(encoding="utf-8")
+
+
+def test_changing_an_image_rebuilds_the_post_that_shows_it(tmp_site, tmp_path):
+    root = tmp_site({"_posts/2024-05-01-pic.md": "---\ntitle: Pictures\n---\n\n![A square](/assets/sq.svg)\n",
+                     "_posts/2024-05-02-plain.md": POST_B,
+                     "assets/sq.svg": '<svg xmlns="http://www.w3.org/2000/svg" width="10" height="10"/>'},
+                    config=CONFIG)
+    out = tmp_path / "out"
+    html_build(root, out)
+    (root / "assets" / "sq.svg").write_text('<svg xmlns="http://www.w3.org/2000/svg" width="20" height="20"/>',
+                                            encoding="utf-8")
+    assert status(html_build(root, out)) == {"pic": "built", "plain": "cached"}
