@@ -169,6 +169,10 @@ def build_paper(job: Job) -> PaperResult:
                                               allowed_hosts=tuple(opts.allowed_hosts), timeout=opts.timeout,
                                               modified=modified, **pdf_edition.press_options(opts, job.extra))
             pdf_body = edition_body.for_pdf(doc, paper, opts.notes, job.site.url, result.problems)
+            public = catalog.editions_url(job.site)  # a PDF needs absolute links (relative ones become file: URLs)
+            if public:
+                pdf_body = edition_body.link_editions(pdf_body, job.extra.get("edition_targets", {}), paper.slug,
+                                                      lambda slug: edition_names(slug)["pdf"], prefix=public + "/")
             path, pages, starts, pdf_warnings = typeset_pdf(job, doc, out_dir, pdf_opts, pdf_body)
             page_starts.extend(starts)
             result.problems.extend(pdf_warnings)
@@ -184,7 +188,10 @@ def build_paper(job: Job) -> PaperResult:
             sizes[e.format] = e.path.stat().st_size
         sizes.update({f: e.size for f, e in job.reuse.items() if f not in sizes})
         if "html" in job.formats:
-            html_doc = dataclasses.replace(doc, body_html=edition_body.for_html(doc, paper, out_dir, opts.sidenotes))
+            html_body = edition_body.link_editions(edition_body.for_html(doc, paper, out_dir, opts.sidenotes),
+                                                   job.extra.get("edition_targets", {}), paper.slug,
+                                                   lambda slug: "index.html")
+            html_doc = dataclasses.replace(doc, body_html=html_body)
             html_doc = safety.apply_html_policy(html_doc, opts.html_policy)
             path = html_edition.write(paper, html_doc, out_dir, html_extras(job, doc, names, sizes, out_dir))
             result.editions.append(Edition(paper.slug, "html", path))
@@ -299,6 +306,9 @@ def build(opts: BuildOptions, progress: Progress | None = None) -> BuildReport:
 
     # the cache check: which editions must be made again
     jobs, results, inputs = plan(papers, out, site, state, ctx, formats, page_size, opts.debug, extra)
+    targets = edition_body.edition_targets(papers, site.url, site.baseurl)  # post_url/link → sibling editions
+    for job in jobs:
+        job.extra["edition_targets"] = targets
     progress("start", {"total": len(papers), "cached": len(results)})
     for r in failed:
         progress("failed", {"result": r})

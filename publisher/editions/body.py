@@ -621,3 +621,29 @@ def prepare(paper: Paper, doc: Document, site, cache_dir: Path | None = None) ->
             doc.warnings[i] = Problem(problem.file, line, f"math '{m.group(1).strip()[:80]}' could not be converted; "
                                       "its TeX source is shown instead in every edition",
                                       "check the command names; pandoc supports most LaTeX math", severity="warning")
+
+
+def link_editions(fragment: str, targets: dict[str, str], own_slug: str, file_name, prefix: str = "../") -> str:
+    """Links to another paper of the same build (its Jekyll URL, as `{% post_url %}` or `{% link %}` give it)
+    point at that paper's edition: `<prefix><slug>/<file_name(slug)>` (next door by default), fragment kept."""
+    if not targets or "<a" not in fragment:
+        return fragment
+    root = parse(fragment)
+    changed = False
+    for a in root.iter("a"):
+        href = a.get("href") or ""
+        base, _, frag = href.partition("#")
+        slug = targets.get(base) or targets.get(base.rstrip("/") + "/")
+        if slug and slug != own_slug:
+            a.set("href", f"{prefix}{slug}/{file_name(slug)}" + (f"#{frag}" if frag else ""))
+            changed = True
+    return serialize(root) if changed else fragment
+
+
+def edition_targets(papers: list[Paper], site_url: str, baseurl: str) -> dict[str, str]:
+    """Every way a post of this build can be linked (site path and absolute URL) → its slug."""
+    targets: dict[str, str] = {}
+    for p in papers:
+        for form in (p.url, baseurl + p.url, site_url + baseurl + p.url):
+            targets[form] = p.slug
+    return targets
