@@ -4,6 +4,7 @@ from __future__ import annotations
 import dataclasses
 import hashlib
 import os
+import sys
 import threading
 import time
 from concurrent.futures import ProcessPoolExecutor, as_completed
@@ -406,19 +407,34 @@ def run(jobs: list[Job], workers: int, page_size: str, done: Callable[[PaperResu
             done(r)
         return results
     jobs = sorted(jobs, key=lambda j: len(j.paper.body), reverse=True)  # longest first: workers end together
-    with ProcessPoolExecutor(max_workers=min(workers, len(jobs)), initializer=_warm_worker,
-                             initargs=(page_size,)) as pool:
-        futures = [pool.submit(build_paper, job) for job in jobs]
-        try:
-            for fut in as_completed(futures):
-                r = fut.result()
-                results.append(r)
-                done(r)
-        except BaseException:  # Ctrl-C, SIGTERM: start no new paper; the running ones end or are killed
-            for fut in futures:
-                fut.cancel()
-            raise
+    hook = threading.excepthook
+    threading.excepthook = _quiet_broken_pool
+    try:
+        with ProcessPoolExecutor(max_workers=min(workers, len(jobs)), initializer=_warm_worker,
+                                 initargs=(page_size,)) as pool:
+            futures = [pool.submit(build_paper, job) for job in jobs]
+            try:
+                for fut in as_completed(futures):
+                    r = fut.result()
+                    results.append(r)
+                    done(r)
+            except BaseException:  # Ctrl-C, SIGTERM: start no new paper; the running ones end or are killed
+                for fut in futures:
+                    fut.cancel()
+                raise
+    finally:
+        threading.excepthook = hook
     return results
+
+
+def _quiet_broken_pool(args) -> None:
+    """Python 3.11's pool manager thread raises InvalidStateError when workers killed by Ctrl-C/SIGTERM
+    leave cancelled futures behind (fixed in later Pythons): nothing is wrong, so print no traceback."""
+    from concurrent.futures import InvalidStateError
+
+    if isinstance(args.exc_value, InvalidStateError):
+        return
+    sys.__excepthook__(args.exc_type, args.exc_value, args.exc_traceback)
 
 
 def finisher(progress: Progress, strict: bool) -> Callable[[PaperResult], None]:

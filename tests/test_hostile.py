@@ -190,6 +190,7 @@ def hostile(tmp_path_factory):
     (base / "canary.css").write_text(f'body::before {{ content: "{CANARY}-CSS"; }}\n')
     (base / "canary.png").write_bytes(_png())
     (base / "canary-post.md").write_text(f"---\ntitle: Outside\n---\n\n{CANARY}-POST\n")
+    (site / "assets").mkdir(exist_ok=True)  # git keeps no empty folder
     os.symlink("../../canary.png", site / "assets" / "leak.png")
     os.symlink("../../canary-post.md", site / "_posts" / "2024-03-05-linked.md")
     report = build(BuildOptions(source=site, out=base / "out", jobs=2))
