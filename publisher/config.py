@@ -50,6 +50,7 @@ class PublisherOptions:
 
     formats: list[str] = field(default_factory=lambda: list(FORMATS))
     italic_quotes: bool = True  # a paragraph that is one italic span becomes a block quotation
+    split_authors: bool = False  # "A and B" / "A, B & C" in an author string name several authors
     page_size: str = "A4"  # A4, Letter, B5, 6x9, A5 or "WIDTH HEIGHT" in CSS units
     print: bool = False  # PDF for the press: bleed, crop and cross marks, image resolution check
     bleed: str = "3mm"  # with print: how far backgrounds and the cover run past the trim

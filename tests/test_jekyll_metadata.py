@@ -90,3 +90,18 @@ def test_authors_from_the_authors_collection(tmp_site):
     assert paper.author_names == ["Jill Smith", "Ben Lee", "Someone Else"]
     assert paper.authors[0].url == "https://example.org/jill"
     assert paper.dependencies == ["_authors/jill.md", "_authors/ben.md"]
+
+
+def test_an_and_in_an_author_string_is_left_as_written_unless_configured(tmp_site):
+    from publisher.build import BuildOptions, list_papers
+
+    post = "---\ntitle: Two hands\nauthor: Ada Byron and Alan Turing\n---\n\nText.\n"
+    root = tmp_site({"_posts/2024-01-01-two.md": post}, config="title: T\n")
+    papers, _, _ = list_papers(BuildOptions(source=root))
+    assert papers[0].author_names == ["Ada Byron and Alan Turing"]
+    (root / "_config.yml").write_text("title: T\npublisher:\n  split_authors: true\n", encoding="utf-8")
+    (root / "_posts" / "2024-01-02-three.md").write_text(
+        "---\ntitle: Three hands\nauthor: \"Ada Byron, Alan Turing & Grace Hopper\"\n---\n\nText.\n", encoding="utf-8")
+    papers, _, _ = list_papers(BuildOptions(source=root))
+    names = {p.slug: p.author_names for p in papers}
+    assert names == {"two": ["Ada Byron", "Alan Turing"], "three": ["Ada Byron", "Alan Turing", "Grace Hopper"]}

@@ -84,9 +84,9 @@ def normalize(raw: RawPost, site: SiteConfig, data: dict[str, Any] | None = None
     collection, collection_files = authors_collection(site)
     data_authors = data.get("authors") if isinstance(data.get("authors"), dict) else {}
     data_authors = {**collection, **data_authors}
-    authors = people.authors(meta, data_authors)
+    authors = people.authors(meta, data_authors, split=site.options.split_authors)
     if not authors and site.author:
-        authors = people.authors({"author": site.author}, data_authors)
+        authors = people.authors({"author": site.author}, data_authors, split=site.options.split_authors)
     ids = meta.get("authors", meta.get("author"))
     used_ids = [i.strip() for i in (ids if isinstance(ids, list) else [ids, site.author])
                 if isinstance(i, str) and i.strip() in data_authors]

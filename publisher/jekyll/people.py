@@ -45,14 +45,27 @@ def _one(value, data_authors: dict) -> Author | None:
     return Author(name=name, file_as=file_as(name)) if name else None
 
 
-def authors(meta: dict, data_authors: dict) -> list[Author]:
-    """The post's authors, in order, without duplicates."""
+_AND = re.compile(r"\s*(?:,\s*and\s+|\s+and\s+|\s*&\s*|\s*;\s*|,\s*)", re.I)
+
+
+def split_names(text: str) -> list[str]:
+    """'A, B and C' / 'A & B' / 'A; B' → ['A', 'B', 'C'] (for `publisher.split_authors: true`)."""
+    return [part for part in _AND.split(text.strip()) if part]
+
+
+def authors(meta: dict, data_authors: dict, split: bool = False) -> list[Author]:
+    """The post's authors, in order, without duplicates. With SPLIT, a string such as 'A and B' names
+    several authors; by default it is one name, left as written."""
     raw = meta.get("authors")
     if raw is None:
         raw = meta.get("author")
     if raw is None:
         return []
     items = raw if isinstance(raw, list) else [raw]
+    if split:
+        items = [name for item in items for name in
+                 (split_names(plain(item)) if isinstance(item, str) and item not in (data_authors or {})
+                  else [item])]
     result: list[Author] = []
     for item in items:
         a = _one(item, data_authors or {})
