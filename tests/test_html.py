@@ -218,3 +218,14 @@ def test_html_is_deterministic(built_sites, tmp_path):
                 "breakwater-maintenance/breakwater-maintenance.csl.json", "index.html", "feed.xml", "opds.xml",
                 "sitemap.xml"]:
         assert (out / rel).read_bytes() == (first / rel).read_bytes(), rel
+
+
+def test_the_front_matter_image_is_the_pages_hero(built_sites):
+    from lxml import html as lxml_html
+
+    fid = next(p for p in (built_sites["fidelity"].out).glob("*/index.html"))
+    hero = lxml_html.fromstring(fid.read_bytes()).cssselect(".title-block figure.hero img")[0]
+    assert hero.get("src").startswith("cover.") and (fid.parent / hero.get("src")).is_file()  # copied beside the page
+    real = built_sites["corpus"].out / "prisoners-of-assad" / "index.html"
+    hero = lxml_html.fromstring(real.read_bytes()).cssselect(".title-block figure.hero img")[0]
+    assert hero.get("src") == "https://i.imgur.com/jPa5Grr.png"  # network off: linked as the author wrote it

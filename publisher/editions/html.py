@@ -43,6 +43,8 @@ class PageExtras:
     json_ld: dict | None = None
     self_contained: bool = False
     asset_roots: list[Path] = field(default_factory=list)  # where local images may be read from
+    hero: str = ""  # the front-matter image (a file beside the page, or the author's remote URL)
+    hero_alt: str = ""
 
 
 def human_size(n: int) -> str:
@@ -204,6 +206,7 @@ def render_page(paper: Paper, doc: Document, extras: PageExtras | None = None) -
         description=paper.description or paper.excerpt, authors=author_line(paper),
         date=display_date(paper.date), toc=toc_html(doc.headings, max_level=3),
         editions=extras.editions, cite_links=extras.cite_links, citation=extras.citation,
+        hero=extras.hero, hero_alt=extras.hero_alt,
         canonical=extras.canonical, head_meta=extras.head_meta, head_links=extras.head_links, json_ld=json_ld,
     )
     if extras.self_contained:
@@ -212,8 +215,30 @@ def render_page(paper: Paper, doc: Document, extras: PageExtras | None = None) -
 
 
 def write(paper: Paper, doc: Document, out_dir: Path, extras: PageExtras | None = None) -> Path:
-    """Write `OUT_DIR/index.html` atomically and return its path."""
+    """Write `OUT_DIR/index.html` atomically and return its path. The front-matter image becomes the page's
+    hero: copied beside the page when publisher could read it, else linked as the author wrote it (http/https)."""
+    extras = extras or PageExtras()
+    if not extras.hero:
+        extras.hero, extras.hero_alt = hero_image(paper, doc, out_dir)
     return atomic_write(out_dir / "index.html", render_page(paper, doc, extras))
+
+
+def hero_image(paper: Paper, doc: Document, out_dir: Path) -> tuple[str, str]:
+    """(src, alt) of the hero image; ('', '') when the paper has none."""
+    meta_image = paper.meta.get("image")
+    alt = str(meta_image.get("alt") or "") if isinstance(meta_image, dict) else str(paper.meta.get("image_alt") or "")
+    cover = doc.cover
+    if cover is not None and cover.ok:
+        ext = {"image/png": ".png", "image/jpeg": ".jpg", "image/gif": ".gif", "image/svg+xml": ".svg",
+               "image/webp": ".webp"}.get(cover.media_type, "")
+        if ext:
+            target = out_dir / f"cover{ext}"
+            if not (target.is_file() and target.read_bytes() == cover.data):
+                atomic_write(target, cover.data)
+            return target.name, alt
+    if re.match(r"^https?://", paper.image or ""):
+        return paper.image, alt
+    return "", ""
 
 
 # --- self-contained pages -------------------------------------------------------------------------------
