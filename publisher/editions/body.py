@@ -66,39 +66,9 @@ def _replace(old, new) -> None:
 
 
 def _remove(el) -> None:
-    """Remove EL but keep the text that follows it."""
-    parent = el.getparent()
-    if parent is None:
-        return
-    if el.tail:
-        prev = el.getprevious()
-        if prev is not None:
-            prev.tail = (prev.tail or "") + el.tail
-        else:
-            parent.text = (parent.text or "") + el.tail
-    parent.remove(el)
-
-
-def _unwrap(el) -> None:
-    """Replace EL by its children and text."""
-    parent = el.getparent()
-    index = parent.index(el)
-    prev = el.getprevious()
-    if el.text:
-        if prev is not None:
-            prev.tail = (prev.tail or "") + el.text
-        else:
-            parent.text = (parent.text or "") + el.text
-    children = list(el)
-    for offset, child in enumerate(children):
-        parent.insert(index + offset, child)
-    last = children[-1] if children else (prev if prev is not None else None)
-    if el.tail:
-        if last is not None:
-            last.tail = (last.tail or "") + el.tail
-        else:
-            parent.text = (parent.text or "") + el.tail
-    parent.remove(el)
+    """Remove EL but keep the text that follows it (lxml's drop_tree); a detached element is left alone."""
+    if el.getparent() is not None:
+        el.drop_tree()
 
 
 def math_fallbacks(root) -> None:
@@ -203,7 +173,7 @@ def images(root, doc: Document, place, keep_remote: bool = False) -> None:
     for picture in list(root.iter("picture")):  # keep the <img> fallback only
         for source in list(picture.iter("source")):
             _remove(source)
-        _unwrap(picture)
+        picture.drop_tag()
 
 
 def _embed_link(el, site_url: str) -> tuple[str, str, str]:
@@ -285,7 +255,7 @@ def drop_active(root, tags=DROP_IN_PRINT) -> None:
         if el.getparent() is None:
             continue
         if el.tag == "noscript":
-            _unwrap(el)
+            el.drop_tag()
         else:
             _remove(el)
     for el in root.iter():
@@ -331,7 +301,7 @@ def _inline_note(li):
     note.set("id", li.get("id") or "")
     first = note[0] if len(note) and note[0].tag == "p" and not (note.text or "").strip() else None
     if first is not None:
-        _unwrap(first)  # the first paragraph runs on from the note number
+        first.drop_tag()  # the first paragraph runs on from the note number
     for el in list(note.iter(*NOTE_BLOCKS)):
         if el is note:
             continue

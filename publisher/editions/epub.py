@@ -216,7 +216,7 @@ def chapters(paper: Paper, doc: Document) -> list[Chapter]:
         if child.tag == "section" and (child.get("class") or "").split()[:1] == ["level2"]:
             n += 1
             h = child.find("h2")
-            ctitle = re.sub(r"\s+", " ", h.text_content()).strip() if h is not None else f"Section {n}"
+            ctitle = _plain(h) if h is not None else f"Section {n}"
             found.append(Chapter(f"ch{n:02d}.xhtml", ctitle, xhtml.to_xhtml_elements(_wrap(child)), "chapter"))
         else:
             preface.append(child)
