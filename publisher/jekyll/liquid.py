@@ -236,13 +236,8 @@ def _absolute(state: RenderState, url: str) -> str:
 
 def _render_post_url(node, context, buffer, state: RenderState) -> int:
     key = _render_text(node.expr, context).strip().lstrip("/")
-    url = state.index.post_urls.get(key)
-    if url is None:
-        _warn(state, _line(node.token, state), f"post_url: no post named '{key}'; removed",
-              "write the post's file name without extension, e.g. 2020-01-31-name")
-        return 0
-    buffer.write(_absolute(state, url))
-    return 1
+    return _write_url(state, node, buffer, state.index.post_urls.get(key), f"post_url: no post named '{key}'; removed",
+                      "write the post's file name without extension, e.g. 2020-01-31-name")
 
 
 def _render_link(node, context, buffer, state: RenderState) -> int:
@@ -255,9 +250,14 @@ def _render_link(node, context, buffer, state: RenderState) -> int:
             url = "/" + re.sub(r"\.(md|markdown)$", ".html", key)
         elif target.is_file():
             url = "/" + key
+    return _write_url(state, node, buffer, url, f"link: no file '{key}' in the site; removed",
+                      "link to a file path relative to the site root, e.g. _posts/2020-01-31-name.md")
+
+
+def _write_url(state: RenderState, node, buffer, url: str | None, missing: str, hint: str) -> int:
+    """Write URL as an absolute address; a missing target is reported at the tag's line and writes nothing."""
     if url is None:
-        _warn(state, _line(node.token, state), f"link: no file '{key}' in the site; removed",
-              "link to a file path relative to the site root, e.g. _posts/2020-01-31-name.md")
+        _warn(state, _line(node.token, state), missing, hint)
         return 0
     buffer.write(_absolute(state, url))
     return 1
