@@ -308,8 +308,10 @@ def build(opts: BuildOptions, progress: Progress | None = None) -> BuildReport:
     # the cache check: which editions must be made again
     jobs, results, inputs = plan(papers, out, site, state, ctx, formats, page_size, opts.debug, extra)
     targets = edition_body.edition_targets(papers, site.url, site.baseurl)  # post_url/link → sibling editions
-    for job in jobs:
-        job.extra["edition_targets"] = targets
+    slug_of = {p.rel_source: p.slug for p in papers}
+    for job in jobs:  # each job carries only the papers its post links to (post_url/link targets are dependencies)
+        linked = {slug_of[d] for d in job.paper.dependencies if d in slug_of}
+        job.extra["edition_targets"] = {url: slug for url, slug in targets.items() if slug in linked}
     progress("start", {"total": len(papers), "cached": len(results)})
     for r in failed:
         progress("failed", {"result": r})
