@@ -7,21 +7,20 @@ import os
 import sys
 import threading
 import time
-from concurrent.futures import ProcessPoolExecutor, as_completed
 from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Callable
 
-from . import cache, catalog, cite, config, discover, feeds, frontmatter, isolation, jekyll, render, safety
+from . import cache, config, discover, frontmatter, isolation
 from .cache import ParseMemo, State, stat_sig
 from .dist import atomic_json, clean_out, remove_paper_dirs, remove_partials, sha256_file
-from .editions import epub as epub_edition
-from .editions import body as edition_body
-from .editions import html as html_edition
 from .editions import pdf as pdf_edition
 from .editions.common import edition_names
-from .jekyll.dates import source_date_epoch
 from .model import BuildReport, Edition, InputError, Paper, PaperResult, Problem
+
+# The stages after "read" (Liquid, pandoc, the editions, the catalog) are imported where they are
+# used: a build forks its PDF typesetter before importing them (they load while it warms up), and a
+# build with nothing to do never imports them.
 
 
 @dataclass
@@ -69,6 +68,8 @@ def collect(site: config.SiteConfig, opts: BuildOptions,
             memo: ParseMemo | None = None) -> tuple[list[Paper], list[PaperResult], list[Problem]]:
     """Discover, read and normalize: the papers to build, the posts that failed, site-level warnings.
     MEMO (the cache) hands back the papers whose post and dependencies did not change."""
+    from . import jekyll
+
     sources, problems = discover.discover(site.root, drafts=opts.drafts or site.show_drafts)
     data = None  # _data/ is read only when a post has to be normalized
     papers: list[Paper] = []
@@ -128,6 +129,9 @@ def _user_filters(site: config.SiteConfig) -> list[Path]:
 
 def html_extras(job: Job, doc, names: dict[str, str], sizes: dict[str, int], out_dir: Path):
     """The HTML page's links (editions with sizes, citation files) and discovery metadata."""
+    from . import catalog, cite
+    from .editions import html as html_edition
+
     paper = job.paper
     editions = [html_edition.EditionLink(names[f], label, mime, html_edition.human_size(sizes[f]))
                 for f, label, mime in (("pdf", "PDF", "application/pdf"), ("epub", "EPUB", "application/epub+zip"))
@@ -146,8 +150,16 @@ def html_extras(job: Job, doc, names: dict[str, str], sizes: dict[str, int], out
     return extras
 
 
-def build_paper(job: Job) -> PaperResult:
-    """Build one paper's editions. Never raises: problems are reported in the result."""
+def build_paper(job: Job, pdf_child: isolation.Child | None = None) -> PaperResult:
+    """Build one paper's editions. Never raises: problems are reported in the result. With PDF_CHILD
+    (isolation.Child, warm), the PDF is typeset there while this process makes the EPUB's cover
+    and the HTML page's body; otherwise in a child forked for it, while this process waits."""
+    from . import catalog, render, safety
+    from .editions import body as edition_body
+    from .editions import epub as epub_edition
+    from .editions import html as html_edition
+    from .jekyll.dates import source_date_epoch
+
     paper = job.paper
     result = PaperResult(paper.rel_source, slug=paper.slug, title=paper.title, problems=list(paper.warnings))
     started = time.perf_counter()
@@ -165,6 +177,7 @@ def build_paper(job: Job) -> PaperResult:
         modified = source_date_epoch()
         sizes: dict[str, int] = {}
         page_starts: list = []  # where each PDF page begins, for the EPUB's page-list
+        epub_cover = None  # (bytes, media type), when made while the PDF is typeset
         if "pdf" in job.formats:
             pdf_opts = pdf_edition.PdfOptions(page_size=job.page_size, roots=(job.site.root,), network=opts.network,
                                               allowed_hosts=tuple(opts.allowed_hosts), timeout=opts.timeout,
@@ -174,13 +187,23 @@ def build_paper(job: Job) -> PaperResult:
             if public:
                 pdf_body = edition_body.link_editions(pdf_body, job.extra.get("edition_targets", {}), paper.slug,
                                                       lambda slug: edition_names(slug)["pdf"], prefix=public + "/")
-            path, pages, starts, pdf_warnings = typeset_pdf(job, doc, out_dir, pdf_opts, pdf_body)
+            if pdf_child is not None:
+                pdf_child.start(_write_pdf, job.paper, doc, out_dir, pdf_opts, pdf_body,
+                                memory_mb=opts.memory_mb, timeout=opts.timeout)
+                if "epub" in job.formats:  # meanwhile: the EPUB's cover (the rest needs the PDF's page map)
+                    epub_cover = epub_edition.cover_image(paper, doc)
+                path, pages, starts, pdf_warnings = pdf_child.result(
+                    what="WeasyPrint", file=paper.rel_source, timeout=opts.timeout, partials_in=out_dir)
+            else:
+                path, pages, starts, pdf_warnings = typeset_pdf(job, doc, out_dir, pdf_opts, pdf_body)
             page_starts.extend(starts)
             result.problems.extend(pdf_warnings)
             result.editions.append(Edition(paper.slug, "pdf", path, pages=pages))
         if "epub" in job.formats:
             epub_opts = epub_edition.options(job.site, modified, page_starts, names["pdf"] if "pdf" in job.formats
                                              else "", job.page_size)
+            if epub_cover:
+                epub_opts.cover_image, epub_opts.cover_media_type = epub_cover
             epub_doc = dataclasses.replace(doc, body_html=edition_body.for_epub(doc, paper, job.site.url))
             path = epub_edition.write(paper, epub_doc, out_dir, epub_opts)
             result.problems.extend(epub_opts.warnings)
@@ -239,29 +262,37 @@ def peak_rss() -> int:
     return max(resource.getrusage(who).ru_maxrss for who in (resource.RUSAGE_SELF, resource.RUSAGE_CHILDREN)) * 1024
 
 
-def _warm_worker(page_size: str = "A4") -> None:
+def _warm_worker(page_size: str = "A4", lang: str = "en") -> None:
     """Make a worker ready to typeset: import WeasyPrint, load the fonts, parse the stylesheets and
-    typeset a tiny page once, so every paper after it (and the child each PDF is typeset in, which
-    inherits this process) finds fonts, hyphenation and layout caches warm."""
+    typeset a short page once, so every paper after it (and the child each PDF is typeset in, which
+    inherits this process) finds fonts, the LANG hyphenation dictionary and layout caches warm."""
     isolation.quiet_worker()
     pdf_opts = pdf_edition.PdfOptions(page_size=page_size)
     pdf_edition.warm(pdf_opts)
     try:
-        pdf_edition.render_pdf(*_warm_up_page(), pdf_opts)
+        pdf_edition.render_pdf(*_warm_up_page(lang), pdf_opts)
     except Exception:  # only an optimisation: the real papers report their own problems
         pass
 
 
-def _warm_up_page():
-    """A tiny paper, document and body to typeset once per worker."""
+def _warm_up_page(lang: str = "en"):
+    """A short paper, document and body to typeset once per worker: every face of the house style
+    (roman, italic, bold, display, mono, small capitals), a note, a table and lines long enough to be
+    justified and hyphenated."""
     import datetime as dt
 
     from .model import Document, Heading
 
     paper = Paper(source=Path("warm-up.md").resolve(), rel_source="warm-up.md", slug="warm-up", title="Warm-up",
-                  date=dt.datetime(2000, 1, 1, tzinfo=dt.timezone.utc), url="/warm-up.html", body="")
-    body = ('<section class="level2"><h2 id="warm">Warm-up</h2><p>A <em>short</em> paragraph, justified and '
-            'hyphenated, with a <a href="#warm">link</a>.</p></section>')
+                  date=dt.datetime(2000, 1, 1, tzinfo=dt.timezone.utc), url="/warm-up.html", body="", lang=lang)
+    words = ("Internationalisation, documentation and administrative responsibilities are "
+             "characteristically interdependent considerations. ")
+    body = ('<section class="level2"><h2 id="warm">Warm-up</h2>'
+            f'<p>A <em>short</em> paragraph with <strong>strong</strong> words, <span class="caps">NATO</span>, '
+            f'<code>code</code> and a <a href="#warm">link</a>.<span class="footnote">A note.</span> {words * 4}</p>'
+            f'<blockquote><p>{words}</p></blockquote>'
+            '<table><thead><tr><th>Year</th><th>Count</th></tr></thead><tbody><tr><td>2000</td><td>12</td></tr>'
+            '</tbody></table></section>')
     doc = Document(body_html=body, title_html="Warm-up", title_text="Warm-up",
                    headings=[Heading(2, "warm", "Warm-up", "Warm-up")])
     return paper, doc, body
@@ -289,6 +320,18 @@ def build(opts: BuildOptions, progress: Progress | None = None) -> BuildReport:
     formats = opts.formats or site.options.formats
     page_size = opts.page_size or site.options.page_size
     out = opts.out.resolve()
+    # A build with a spare CPU forks its PDF typesetter now: WeasyPrint, the fonts and the stylesheets
+    # load while the posts are read and pandoc runs. It is used if exactly one paper needs a PDF.
+    pdf_child = isolation.Child(_warm_worker, page_size, site.lang) if "pdf" in formats and opts.jobs >= 2 else None
+    try:
+        return _build(opts, progress, started, root, site, formats, page_size, out, pdf_child)
+    finally:
+        if pdf_child is not None:
+            pdf_child.cancel()
+
+
+def _build(opts: BuildOptions, progress: Progress, started: float, root: Path, site: config.SiteConfig,
+           formats: list[str], page_size: str, out: Path, pdf_child: isolation.Child | None) -> BuildReport:
     prepare_out(out, root, opts.clean)
     report = BuildReport(out=out)
     state = State.load(out, fresh=opts.force or opts.clean)
@@ -307,7 +350,9 @@ def build(opts: BuildOptions, progress: Progress | None = None) -> BuildReport:
 
     # the cache check: which editions must be made again
     jobs, results, inputs = plan(papers, out, site, state, ctx, formats, page_size, opts.debug, extra)
-    targets = edition_body.edition_targets(papers, site.url, site.baseurl)  # post_url/link → sibling editions
+    from .editions.body import edition_targets
+
+    targets = edition_targets(papers, site.url, site.baseurl) if jobs else {}  # post_url/link → sibling editions
     slug_of = {p.rel_source: p.slug for p in papers}
     for job in jobs:  # each job carries only the papers its post links to (post_url/link targets are dependencies)
         linked = {slug_of[d] for d in job.paper.dependencies if d in slug_of}
@@ -320,7 +365,10 @@ def build(opts: BuildOptions, progress: Progress | None = None) -> BuildReport:
         done(r)
 
     # render (one pandoc pass per paper) → editions, in a pool of warm workers
-    results += run(jobs, opts.jobs, page_size, done)
+    if pdf_child is not None and not (len(jobs) == 1 and "pdf" in jobs[0].formats):
+        pdf_child.cancel()  # no paper, or several (the pool's workers typeset them)
+        pdf_child = None
+    results += run(jobs, opts.jobs, page_size, done, pdf_child)
     order = {p.slug: i for i, p in enumerate(papers)}
     results.sort(key=lambda r: order.get(r.slug, 0))
     report.papers.extend(results)
@@ -393,18 +441,23 @@ def cached_result(paper: Paper, out: Path, state: State, recs: dict[str, dict]) 
                        problems=[Problem(**p) for p in old.get("problems", [])], summary=old["summary"])
 
 
-def run(jobs: list[Job], workers: int, page_size: str, done: Callable[[PaperResult], None]) -> list[PaperResult]:
+def run(jobs: list[Job], workers: int, page_size: str, done: Callable[[PaperResult], None],
+        pdf_child: isolation.Child | None = None) -> list[PaperResult]:
     """Build the jobs: in this process when there is one worker or one job, else in a process pool
-    whose workers stay warm (WeasyPrint, fonts, stylesheets) from one paper to the next."""
+    whose workers stay warm (WeasyPrint, fonts, stylesheets) from one paper to the next. PDF_CHILD,
+    for a single job: a typesetter forked (and warmed) at the start of the build; the PDF is typeset
+    there while this process makes the other editions."""
+    from concurrent.futures import ProcessPoolExecutor, as_completed
+
     results: list[PaperResult] = []
     if not jobs:
         return results
     if workers <= 1 or len(jobs) <= 1:
-        if any("pdf" in j.formats for j in jobs):
+        if pdf_child is None and any("pdf" in j.formats for j in jobs):
             _warming.clear()  # WeasyPrint, fonts and stylesheets load while pandoc runs
             threading.Thread(target=_warm_in_background, args=(page_size,), daemon=True).start()
         for job in jobs:
-            r = build_paper(job)
+            r = build_paper(job, pdf_child if len(jobs) == 1 else None)
             results.append(r)
             done(r)
         return results
@@ -413,7 +466,7 @@ def run(jobs: list[Job], workers: int, page_size: str, done: Callable[[PaperResu
     threading.excepthook = _quiet_broken_pool
     try:
         with ProcessPoolExecutor(max_workers=min(workers, len(jobs)), initializer=_warm_worker,
-                                 initargs=(page_size,)) as pool:
+                                 initargs=(page_size, jobs[0].site.lang)) as pool:
             futures = [pool.submit(build_paper, job) for job in jobs]
             try:
                 for fut in as_completed(futures):
@@ -492,6 +545,8 @@ def previous_editions(out: Path, state: State, failed: list[PaperResult], built:
 
 def write_site(out: Path, site: config.SiteConfig, built: list[PaperResult], tools: dict) -> None:
     """The whole-site files: catalog, feeds and manifest (build and merge both end here)."""
+    from . import catalog, feeds
+
     catalog.write(out, site, built)
     feeds.write(out, site, built)
     atomic_json(out / "manifest.json", catalog.manifest(site, built, out, tools))

@@ -11,7 +11,6 @@ import click
 
 from . import __version__
 from .build import BuildOptions, build, default_jobs, exit_code, list_papers
-from .catalog import record
 from .config import FORMATS, page_size_problem, pdf_variant_problem
 from .events import JsonEvents
 from .events import problem as event_problem
@@ -240,6 +239,8 @@ def build_cmd(source, out, formats, jobs, future, drafts, unpublished, config_fi
 @click.option("--config", "config_files")
 def list_cmd(source, as_json, future, drafts, unpublished, config_files):
     """List the papers `build` would build, with their metadata."""
+    from . import catalog
+
     if not source.is_dir():
         raise click.UsageError(f"{source}: no such folder")
     opts = BuildOptions(source=source, future=future, drafts=drafts, unpublished=unpublished,
@@ -253,7 +254,7 @@ def list_cmd(source, as_json, future, drafts, unpublished, config_files):
         click.echo(str(p), err=True)
     for paper in papers:
         if as_json:
-            click.echo(json.dumps(record(paper), ensure_ascii=False, sort_keys=True))
+            click.echo(json.dumps(catalog.record(paper), ensure_ascii=False, sort_keys=True))
         else:
             click.echo(f"{paper.date:%Y-%m-%d}  {paper.slug:40}  {paper.title}")
     sys.exit(EXIT_PAPERS_FAILED if failed else EXIT_OK)

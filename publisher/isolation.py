@@ -102,9 +102,14 @@ def call(fn: Callable, *args, what: str, file: str, timeout: float, memory_mb: i
         os.close(read_fd)
         _child(fn, args, kwargs, memory_mb, write_fd)
     os.close(write_fd)
+    return _wait(pid, read_fd, time.monotonic() + timeout, what, file, timeout, memory_mb, partials_in)
+
+
+def _wait(pid: int, read_fd: int, deadline: float, what: str, file: str, timeout: float, memory_mb: int | None,
+          partials_in: Path | None) -> Any:
+    """Read the child's message from READ_FD until DEADLINE (then kill it); reap it; its outcome."""
     chunks: list[bytes] = []
     reaped = False
-    deadline = time.monotonic() + timeout
     try:
         eof = False
         while not eof:
@@ -128,12 +133,102 @@ def call(fn: Callable, *args, what: str, file: str, timeout: float, memory_mb: i
     finally:
         os.close(read_fd)
         if not reaped:  # interrupted (Ctrl-C): never leave the child behind
-            try:
-                os.kill(pid, signal.SIGKILL)
-            except ProcessLookupError:
-                pass
-            _reap(pid, block=True)
+            _kill(pid)
     return _outcome(b"".join(chunks), status, what, file, memory_mb, partials_in)
+
+
+def _kill(pid: int) -> None:
+    try:
+        os.kill(pid, signal.SIGKILL)
+    except ProcessLookupError:
+        pass
+    _reap(pid, block=True)
+
+
+class Child:
+    """A child forked ahead of its job: it runs PREPARE(*PREPARE_ARGS) at once (say, importing
+    WeasyPrint and loading fonts, while the parent reads the post and runs pandoc), then waits for
+    the job that start() sends it and runs it with the memory guard, like call(). result() waits
+    for the outcome under the time limit, which counts from start(). A child that is not needed
+    is stopped with cancel(); if the parent dies, the child sees its job pipe close and leaves.
+
+        child = Child(warm_up)
+        ...
+        child.start(fn, *args, memory_mb=1024)
+        value = child.result(what="WeasyPrint", file="post.md", timeout=120)
+    """
+
+    def __init__(self, prepare: Callable | None = None, *prepare_args):
+        job_read, self._job_write = os.pipe()
+        self._result_read, result_write = os.pipe()
+        self.pid = os.fork()
+        if self.pid == 0:
+            os.close(self._job_write)
+            os.close(self._result_read)
+            _prepared_child(prepare, prepare_args, job_read, result_write)
+        os.close(job_read)
+        os.close(result_write)
+        self._deadline: float | None = None
+        self._memory_mb: int | None = None
+        self._done = False
+
+    def start(self, fn: Callable, *args, memory_mb: int | None = DEFAULT_MEMORY_MB, timeout: float,
+              **kwargs) -> None:
+        """Send the job FN(*ARGS, **KWARGS) (pickled, so FN must be a module-level function).
+        A thread writes it, so the parent goes on even while the child is still preparing."""
+        import threading
+
+        data = pickle.dumps((fn, args, kwargs, memory_mb))
+        fd, self._job_write = self._job_write, -1
+        self._memory_mb = memory_mb
+        self._deadline = time.monotonic() + timeout
+
+        def send() -> None:
+            try:
+                with os.fdopen(fd, "wb") as pipe:
+                    pipe.write(data)
+            except OSError:  # the child died; result() reports it
+                pass
+
+        threading.Thread(target=send, daemon=True).start()
+
+    def result(self, *, what: str, file: str, timeout: float, partials_in: Path | None = None) -> Any:
+        """The job's value; on a timeout, a crash or running out of memory, InputError (see call())."""
+        if self._deadline is None:
+            raise RuntimeError("Child.result() before start()")
+        self._done = True
+        return _wait(self.pid, self._result_read, self._deadline, what, file, timeout, self._memory_mb,
+                     partials_in)
+
+    def cancel(self) -> None:
+        """Stop the child if its result was never collected (no job for it, or the build was interrupted)."""
+        if self._done:
+            return
+        self._done = True
+        if self._job_write >= 0:
+            os.close(self._job_write)
+            self._job_write = -1
+        os.close(self._result_read)
+        _kill(self.pid)
+
+
+def _prepared_child(prepare: Callable | None, prepare_args: tuple, job_read: int, result_write: int) -> None:
+    """The child of Child: prepare, read the job (EOF without one: leave), run it through _child()."""
+    try:
+        signal.signal(signal.SIGINT, signal.SIG_IGN)  # the parent decides; it kills this child on Ctrl-C
+        if prepare is not None:
+            try:
+                prepare(*prepare_args)
+            except Exception:  # noqa: BLE001 - only an optimisation: the job reports its own problems
+                pass
+        with os.fdopen(job_read, "rb") as pipe:
+            data = pipe.read()
+        if not data:
+            os._exit(0)
+        fn, args, kwargs, memory_mb = pickle.loads(data)
+    except BaseException:  # noqa: BLE001 - never return into the parent's code
+        os._exit(1)
+    _child(fn, args, kwargs, memory_mb, result_write)
 
 
 class IsolatedError(RuntimeError):

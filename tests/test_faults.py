@@ -99,6 +99,98 @@ def test_input_errors_and_bugs_cross_the_process_boundary():
     assert isolation.write_failed([problem])
 
 
+# ---- isolation.Child: forked ahead of its job ------------------------------------------------------------
+
+_PREPARED: list[str] = []
+
+
+def _prepare(word):
+    _PREPARED.append(word)
+
+
+def _prepared():
+    return list(_PREPARED)
+
+
+def _failing_prepare():
+    raise RuntimeError("no WeasyPrint here")
+
+
+def _alive(pid: int) -> bool:
+    try:
+        done, _ = os.waitpid(pid, os.WNOHANG)
+    except ChildProcessError:
+        return False
+    return done == 0
+
+
+def test_a_child_forked_ahead_prepares_then_runs_its_job():
+    child = isolation.Child(_prepare, "warm")
+    child.start(_prepared, timeout=30)
+    assert child.result(what="T", file="p.md", timeout=30) == ["warm"]
+    assert _PREPARED == []  # prepared in the child, not here
+    assert not _alive(child.pid)
+
+
+def test_a_failed_preparation_does_not_stop_the_job():
+    child = isolation.Child(_failing_prepare)
+    child.start(_double, 4, timeout=30)
+    assert child.result(what="T", file="p.md", timeout=30) == 8
+
+
+def test_a_child_forked_ahead_keeps_the_limits():
+    child = isolation.Child(_prepare, "warm")
+    child.start(_sleep, timeout=1)
+    started = time.monotonic()
+    with pytest.raises(InputError) as info:
+        child.result(what="WeasyPrint", file="p.md", timeout=1)
+    assert time.monotonic() - started < 10
+    assert info.value.problem.message == "WeasyPrint took longer than 1 s and was stopped"
+    assert not _alive(child.pid)
+    child = isolation.Child()
+    child.start(_hog, memory_mb=1024, timeout=30)
+    with pytest.raises(InputError) as info:
+        child.result(what="WeasyPrint", file="p.md", timeout=30)
+    assert info.value.problem.message == "WeasyPrint ran out of memory (limit 1024 MB, publisher.memory_mb)"
+    child = isolation.Child()
+    child.start(_bad_input, timeout=30)
+    with pytest.raises(InputError) as info:
+        child.result(what="WeasyPrint", file="p.md", timeout=30)
+    assert info.value.problem == Problem("p.md", 7, "a broken table", "fix it")
+
+
+def test_an_unneeded_child_is_stopped():
+    child = isolation.Child(_sleep)  # still preparing
+    assert _alive(child.pid)
+    child.cancel()
+    assert not _alive(child.pid)
+    child.cancel()  # twice is harmless
+    idle = isolation.Child()  # prepared, waiting for a job that never comes
+    idle.cancel()
+    assert not _alive(idle.pid)
+
+
+def test_a_child_forked_ahead_leaves_when_its_parent_dies(tmp_path):
+    """The parent is SIGKILLed (no cleanup runs): the child sees its job pipe close and exits."""
+    script = ("import sys, time\nfrom publisher import isolation\n"
+              "c = isolation.Child()\nprint(c.pid, flush=True)\ntime.sleep(60)\n")
+    parent = subprocess.Popen([sys.executable, "-c", script], stdout=subprocess.PIPE, text=True, cwd=ROOT)
+    pid = int(parent.stdout.readline())
+    parent.kill()
+    parent.wait()
+    deadline = time.monotonic() + 10
+    while time.monotonic() < deadline:
+        try:  # gone, or a zombie its new parent has not reaped yet
+            if Path(f"/proc/{pid}/stat").read_text().rsplit(")", 1)[1].split()[0] in ("Z", "X"):
+                break
+        except (FileNotFoundError, ProcessLookupError):
+            break
+        time.sleep(0.05)
+    else:
+        os.kill(pid, signal.SIGKILL)
+        pytest.fail("the child outlived its parent")
+
+
 def test_pandoc_runs_under_the_memory_guard(tmp_site, tmp_path):
     root = tmp_site({"_posts/2024-01-01-a.md": "---\ntitle: A\n---\n\nSome text.\n"},
                     config="title: t\npublisher:\n  formats: [html]\n  memory_mb: 64\n")

@@ -5,8 +5,6 @@ import datetime as dt
 import html
 from functools import lru_cache
 
-import jinja2
-
 from ..model import Heading, Paper
 from ..resources import TEMPLATES_DIR
 
@@ -58,8 +56,10 @@ def toc_html(headings: list[Heading], max_level: int = 3, href=lambda h: "#" + h
 
 
 @lru_cache(maxsize=None)
-def templates() -> jinja2.Environment:
+def templates():
     """The Jinja2 environment for styles/templates (autoescaped)."""
+    import jinja2
+
     return jinja2.Environment(loader=jinja2.FileSystemLoader(str(TEMPLATES_DIR)),
                               autoescape=jinja2.select_autoescape(["html", "xhtml", "j2"]),
                               trim_blocks=True, lstrip_blocks=True, keep_trailing_newline=True)

@@ -468,6 +468,11 @@ def _cover(paper: Paper, doc: Document, opts: EpubOptions, title: str) -> tuple[
     return make_cover(paper, title), "image/png"
 
 
+def cover_image(paper: Paper, doc: Document) -> tuple[bytes, str]:
+    """The EPUB's cover image and its media type, made ahead of build() (EpubOptions.cover_image)."""
+    return _cover(paper, doc, EpubOptions(), doc.title_text or paper.title)
+
+
 def _to_png(data: bytes) -> bytes | None:
     try:
         from PIL import Image

@@ -3,8 +3,8 @@
 Page geometry (size, mirrored margins with a binding gutter, type size) is computed here for each
 page size; print.css holds everything else. Press output (`print_ready`) adds bleed and crop/cross
 marks and checks image resolution; `pdf_variant` selects PDF/A and/or PDF/UA. The fonts are static
-instances cut from the variable Source Serif 4 and Source Code Pro once per process (HarfBuzz, a
-few milliseconds), so WeasyPrint embeds one subset per face instead of one per type size.
+instances cut from the variable Source Serif 4 and Source Code Pro (HarfBuzz) and kept in a cache
+folder between runs, so WeasyPrint embeds one subset per face instead of one per type size.
 """
 from __future__ import annotations
 
@@ -192,22 +192,70 @@ def static_instance(path: Path, weight: int, opsz: float | None) -> bytes:
     return hb.subset(face, inp).blob.data
 
 
+def _faces_key(files: dict[str, Path]) -> str:
+    """A key for the static instances: the variable fonts (path, size, mtime), HarfBuzz's version, FACES."""
+    import hashlib
+
+    import uharfbuzz
+
+    parts = [repr(FACES), getattr(uharfbuzz, "__version__", "")]
+    for name in sorted(files):
+        path = files[name]
+        st = path.stat() if path.is_file() else None
+        parts.append(f"{name}:{path}:{st and st.st_size}:{st and st.st_mtime_ns}")
+    return hashlib.sha256("\n".join(parts).encode("utf-8")).hexdigest()[:16]
+
+
+def font_cache_root() -> Path:
+    """Where the static instances are kept between runs: $PUBLISHER_FONT_CACHE, else
+    $XDG_CACHE_HOME/publisher/fonts (~/.cache/publisher/fonts)."""
+    if os.environ.get("PUBLISHER_FONT_CACHE"):
+        return Path(os.environ["PUBLISHER_FONT_CACHE"])
+    base = os.environ.get("XDG_CACHE_HOME") or str(Path.home() / ".cache")
+    return Path(base) / "publisher" / "fonts"
+
+
+def _cut_fonts(folder: Path, files: dict[str, Path]) -> None:
+    """Write the static instances missing from FOLDER, each through a temporary name and a rename
+    (a worker running at the same time sees either no file or the whole one)."""
+    import tempfile
+
+    for family, source, suffix, weight, style, opsz in FACES:
+        path = files[source + suffix]
+        target = folder / f"{family.replace(' ', '')}-{weight}{style[0]}.ttf"
+        if target.is_file() or not path.is_file():
+            continue
+        fd, tmp = tempfile.mkstemp(dir=folder, prefix=f".{target.name}.", suffix=".part")
+        try:
+            with os.fdopen(fd, "wb") as fh:
+                fh.write(static_instance(path, weight, opsz))
+            os.replace(tmp, target)
+        except BaseException:
+            Path(tmp).unlink(missing_ok=True)
+            raise
+
+
 @lru_cache(maxsize=1)
 def font_dir() -> Path:
-    """A per-process folder with the static instances (removed at exit)."""
+    """The folder with the static instances. They are cut once (about 0.13 s) and kept in
+    font_cache_root(), keyed by the variable fonts and HarfBuzz's version; when that folder cannot
+    be written, they are cut into a per-process folder, removed at exit."""
     import atexit
     import shutil
     import tempfile
 
+    files = font_files()
+    folder = font_cache_root() / _faces_key(files)
+    try:
+        folder.mkdir(parents=True, exist_ok=True)
+        _cut_fonts(folder, files)
+        return folder
+    except OSError:
+        pass
     folder = Path(tempfile.mkdtemp(prefix="publisher-fonts-"))
     owner = os.getpid()  # forked workers inherit this cache: only the process that made it removes it
     atexit.register(lambda: os.getpid() == owner and shutil.rmtree(folder, True))
-    files = font_files()
-    for family, source, suffix, weight, style, opsz in FACES:
-        path = files[source + suffix]
-        if path.is_file():
-            target = folder / f"{family.replace(' ', '')}-{weight}{style[0]}.ttf"
-            target.write_bytes(static_instance(path, weight, opsz))
+    _cut_fonts(folder, files)
     return folder
 
 
@@ -223,10 +271,41 @@ def font_css() -> str:
     return "\n".join(rules)
 
 
+def load_weasyprint():
+    """Import WeasyPrint (once per process) without ctypes' slow library search.
+
+    WeasyPrint opens Pango, HarfBuzz and fontconfig by trying each library's Windows, macOS and Linux
+    names in turn; for every name that is not a file, cffi falls back to ctypes.util.find_library,
+    which on Linux runs ldconfig and the C compiler in subprocesses: about 0.3 s per process, paid
+    by every build and every worker. The Linux soname is in WeasyPrint's list, so on Linux the
+    search is skipped while WeasyPrint is imported; if that import fails, it is tried again the
+    usual way."""
+    import sys
+
+    if "weasyprint" in sys.modules or not sys.platform.startswith("linux"):
+        import weasyprint
+        return weasyprint
+    import ctypes.util
+
+    search = ctypes.util.find_library
+    ctypes.util.find_library = lambda name: None
+    try:
+        import weasyprint
+        return weasyprint
+    except OSError:
+        for name in [m for m in sys.modules if m == "weasyprint" or m.startswith("weasyprint.")]:
+            del sys.modules[name]
+    finally:
+        ctypes.util.find_library = search
+    import weasyprint
+    return weasyprint
+
+
 @lru_cache(maxsize=1)
 def _font_config():
     import atexit
 
+    load_weasyprint()
     from weasyprint.text.fonts import FontConfiguration
 
     atexit.register(_font_config.cache_clear)  # release fontconfig before the interpreter tears down
@@ -237,6 +316,7 @@ def _font_config():
 def _stylesheets(page_size: str, print_ready: bool = False, bleed: str = "3mm", marks: str = "crop cross",
                  cmyk: bool | None = None):
     """Parsed stylesheets, kept warm for the life of the worker process."""
+    load_weasyprint()
     from weasyprint import CSS
 
     fc = _font_config()
@@ -466,6 +546,7 @@ def render_pdf(paper: Paper, doc: Document, body_html: str, opts: PdfOptions,
                page_starts: list | None = None, problems: list[Problem] | None = None) -> tuple[bytes, int]:
     """Typeset the paper; returns (PDF bytes, page count). PAGE_STARTS, when given, receives where
     each page begins (model.PageStart), for the EPUB's page-list. Warnings go to PROBLEMS."""
+    load_weasyprint()
     from weasyprint import HTML
 
     logging.getLogger("weasyprint").setLevel(logging.ERROR)

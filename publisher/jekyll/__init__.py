@@ -7,7 +7,10 @@ from typing import Any
 
 from ..config import SiteConfig
 from ..model import InputError, Paper, Problem, RawPost
-from . import dates, defaults, excerpt, kramdown, liquid, lines, names, people, taxonomy
+from . import dates, defaults, lines, names, people, taxonomy
+
+# Liquid, the excerpt and kramdown conversion are imported where a post's body is converted: a build
+# whose posts all come from the cache never loads them.
 
 DATE_FILENAME_RE = re.compile(r"^(\d{2,4})-(\d{1,2})-(\d{1,2})-(.*)$")
 
@@ -216,6 +219,8 @@ def shared_index(site: SiteConfig, data: dict[str, Any], with_posts: bool) -> li
 
 def site_index(site: SiteConfig, data: dict[str, Any], papers: list[Paper]) -> liquid.SiteIndex:
     """The `site.*` variables and the URL of each of PAPERS, for Liquid (post_url, link)."""
+    from . import liquid
+
     posts = [page_variables(p) for p in papers]
     variables = {**site.raw, "title": site.title, "url": site.url, "baseurl": site.baseurl,
                  "time": dates.now(), "data": data, "posts": posts,
@@ -251,6 +256,8 @@ _ENV_CACHE: dict[tuple[str, str], Any] = {}
 
 def convert(paper: Paper, site: SiteConfig, index: liquid.SiteIndex) -> None:
     """Liquid, then kramdown → pandoc Markdown, on PAPER's body; sets body, excerpt, dependencies."""
+    from . import excerpt, kramdown, liquid
+
     key = (site.url, site.baseurl)
     env = _ENV_CACHE.get(key) or _ENV_CACHE.setdefault(key, liquid.make_environment(site.url, site.baseurl))
     state = liquid.RenderState(paper.rel_source, paper.body_line, paper.source.parent, index)
