@@ -238,7 +238,7 @@ def build_paper(job: Job, pdf_child: isolation.Child | None = None) -> PaperResu
 def typeset_pdf(job: Job, doc, out_dir: Path, pdf_opts, body_html: str) -> tuple[Path, int, list, list]:
     """The PDF edition, typeset by WeasyPrint in a child process with a time limit and a memory guard
     (publisher/isolation.py); returns (path, pages, page starts for the EPUB's page-list, warnings)."""
-    _warming.wait()  # the warm-up thread run() may have started (fonts, stylesheets) is done
+    _warming.wait()  # the warm-up thread run() may have started is done
     pdf_edition.warm(pdf_opts, job.paper)  # parsed once here; the forked child inherits them warm
     opts = job.site.options
     return isolation.call(_write_pdf, job.paper, doc, out_dir, pdf_opts, body_html, what="WeasyPrint",
@@ -263,16 +263,27 @@ def peak_rss() -> int:
 
 
 def _warm_worker(page_size: str = "A4", lang: str = "en") -> None:
-    """Make a worker ready to typeset: import WeasyPrint, load the fonts, parse the stylesheets and
-    typeset a short page once, so every paper after it (and the child each PDF is typeset in, which
-    inherits this process) finds fonts, the LANG hyphenation dictionary and layout caches warm."""
+    """A pool worker's initializer (and the typesetter forked ahead): leave quietly on Ctrl-C, warm up."""
     isolation.quiet_worker()
+    _warm_up(page_size, lang)
+
+
+_warmed: set[tuple[str, str]] = set()  # (page size, language) this process has typeset its warm-up page for
+
+
+def _warm_up(page_size: str = "A4", lang: str = "en") -> None:
+    """Make this process ready to typeset: import WeasyPrint, load the fonts, parse the stylesheets
+    and typeset a short page once, so every paper after it (and the child each PDF is typeset in,
+    which inherits this process) finds fonts, the LANG hyphenation dictionary and layout caches warm."""
     pdf_opts = pdf_edition.PdfOptions(page_size=page_size)
     pdf_edition.warm(pdf_opts)
+    if (page_size, lang) in _warmed:
+        return
     try:
         pdf_edition.render_pdf(*_warm_up_page(lang), pdf_opts)
     except Exception:  # only an optimisation: the real papers report their own problems
         pass
+    _warmed.add((page_size, lang))
 
 
 def _warm_up_page(lang: str = "en"):
@@ -302,9 +313,9 @@ _warming = threading.Event()  # cleared while a warm-up thread runs; typeset_pdf
 _warming.set()
 
 
-def _warm_in_background(page_size: str) -> None:
+def _warm_in_background(page_size: str, lang: str) -> None:
     try:
-        pdf_edition.warm(pdf_edition.PdfOptions(page_size=page_size))
+        _warm_up(page_size, lang)
     except Exception:  # only an optimisation: the PDF step reports its own problems
         pass
     finally:
@@ -454,8 +465,8 @@ def run(jobs: list[Job], workers: int, page_size: str, done: Callable[[PaperResu
         return results
     if workers <= 1 or len(jobs) <= 1:
         if pdf_child is None and any("pdf" in j.formats for j in jobs):
-            _warming.clear()  # WeasyPrint, fonts and stylesheets load while pandoc runs
-            threading.Thread(target=_warm_in_background, args=(page_size,), daemon=True).start()
+            _warming.clear()  # WeasyPrint, fonts, stylesheets and a warm-up page, while pandoc runs
+            threading.Thread(target=_warm_in_background, args=(page_size, jobs[0].site.lang), daemon=True).start()
         for job in jobs:
             r = build_paper(job, pdf_child if len(jobs) == 1 else None)
             results.append(r)

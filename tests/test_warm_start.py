@@ -165,3 +165,17 @@ def test_a_single_paper_build_with_two_jobs_matches_one_job_and_leaves_no_child(
     noop = build(BuildOptions(source=root, out=tmp_path / "two", jobs=2))  # nothing to do: the child is stopped
     assert all(r.cached for r in noop.papers)
     assert _live_children() == before
+
+
+def test_a_one_job_build_typesets_its_warm_up_page_once_in_the_main_process(tmp_site, tmp_path):
+    """With --jobs 1 each PDF is typeset in a child forked from the main process: the main process
+    typesets the warm-up page (in its background thread, while pandoc runs) so that every child
+    inherits warm caches (hyphenation dictionary, fonts), once per build process."""
+    from publisher import build as build_module
+
+    root = tmp_site({"_posts/2024-03-01-a.md": "---\ntitle: A\nlang: en\n---\n\nText.\n"},
+                    config="title: t\nlang: de\n")
+    build_module._warmed.clear()
+    report = build(BuildOptions(source=root, out=tmp_path / "out", jobs=1, formats=["pdf"]))
+    assert report.exit_code == 0
+    assert build_module._warmed == {("A4", "de")}
