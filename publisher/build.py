@@ -158,6 +158,7 @@ def build_paper(job: Job, pdf_child: isolation.Child | None = None) -> PaperResu
     from .editions import body as edition_body
     from .editions import epub as epub_edition
     from .editions import html as html_edition
+    from .assets import source_line
     from .jekyll.dates import source_date_epoch
 
     paper = job.paper
@@ -176,6 +177,8 @@ def build_paper(job: Job, pdf_child: isolation.Child | None = None) -> PaperResu
         out_dir = job.out_dir / paper.slug
         modified = source_date_epoch()
         sizes: dict[str, int] = {}
+        page = edition_body.page_address(paper, job.site.url, job.site.baseurl)  # relative links are relative to it
+        unresolved: list[str] = []  # relative links the PDF and EPUB cannot resolve (no `url:`)
         page_starts: list = []  # where each PDF page begins, for the EPUB's page-list
         epub_cover = None  # (bytes, media type), when made while the PDF is typeset
         if "pdf" in job.formats:
@@ -187,6 +190,7 @@ def build_paper(job: Job, pdf_child: isolation.Child | None = None) -> PaperResu
             if public:
                 pdf_body = edition_body.link_editions(pdf_body, job.extra.get("edition_targets", {}), paper.slug,
                                                       lambda slug: edition_names(slug)["pdf"], prefix=public + "/")
+            pdf_body = edition_body.absolute_links(pdf_body, page, unresolved)
             if pdf_child is not None:
                 pdf_child.start(_write_pdf, job.paper, doc, out_dir, pdf_opts, pdf_body,
                                 memory_mb=opts.memory_mb, timeout=opts.timeout)
@@ -204,16 +208,23 @@ def build_paper(job: Job, pdf_child: isolation.Child | None = None) -> PaperResu
                                              else "", job.page_size)
             if epub_cover:
                 epub_opts.cover_image, epub_opts.cover_media_type = epub_cover
-            epub_doc = dataclasses.replace(doc, body_html=edition_body.for_epub(doc, paper, job.site.url))
+            epub_body = edition_body.absolute_links(edition_body.for_epub(doc, paper, job.site.url), page, unresolved)
+            epub_doc = dataclasses.replace(doc, body_html=epub_body)
             path = epub_edition.write(paper, epub_doc, out_dir, epub_opts)
             result.problems.extend(epub_opts.warnings)
             result.editions.append(Edition(paper.slug, "epub", path))
+        for href in unresolved:
+            result.problems.append(Problem(
+                paper.rel_source, source_line(paper, f"]({href}", f'"{href}"', href),
+                f"link '{href}' is relative to the post's page on the website, whose address is not known; "
+                "it is plain text in the PDF and EPUB", "set url: (and baseurl:) in _config.yml, or write the "
+                "full address", severity="warning"))
         for e in result.editions:
             sizes[e.format] = e.path.stat().st_size
         sizes.update({f: e.size for f, e in job.reuse.items() if f not in sizes})
         if "html" in job.formats:
-            html_body = edition_body.link_editions(edition_body.for_html(doc, paper, out_dir, opts.sidenotes),
-                                                   job.extra.get("edition_targets", {}), paper.slug,
+            html_body = edition_body.absolute_links(edition_body.for_html(doc, paper, out_dir, opts.sidenotes), page)
+            html_body = edition_body.link_editions(html_body, job.extra.get("edition_targets", {}), paper.slug,
                                                    lambda slug: "index.html")
             html_doc = dataclasses.replace(doc, body_html=html_body)
             html_doc = safety.apply_html_policy(html_doc, opts.html_policy)

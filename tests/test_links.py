@@ -26,3 +26,65 @@ def test_links_inside_the_epub_keep_the_site_url(built_sites):
     with zipfile.ZipFile(out / "liquid-features" / "liquid-features.epub") as z:
         text = "".join(z.read(n).decode() for n in z.namelist() if n.endswith(".xhtml"))
     assert "https://syntax.example.org/papers/" in text and "../kramdown-features/" not in text
+
+
+# ---- links written for the post's page on the website --------------------------------------------------
+
+SITE_FORMS = ["../", "notes.html", "/", "//mirror.example.org/paper"]
+ABSOLUTE = ["https://syntax.example.org/papers/2022/", "https://syntax.example.org/papers/2022/kramdown-features/notes.html",
+            "https://syntax.example.org/", "https://mirror.example.org/paper"]
+
+
+def _pdf_uris(path) -> list[str]:
+    with pikepdf.open(path) as pdf:
+        return [str(annot.A.URI) for p in pdf.pages for annot in (p.get("/Annots") or [])
+                if "/A" in annot and "/URI" in annot.A]
+
+
+def _epub_hrefs(path) -> list[str]:
+    import re
+    import zipfile
+
+    with zipfile.ZipFile(path) as z:
+        return [h for n in z.namelist() if n.endswith(".xhtml") and n != "EPUB/nav.xhtml"
+                for h in re.findall(r'href="([^"]+)"', z.read(n).decode())]
+
+
+def test_relative_links_lead_to_the_website_from_every_edition(built_sites):
+    """url + baseurl + the post's URL is what its relative links are relative to (as on the site)."""
+    out = built_sites["jekyll-syntax"].out / "kramdown-features"
+    page = lxml_html.fromstring((out / "index.html").read_bytes())
+    hrefs = [a.get("href") for a in page.cssselect("main a")]
+    assert [h for h in ABSOLUTE[:3] + ["//mirror.example.org/paper"] if h not in hrefs] == []
+    uris = _pdf_uris(out / "kramdown-features.pdf")
+    assert [h for h in ABSOLUTE if h not in uris] == [], uris
+    assert not [u for u in uris if u.startswith("file:")]
+    epub = _epub_hrefs(out / "kramdown-features.epub")
+    assert [h for h in ABSOLUTE if h not in epub] == [], epub
+    assert not [h for h in SITE_FORMS if h in epub]  # no link left as written in the EPUB
+
+
+def test_without_a_site_address_relative_links_are_text_in_the_pdf_and_epub(tmp_site, tmp_path):
+    from publisher.build import BuildOptions, build
+
+    post = ("---\ntitle: Links\n---\n\nSee [the about page](/about/), [a sibling](other.html),\n"
+            "[the data](../data.csv), [a section](#here), [mail](mailto:a@example.org) and [a mirror](//mirror.example.org/p).\n\n"
+            "## Here {#here}\n\nText.\n")
+    root = tmp_site({"_posts/2024-01-02-links.md": post}, config="title: No address\nbaseurl: /blog\n")
+    report = build(BuildOptions(source=root, out=tmp_path / "out", jobs=1))
+    [paper] = report.papers
+    warnings = [str(p) for p in paper.problems]
+    assert warnings == [f"_posts/2024-01-02-links.md:{line}: warning: link '{href}' is relative to the post's page on "
+                        "the website, whose address is not known; it is plain text in the PDF and EPUB (hint: set "
+                        "url: (and baseurl:) in _config.yml, or write the full address)"
+                        for line, href in ((5, "/about/"), (5, "other.html"), (6, "../data.csv"))], warnings
+    out = tmp_path / "out" / "links"
+    assert _pdf_uris(out / "links.pdf") == ["mailto:a@example.org", "https://mirror.example.org/p"]
+    epub = _epub_hrefs(out / "links.epub")
+    assert [h for h in epub if not h.endswith(".css")] == ["ch01.xhtml#here", "mailto:a@example.org",
+                                                            "https://mirror.example.org/p"]
+    page = lxml_html.fromstring((out / "index.html").read_bytes())
+    # the HTML page keeps them as site paths (url-less sites are served from their own host)
+    assert [a.get("href") for a in page.cssselect("main .paper-text p a")] == [
+        "/about/", "/blog/2024/01/02/other.html", "/blog/2024/01/data.csv", "#here", "mailto:a@example.org",
+        "//mirror.example.org/p"]

@@ -19,7 +19,7 @@ import base64
 import copy
 import re
 from pathlib import Path
-from urllib.parse import parse_qs, urlsplit
+from urllib.parse import parse_qs, urljoin, urlsplit
 
 from lxml import html as lxml_html
 
@@ -591,6 +591,52 @@ def prepare(paper: Paper, doc: Document, site, cache_dir: Path | None = None) ->
             doc.warnings[i] = Problem(problem.file, line, f"math '{m.group(1).strip()[:80]}' could not be converted; "
                                       "its TeX source is shown instead in every edition",
                                       "check the command names; pandoc supports most LaTeX math", severity="warning")
+
+
+_SCHEME = re.compile(r"^[a-zA-Z][a-zA-Z0-9+.-]*:")
+
+
+def page_address(paper: Paper, site_url: str, baseurl: str) -> str:
+    """The post's public address, which its relative links are relative to: url + baseurl + the
+    post's URL (without `url:`, the site path: baseurl + the post's URL)."""
+    return site_url.rstrip("/") + "/" + (baseurl.strip("/") + "/" if baseurl.strip("/") else "") \
+        + paper.url.lstrip("/")
+
+
+def absolute_links(fragment: str, page: str, unresolved: list[str] | None = None) -> str:
+    """Links written for the post's place on the website (`other.html`, `../data.csv`, `/about/`,
+    `//cdn.example.org/x`) made absolute against PAGE, the post's address (page_address()): an
+    edition lives elsewhere, so a relative link would lead nowhere (and WeasyPrint would turn it
+    into a file: URL of this machine). Anchors (#…) and links with a scheme are left alone.
+
+    When PAGE is only a site path (the site has no `url:`), the HTML page (UNRESOLVED is None) gets
+    site-root links (`/2024/01/02/other.html`); the PDF and EPUB cannot use those, so such a link
+    becomes plain text and its href is added to UNRESOLVED."""
+    if "<a" not in fragment:
+        return fragment
+    root = parse(fragment)
+    absolute = bool(_SCHEME.match(page))
+    changed = False
+    for a in root.iter("a"):
+        href = (a.get("href") or "").strip()
+        if not href or href.startswith("#") or _SCHEME.match(href):
+            continue
+        if href.startswith("//"):
+            if unresolved is None:
+                continue  # browsers take the page's scheme
+            new = (urlsplit(page).scheme or "https") + ":" + href
+        elif absolute or unresolved is None:
+            new = urljoin(page, href)
+        else:
+            if href not in unresolved:
+                unresolved.append(href)
+            a.drop_tag()
+            changed = True
+            continue
+        if new != href:
+            a.set("href", new)
+            changed = True
+    return serialize(root) if changed else fragment
 
 
 def link_editions(fragment: str, targets: dict[str, str], own_slug: str, file_name, prefix: str = "../") -> str:
