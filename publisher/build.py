@@ -2,6 +2,7 @@
 from __future__ import annotations
 
 import dataclasses
+import functools
 import hashlib
 import os
 import sys
@@ -185,21 +186,25 @@ def build_paper(job: Job, pdf_child: isolation.Child | None = None) -> PaperResu
             pdf_opts = pdf_edition.PdfOptions(page_size=job.page_size, roots=(job.site.root,), network=opts.network,
                                               allowed_hosts=tuple(opts.allowed_hosts), timeout=opts.timeout,
                                               modified=modified, **pdf_edition.press_options(opts, job.extra))
-            pdf_body = edition_body.for_pdf(doc, paper, opts.notes, job.site.url, result.problems)
             public = catalog.editions_url(job.site)  # a PDF needs absolute links (relative ones become file: URLs)
-            if public:
-                pdf_body = edition_body.link_editions(pdf_body, job.extra.get("edition_targets", {}), paper.slug,
-                                                      lambda slug: edition_names(slug)["pdf"], prefix=public + "/")
-            pdf_body = edition_body.absolute_links(pdf_body, page, unresolved)
+
+            def pdf_links(fragment: str) -> str:
+                if public:
+                    fragment = edition_body.link_editions(fragment, job.extra.get("edition_targets", {}), paper.slug,
+                                                          lambda slug: edition_names(slug)["pdf"], prefix=public + "/")
+                return edition_body.absolute_links(fragment, page, unresolved)
+
+            pdf_doc = _adapted(doc, functools.partial(edition_body.for_pdf, doc, paper, opts.notes, job.site.url,
+                                                      result.problems), pdf_links)
             if pdf_child is not None:
-                pdf_child.start(_write_pdf, job.paper, doc, out_dir, pdf_opts, pdf_body,
+                pdf_child.start(_write_pdf, job.paper, pdf_doc, out_dir, pdf_opts, pdf_doc.body_html,
                                 memory_mb=opts.memory_mb, timeout=opts.timeout)
                 if "epub" in job.formats:  # meanwhile: the EPUB's cover (the rest needs the PDF's page map)
                     epub_cover = epub_edition.cover_image(paper, doc)
                 path, pages, starts, pdf_warnings = pdf_child.result(
                     what="WeasyPrint", file=paper.rel_source, timeout=opts.timeout, partials_in=out_dir)
             else:
-                path, pages, starts, pdf_warnings = typeset_pdf(job, doc, out_dir, pdf_opts, pdf_body)
+                path, pages, starts, pdf_warnings = typeset_pdf(job, pdf_doc, out_dir, pdf_opts, pdf_doc.body_html)
             page_starts.extend(starts)
             result.problems.extend(pdf_warnings)
             result.editions.append(Edition(paper.slug, "pdf", path, pages=pages))
@@ -208,8 +213,8 @@ def build_paper(job: Job, pdf_child: isolation.Child | None = None) -> PaperResu
                                              else "", job.page_size)
             if epub_cover:
                 epub_opts.cover_image, epub_opts.cover_media_type = epub_cover
-            epub_body = edition_body.absolute_links(edition_body.for_epub(doc, paper, job.site.url), page, unresolved)
-            epub_doc = dataclasses.replace(doc, body_html=epub_body)
+            epub_doc = _adapted(doc, functools.partial(edition_body.for_epub, doc, paper, job.site.url),
+                                lambda fragment: edition_body.absolute_links(fragment, page, unresolved))
             path = epub_edition.write(paper, epub_doc, out_dir, epub_opts)
             result.problems.extend(epub_opts.warnings)
             result.editions.append(Edition(paper.slug, "epub", path))
@@ -223,10 +228,13 @@ def build_paper(job: Job, pdf_child: isolation.Child | None = None) -> PaperResu
             sizes[e.format] = e.path.stat().st_size
         sizes.update({f: e.size for f, e in job.reuse.items() if f not in sizes})
         if "html" in job.formats:
-            html_body = edition_body.absolute_links(edition_body.for_html(doc, paper, out_dir, opts.sidenotes), page)
-            html_body = edition_body.link_editions(html_body, job.extra.get("edition_targets", {}), paper.slug,
-                                                   lambda slug: "index.html")
-            html_doc = dataclasses.replace(doc, body_html=html_body)
+            def html_links(fragment: str) -> str:
+                return edition_body.link_editions(edition_body.absolute_links(fragment, page),
+                                                  job.extra.get("edition_targets", {}), paper.slug,
+                                                  lambda slug: "index.html")
+
+            html_doc = _adapted(doc, functools.partial(edition_body.for_html, doc, paper, out_dir, opts.sidenotes),
+                                html_links)
             html_doc = safety.apply_html_policy(html_doc, opts.html_policy)
             path = html_edition.write(paper, html_doc, out_dir, html_extras(job, doc, names, sizes, out_dir))
             result.editions.append(Edition(paper.slug, "html", path))
@@ -234,7 +242,8 @@ def build_paper(job: Job, pdf_child: isolation.Child | None = None) -> PaperResu
             e.size = e.path.stat().st_size
             e.sha256 = sha256_file(e.path)
         result.editions = sorted(result.editions + list(job.reuse.values()), key=lambda e: FORMAT_ORDER.index(e.format))
-        result.summary = catalog.entry(paper, doc, result.editions, job.out_dir)
+        card = dataclasses.replace(doc, summary_html=edition_body.card_summary(doc.summary_html, page))
+        result.summary = catalog.entry(paper, card, result.editions, job.out_dir)
     except InputError as exc:
         result.failed = True
         result.problems.append(exc.problem)
@@ -244,6 +253,14 @@ def build_paper(job: Job, pdf_child: isolation.Child | None = None) -> PaperResu
     result.seconds = time.perf_counter() - started
     result.peak_rss = peak_rss()
     return result
+
+
+def _adapted(doc, adapt: Callable[..., str], links: Callable[[str], str]):
+    """DOC for one edition: its body, summary and author's bio each through ADAPT(html=…) (math,
+    images, embeds for that medium) and then LINKS (that edition's link rules)."""
+    return dataclasses.replace(doc, body_html=links(adapt()),
+                               summary_html=links(adapt(html=doc.summary_html)) if doc.summary_html else "",
+                               bio_html=links(adapt(html=doc.bio_html)) if doc.bio_html else "")
 
 
 def typeset_pdf(job: Job, doc, out_dir: Path, pdf_opts, body_html: str) -> tuple[Path, int, list, list]:

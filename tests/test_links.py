@@ -88,3 +88,49 @@ def test_without_a_site_address_relative_links_are_text_in_the_pdf_and_epub(tmp_
     assert [a.get("href") for a in page.cssselect("main .paper-text p a")] == [
         "/about/", "/blog/2024/01/02/other.html", "/blog/2024/01/data.csv", "#here", "mailto:a@example.org",
         "//mirror.example.org/p"]
+
+
+# ---- the summary and the author's bio are adapted like the body -----------------------------------------
+
+def test_math_images_and_links_in_the_summary_are_adapted_for_each_edition(tmp_site, tmp_path):
+    import zipfile
+
+    import pdfplumber
+    from PIL import Image
+
+    from publisher.build import BuildOptions, build
+    from publisher.validate import epubcheck
+
+    post = ("---\ntitle: Summary math\n---\n\nWe show that $E = mc^2$ holds, with ![an icon](/icon.png) "
+            "and [a note](notes.html).\n\n<!--more-->\n\nThe body.\n")
+    root = tmp_site({"_posts/2024-01-02-sum.md": post},
+                    config="title: S\nurl: https://s.example.org\nexcerpt_separator: <!--more-->\n")
+    Image.new("RGB", (40, 40), "red").save(root / "icon.png")
+    report = build(BuildOptions(source=root, out=tmp_path / "out", jobs=1))
+    assert report.exit_code == 0, [str(p) for r in report.papers for p in r.problems]
+    out = tmp_path / "out" / "sum"
+    note = "https://s.example.org/2024/01/02/notes.html"
+    # PDF: the formula drawn (no MathML text, no TeX), the image shown, the link absolute
+    with pdfplumber.open(out / "sum.pdf") as pdf:
+        first = pdf.pages[0]
+        text = first.extract_text()
+        assert "We show that holds, with and a note." in text and "mc^2" not in text and "mc2" not in text
+        assert len(first.images) == 1 and first.curves  # the icon; the formula is drawn as vector paths
+        assert [a["uri"] for a in first.hyperlinks] == [note]
+    # EPUB: MathML, the image inside the package, the link absolute; EPUBCheck has nothing to say
+    with zipfile.ZipFile(out / "sum.epub") as z:
+        title = z.read("EPUB/title.xhtml").decode()
+        assert "<math" in title and f'href="{note}"' in title
+        [src] = [s for s in __import__("re").findall(r'<img src="([^"]+)"', title)]
+        assert src.startswith("images/icon-") and f"EPUB/{src}" in z.namelist()
+    [check] = epubcheck([out / "sum.epub"])
+    assert check.ok, check.describe()
+    # HTML: the image next to the page, the link absolute; the catalog's card leaves the image out
+    page = lxml_html.fromstring((out / "index.html").read_bytes())
+    [summary] = page.cssselect(".summary")
+    [img] = summary.cssselect("img")
+    assert (out / img.get("src")).is_file()
+    assert [a.get("href") for a in summary.cssselect("a")] == [note]
+    catalog = lxml_html.fromstring((tmp_path / "out" / "index.html").read_bytes())
+    [card] = catalog.cssselect(".card-summary")
+    assert not card.cssselect("img") and [a.get("href") for a in card.cssselect("a")] == [note]

@@ -436,11 +436,12 @@ def _pdf_place(asset: Asset) -> str:
 
 
 def for_pdf(doc: Document, paper: Paper, notes: str = "footnotes", site_url: str = "",
-            problems: list[Problem] | None = None) -> str:
+            problems: list[Problem] | None = None, html: str | None = None) -> str:
     """The body for WeasyPrint: footnotes (or endnotes), SVG math, resolved images, links for embeds.
+    HTML: another fragment of the paper to adapt the same way (the summary, the author's bio).
 
     Warnings (math that cannot be drawn) are appended to PROBLEMS."""
-    root = parse(doc.body_html)
+    root = parse(doc.body_html if html is None else html)
     drop_active(root)
     embeds_to_links(root, site_url)
     root = parse(sanitize(serialize(root)))  # raw HTML from the post: no scripts, handlers or outside resources
@@ -456,17 +457,18 @@ def for_pdf(doc: Document, paper: Paper, notes: str = "footnotes", site_url: str
         _pdf_section_endnotes(root)
     else:
         _pdf_footnotes(root)
-    style = f'<style class="highlighting">\n{doc.highlight_css}\n</style>\n' if doc.highlight_css else ""
+    style = f'<style class="highlighting">\n{doc.highlight_css}\n</style>\n' if doc.highlight_css and html is None else ""
     return style + serialize(root)
 
 
 # ---- EPUB -----------------------------------------------------------------------------------------------
 
-def for_epub(doc: Document, paper: Paper, site_url: str = "") -> str:
+def for_epub(doc: Document, paper: Paper, site_url: str = "", html: str | None = None) -> str:
     """The body for the EPUB: images pointing into the package, no scripts, links instead of embeds.
+    HTML: another fragment of the paper to adapt the same way (the summary, the author's bio).
 
     The images it uses are epub_images(doc); epub.py adds them to the package."""
-    root = parse(doc.body_html)
+    root = parse(doc.body_html if html is None else html)
     drop_active(root)
     embeds_to_links(root, site_url)
     center_elements(root)
@@ -518,12 +520,14 @@ def _sidenotes(root) -> None:
         a.addnext(side)
 
 
-def for_html(doc: Document, paper: Paper, out_dir: Path | None = None, sidenotes: bool = False) -> str:
+def for_html(doc: Document, paper: Paper, out_dir: Path | None = None, sidenotes: bool = False,
+             html: str | None = None) -> str:
     """The body for the web page: images copied next to the page (OUT_DIR/images/…), tables that scroll,
-    optional margin sidenotes. Embeds and scripts stay as the author wrote them."""
+    optional margin sidenotes. Embeds and scripts stay as the author wrote them. HTML: another
+    fragment of the paper to adapt the same way (the summary, the author's bio)."""
     from ..dist import atomic_write
 
-    root = parse(doc.body_html)
+    root = parse(doc.body_html if html is None else html)
     center_elements(root)
     math_fallbacks(root)
     written: set[str] = set()
@@ -554,7 +558,7 @@ def for_html(doc: Document, paper: Paper, out_dir: Path | None = None, sidenotes
         _replace(table, wrap)
         table.tail = None
         wrap.append(table)
-    if sidenotes:
+    if sidenotes and html is None:
         _sidenotes(root)
     _html_notes_heading(root)
     return serialize(root)
@@ -637,6 +641,19 @@ def absolute_links(fragment: str, page: str, unresolved: list[str] | None = None
             a.set("href", new)
             changed = True
     return serialize(root) if changed else fragment
+
+
+def card_summary(fragment: str, page: str) -> str:
+    """The summary for the catalog's card (OUT/index.html) and the site files: links absolute against
+    the post's address, images left out (they belong to the paper's own page)."""
+    if not fragment or "<img" not in fragment and "<a" not in fragment:
+        return fragment
+    root = parse(absolute_links(fragment, page))
+    for img in list(root.iter("img")):
+        img.drop_tree()
+    for picture in list(root.iter("picture")):
+        picture.drop_tree()
+    return serialize(root)
 
 
 def link_editions(fragment: str, targets: dict[str, str], own_slug: str, file_name, prefix: str = "../") -> str:
