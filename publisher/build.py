@@ -341,6 +341,16 @@ _warming = threading.Event()  # cleared while a warm-up thread runs; typeset_pdf
 _warming.set()
 
 
+def warm_in_background(page_size: str, lang: str) -> None:
+    """Warm this process up (_warm_up) in a thread: WeasyPrint, fonts, stylesheets, the warm-up page.
+    A long-lived process (`serve`) does it once, so the children its later builds fork for their
+    PDFs start warm. Forks wait for it (typeset_pdf, build, run)."""
+    if (page_size, lang) in _warmed and _warming.is_set():
+        return
+    _warming.clear()
+    threading.Thread(target=_warm_in_background, args=(page_size, lang), daemon=True).start()
+
+
 def _warm_in_background(page_size: str, lang: str) -> None:
     try:
         _warm_up(page_size, lang)
@@ -361,6 +371,7 @@ def build(opts: BuildOptions, progress: Progress | None = None) -> BuildReport:
     out = opts.out.resolve()
     # A build with a spare CPU forks its PDF typesetter now: WeasyPrint, the fonts and the stylesheets
     # load while the posts are read and pandoc runs. It is used if exactly one paper needs a PDF.
+    _warming.wait()  # never fork while this process is warming up in a thread (serve)
     pdf_child = isolation.Child(_warm_worker, page_size, site.lang) if "pdf" in formats and opts.jobs >= 2 else None
     try:
         return _build(opts, progress, started, root, site, formats, page_size, out, pdf_child)
@@ -493,14 +504,14 @@ def run(jobs: list[Job], workers: int, page_size: str, done: Callable[[PaperResu
         return results
     if workers <= 1 or len(jobs) <= 1:
         if pdf_child is None and any("pdf" in j.formats for j in jobs):
-            _warming.clear()  # WeasyPrint, fonts, stylesheets and a warm-up page, while pandoc runs
-            threading.Thread(target=_warm_in_background, args=(page_size, jobs[0].site.lang), daemon=True).start()
+            warm_in_background(page_size, jobs[0].site.lang)  # while pandoc runs
         for job in jobs:
             r = build_paper(job, pdf_child if len(jobs) == 1 else None)
             results.append(r)
             done(r)
         return results
     jobs = sorted(jobs, key=lambda j: len(j.paper.body), reverse=True)  # longest first: workers end together
+    _warming.wait()  # never fork the pool while this process is warming up in a thread (serve)
     hook = threading.excepthook
     threading.excepthook = _quiet_broken_pool
     try:

@@ -14,7 +14,8 @@ from dataclasses import replace
 from pathlib import Path
 from typing import Callable
 
-from .build import BuildOptions, build
+from . import config
+from .build import BuildOptions, build, warm_in_background
 from .model import PaperResult
 
 VERSION_PATH = "/__publisher/version"
@@ -55,6 +56,14 @@ class Preview:
         self.say(f"built {ok} paper(s) ({len(fresh)} rebuilt: {', '.join(fresh) or 'none'}), "
                  f"{len(report.failed)} failed in {time.perf_counter() - started:.1f} s")
         self.version += 1
+
+    def warm_up(self) -> None:
+        """Load WeasyPrint, the fonts and the stylesheets in this process, in the background, so
+        that the PDF of each later rebuild is typeset in a child that starts warm."""
+        site = config.load(self.opts.source.resolve(), self.opts.config_files)
+        if "pdf" not in (self.opts.formats or site.options.formats):
+            return
+        warm_in_background(self.opts.page_size or site.options.page_size, site.lang)
 
     def rebuild(self, changed: set[Path]) -> None:
         """Rebuild after CHANGED files. The build cache (see publisher/cache.py) rebuilds only the editions
@@ -119,6 +128,7 @@ def serve(opts: BuildOptions, host: str = "127.0.0.1", port: int = 8000, fast: b
     stop = stop or threading.Event()
     preview = Preview(opts, say)
     preview.full_build()
+    preview.warm_up()
     handler = type("PreviewHandler", (Handler,), {"preview": preview})
     server = http.server.ThreadingHTTPServer((host, port), functools.partial(handler, directory=str(preview.out)))
     server.daemon_threads = True

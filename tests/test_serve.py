@@ -110,3 +110,42 @@ def test_handler_serves_files_unchanged_except_html(tmp_path):
     finally:
         server.shutdown()
         server.server_close()
+
+
+def test_serve_warms_itself_so_each_rebuild_typesets_in_a_warm_child(tmp_path):
+    """After the first build, `serve` loads WeasyPrint, the fonts and the stylesheets in its own process
+    (in the background), so the typesetter each later rebuild forks starts warm."""
+    from publisher import build as build_module
+    from publisher.build import BuildOptions
+    from publisher.serve import serve
+
+    site = tmp_path / "site"
+    shutil.copytree(WEBMETA, site)
+    out = tmp_path / "out"
+    said: list[str] = []
+    stop = threading.Event()
+    build_module._warmed.clear()
+    opts = BuildOptions(source=site, out=out, jobs=2, formats=["pdf", "html"])
+    thread = threading.Thread(target=serve, kwargs=dict(opts=opts, port=0, say=said.append, stop=stop), daemon=True)
+    thread.start()
+    try:
+        wait_for(lambda: any(s.startswith("Serving") for s in said), 180, "the first build and the server")
+        wait_for(lambda: build_module._warming.is_set() and build_module._warmed, 60, "serve to warm up")
+        assert build_module._warmed == {("A4", "en")}
+        pdf = out / "breakwater-maintenance" / "breakwater-maintenance.pdf"
+        before = pdf.read_bytes()
+        post = site / "_posts" / "2024-06-03-breakwater-maintenance.md"
+        post.write_text(post.read_text(encoding="utf-8").replace(
+            'title: "Breakwater Maintenance & the Cost of Delay"', 'title: "Breakwater Repairs Done Early"'),
+            encoding="utf-8")
+        wait_for(lambda: sum(s.startswith("built ") for s in said) >= 2, 120, "the rebuild")
+        assert "breakwater-maintenance" in [s for s in said if s.startswith("built ")][-1]
+        assert pdf.read_bytes() != before
+        import pikepdf
+
+        with pikepdf.open(pdf) as doc:
+            assert str(doc.docinfo["/Title"]) == "Breakwater Repairs Done Early"
+    finally:
+        stop.set()
+        thread.join(timeout=30)
+    assert not thread.is_alive()
