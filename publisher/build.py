@@ -372,7 +372,12 @@ def build(opts: BuildOptions, progress: Progress | None = None) -> BuildReport:
     # A build with a spare CPU forks its PDF typesetter now: WeasyPrint, the fonts and the stylesheets
     # load while the posts are read and pandoc runs. It is used if exactly one paper needs a PDF.
     _warming.wait()  # never fork while this process is warming up in a thread (serve)
-    pdf_child = isolation.Child(_warm_worker, page_size, site.lang) if "pdf" in formats and opts.jobs >= 2 else None
+    pdf_child = None
+    if "pdf" in formats and opts.jobs >= 2:
+        try:
+            pdf_child = isolation.Child(_warm_worker, page_size, site.lang)
+        except OSError:  # no process to spare (a process limit): build without it
+            pdf_child = None
     try:
         return _build(opts, progress, started, root, site, formats, page_size, out, pdf_child)
     finally:

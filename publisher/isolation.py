@@ -145,11 +145,16 @@ def _kill(pid: int) -> None:
     _reap(pid, block=True)
 
 
+READY = b"\x00"  # what a Child writes, before its result, once it is prepared
+PREPARE_LIMIT = 60.0  # seconds a Child may spend preparing beyond its job's own time limit
+
+
 class Child:
     """A child forked ahead of its job: it runs PREPARE(*PREPARE_ARGS) at once (say, importing
     WeasyPrint and loading fonts, while the parent reads the post and runs pandoc), then waits for
     the job that start() sends it and runs it with the memory guard, like call(). result() waits
-    for the outcome under the time limit, which counts from start(). A child that is not needed
+    for the outcome under the time limit, which counts from start(), or from the moment the child
+    is prepared if that comes later (a slow warm-up is not the job's fault). A child that is not needed
     is stopped with cancel(); if the parent dies, the child sees its job pipe close and leaves.
 
         child = Child(warm_up)
@@ -161,15 +166,24 @@ class Child:
     def __init__(self, prepare: Callable | None = None, *prepare_args):
         job_read, self._job_write = os.pipe()
         self._result_read, result_write = os.pipe()
-        self.pid = os.fork()
+        try:
+            self.pid = os.fork()
+        except OSError:  # no process to spare: the caller goes without
+            for fd in (job_read, self._job_write, self._result_read, result_write):
+                os.close(fd)
+            raise
         if self.pid == 0:
-            os.close(self._job_write)
-            os.close(self._result_read)
-            _prepared_child(prepare, prepare_args, job_read, result_write)
+            try:
+                os.close(self._job_write)
+                os.close(self._result_read)
+                _prepared_child(prepare, prepare_args, job_read, result_write)
+            finally:
+                os._exit(1)  # never return into the parent's code (a Ctrl-C right after the fork)
         os.close(job_read)
         os.close(result_write)
         self._deadline: float | None = None
         self._memory_mb: int | None = None
+        self._ready = False  # the child has said it is prepared (the time limit counts from then)
         self._done = False
 
     def start(self, fn: Callable, *args, memory_mb: int | None = DEFAULT_MEMORY_MB, timeout: float,
@@ -182,6 +196,8 @@ class Child:
         fd, self._job_write = self._job_write, -1
         self._memory_mb = memory_mb
         self._deadline = time.monotonic() + timeout
+        if select.select([self._result_read], [], [], 0)[0]:
+            self._ready = os.read(self._result_read, 1) == READY
 
         def send() -> None:
             try:
@@ -197,6 +213,11 @@ class Child:
         if self._deadline is None:
             raise RuntimeError("Child.result() before start()")
         self._done = True
+        if not self._ready:  # still preparing when the job came: the time limit starts when it is ready
+            left = max(0.0, self._deadline + PREPARE_LIMIT - time.monotonic())
+            if select.select([self._result_read], [], [], left)[0]:
+                if os.read(self._result_read, 1) == READY:
+                    self._deadline = time.monotonic() + timeout
         return _wait(self.pid, self._result_read, self._deadline, what, file, timeout, self._memory_mb,
                      partials_in)
 
@@ -221,6 +242,8 @@ def _prepared_child(prepare: Callable | None, prepare_args: tuple, job_read: int
                 prepare(*prepare_args)
             except Exception:  # noqa: BLE001 - only an optimisation: the job reports its own problems
                 pass
+        signal.signal(signal.SIGINT, signal.SIG_IGN)  # again: PREPARE may have set its own handler
+        os.write(result_write, READY)
         with os.fdopen(job_read, "rb") as pipe:
             data = pipe.read()
         if not data:

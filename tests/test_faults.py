@@ -159,6 +159,21 @@ def test_a_child_forked_ahead_keeps_the_limits():
     assert info.value.problem == Problem("p.md", 7, "a broken table", "fix it")
 
 
+def _slow_prepare():
+    time.sleep(2)
+
+
+def _short_job():
+    time.sleep(0.5)
+    return "done"
+
+
+def test_the_time_limit_of_a_child_forked_ahead_does_not_count_its_preparation():
+    child = isolation.Child(_slow_prepare)
+    child.start(_short_job, timeout=1.5)  # handed over while the child still prepares (2 s)
+    assert child.result(what="T", file="p.md", timeout=1.5) == "done"
+
+
 def test_an_unneeded_child_is_stopped():
     child = isolation.Child(_sleep)  # still preparing
     assert _alive(child.pid)

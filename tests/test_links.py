@@ -134,3 +134,23 @@ def test_math_images_and_links_in_the_summary_are_adapted_for_each_edition(tmp_s
     catalog = lxml_html.fromstring((tmp_path / "out" / "index.html").read_bytes())
     [card] = catalog.cssselect(".card-summary")
     assert not card.cssselect("img") and [a.get("href") for a in card.cssselect("a")] == [note]
+
+
+def test_hand_written_links_to_another_post_lead_to_the_website(tmp_site, tmp_path):
+    """Only {% post_url %} and {% link %} make a paper depend on another (and lead to its edition, above);
+    a link written by hand leads to the post on the website: root-relative paths to the host (as on
+    the site, where baseurl is not added to them), relative ones to the post's own address."""
+    from publisher.build import BuildOptions, build
+
+    root = tmp_site({
+        "_posts/2024-01-02-first.md": "---\ntitle: First\n---\n\n[a](/2024/01/03/other.html), "
+                                      "[b](/blog/2024/01/03/other.html), [c](https://ex.org/blog/2024/01/03/other.html#s) "
+                                      "and [d](other.html).\n",
+        "_posts/2024-01-03-other.md": "---\ntitle: Other\n---\n\n## S\n\nText.\n"},
+        config="title: T\nurl: https://ex.org\nbaseurl: /blog\n")
+    report = build(BuildOptions(source=root, out=tmp_path / "out", jobs=1, formats=["html"]))
+    assert report.exit_code == 0
+    page = lxml_html.fromstring((tmp_path / "out" / "first" / "index.html").read_bytes())
+    assert [a.get("href") for a in page.cssselect("main .paper-text p a")] == [
+        "https://ex.org/2024/01/03/other.html", "https://ex.org/blog/2024/01/03/other.html",
+        "https://ex.org/blog/2024/01/03/other.html#s", "https://ex.org/blog/2024/01/02/other.html"]

@@ -634,7 +634,12 @@ def absolute_links(fragment: str, page: str, unresolved: list[str] | None = None
         else:
             if href not in unresolved:
                 unresolved.append(href)
-            a.drop_tag()
+            if a.get("id"):  # keep the anchor others may link to
+                a.tag = "span"
+                for attr in [k for k in a.attrib if k != "id"]:
+                    del a.attrib[attr]
+            else:
+                a.drop_tag()
             changed = True
             continue
         if new != href:
@@ -653,6 +658,9 @@ def card_summary(fragment: str, page: str) -> str:
         img.drop_tree()
     for picture in list(root.iter("picture")):
         picture.drop_tree()
+    for a in list(root.iter("a")):  # a link that only held an image would be an empty link
+        if not a.text_content().strip():
+            a.drop_tree()
     return serialize(root)
 
 

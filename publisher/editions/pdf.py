@@ -14,6 +14,7 @@ import html as html_lib
 import logging
 import os
 import re
+import threading
 import uuid
 from dataclasses import dataclass
 from functools import lru_cache
@@ -235,6 +236,19 @@ def _cut_fonts(folder: Path, files: dict[str, Path]) -> None:
             raise
 
 
+def _remove_stale_parts(folder: Path, age: float = 600) -> None:
+    """Temporary files a killed process left in the font cache (older than AGE seconds: a process
+    running now may be writing a younger one)."""
+    import time
+
+    for part in folder.glob(".*.part"):
+        try:
+            if time.time() - part.stat().st_mtime > age:
+                part.unlink()
+        except OSError:
+            pass
+
+
 @lru_cache(maxsize=1)
 def font_dir() -> Path:
     """The folder with the static instances. They are cut once (about 0.13 s) and kept in
@@ -245,12 +259,13 @@ def font_dir() -> Path:
     import tempfile
 
     files = font_files()
-    folder = font_cache_root() / _faces_key(files)
     try:
+        folder = font_cache_root() / _faces_key(files)
         folder.mkdir(parents=True, exist_ok=True)
+        _remove_stale_parts(folder)
         _cut_fonts(folder, files)
         return folder
-    except OSError:
+    except (OSError, RuntimeError):  # RuntimeError: no home folder to put ~/.cache in
         pass
     folder = Path(tempfile.mkdtemp(prefix="publisher-fonts-"))
     owner = os.getpid()  # forked workers inherit this cache: only the process that made it removes it
@@ -271,6 +286,9 @@ def font_css() -> str:
     return "\n".join(rules)
 
 
+_IMPORT_LOCK = threading.Lock()
+
+
 def load_weasyprint():
     """Import WeasyPrint (once per process) without ctypes' slow library search.
 
@@ -287,16 +305,17 @@ def load_weasyprint():
         return weasyprint
     import ctypes.util
 
-    search = ctypes.util.find_library
-    ctypes.util.find_library = lambda name: None
-    try:
-        import weasyprint
-        return weasyprint
-    except OSError:
-        for name in [m for m in sys.modules if m == "weasyprint" or m.startswith("weasyprint.")]:
-            del sys.modules[name]
-    finally:
-        ctypes.util.find_library = search
+    with _IMPORT_LOCK:  # one thread at a time swaps the search out and back
+        search = ctypes.util.find_library
+        ctypes.util.find_library = lambda name: None
+        try:
+            import weasyprint
+            return weasyprint
+        except OSError:
+            for name in [m for m in sys.modules if m == "weasyprint" or m.startswith("weasyprint.")]:
+                del sys.modules[name]
+        finally:
+            ctypes.util.find_library = search
     import weasyprint
     return weasyprint
 
