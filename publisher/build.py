@@ -191,7 +191,8 @@ def build_paper(job: Job, pdf_child: isolation.Child | None = None) -> PaperResu
             def pdf_links(fragment: str) -> str:
                 if public:
                     fragment = edition_body.link_editions(fragment, job.extra.get("edition_targets", {}), paper.slug,
-                                                          lambda slug: edition_names(slug)["pdf"], prefix=public + "/")
+                                                          lambda slug: edition_names(slug)["pdf"], prefix=public + "/",
+                                                          page=page)
                 return edition_body.absolute_links(fragment, page, unresolved)
 
             pdf_doc = _adapted(doc, functools.partial(edition_body.for_pdf, doc, paper, opts.notes, job.site.url,
@@ -398,6 +399,16 @@ def _build(opts: BuildOptions, progress: Progress, started: float, root: Path, s
     memo = ParseMemo(state, ctx.parse, root)
     papers, failed, problems = collect(site, opts, memo)
     memo.finish()
+    from .editions.body import edition_targets, linked_posts
+
+    # links between papers (every paper of the site, whatever the shard): {% post_url %} and {% link %}
+    # targets are dependencies already; links written by hand to another post become dependencies too
+    targets = edition_targets(papers, site.url, site.baseurl)
+    slug_of = {p.rel_source: p.slug for p in papers}
+    source_of = {p.slug: p.rel_source for p in papers}
+    for paper in papers:
+        paper.dependencies += [source_of[s] for s in linked_posts(paper, targets, site.url, site.baseurl)
+                               if source_of[s] not in paper.dependencies]
     papers = [p for p in papers if in_shard(p.slug, opts.shard)]
     failed = [r for r in failed if in_shard(r.slug or r.rel_source, opts.shard)]
     report.problems.extend(problems)
@@ -405,11 +416,7 @@ def _build(opts: BuildOptions, progress: Progress, started: float, root: Path, s
 
     # the cache check: which editions must be made again
     jobs, results, inputs = plan(papers, out, site, state, ctx, formats, page_size, opts.debug, extra)
-    from .editions.body import edition_targets
-
-    targets = edition_targets(papers, site.url, site.baseurl) if jobs else {}  # post_url/link → sibling editions
-    slug_of = {p.rel_source: p.slug for p in papers}
-    for job in jobs:  # each job carries only the papers its post links to (post_url/link targets are dependencies)
+    for job in jobs:  # each job carries only the papers its post links to (they are its dependencies)
         linked = {slug_of[d] for d in job.paper.dependencies if d in slug_of}
         job.extra["edition_targets"] = {url: slug for url, slug in targets.items() if slug in linked}
     progress("start", {"total": len(papers), "cached": len(results)})

@@ -136,21 +136,41 @@ def test_math_images_and_links_in_the_summary_are_adapted_for_each_edition(tmp_s
     assert not card.cssselect("img") and [a.get("href") for a in card.cssselect("a")] == [note]
 
 
-def test_hand_written_links_to_another_post_lead_to_the_website(tmp_site, tmp_path):
-    """Only {% post_url %} and {% link %} make a paper depend on another (and lead to its edition, above);
-    a link written by hand leads to the post on the website: root-relative paths to the host (as on
-    the site, where baseurl is not added to them), relative ones to the post's own address."""
+def test_hand_written_links_to_another_paper_lead_to_its_edition(tmp_site, tmp_path):
+    """A link written by hand to another post's address on the website (with the baseurl, in full or
+    relative to the post) leads to that paper's edition, like {% post_url %}; the paper depends on
+    it, so removing the other post rebuilds this one with links to the website. A root-relative link
+    without the baseurl leads elsewhere on the site, so it goes to the website as written."""
+    import pikepdf
+
     from publisher.build import BuildOptions, build
 
     root = tmp_site({
         "_posts/2024-01-02-first.md": "---\ntitle: First\n---\n\n[a](/2024/01/03/other.html), "
-                                      "[b](/blog/2024/01/03/other.html), [c](https://ex.org/blog/2024/01/03/other.html#s) "
-                                      "and [d](other.html).\n",
+                                      "[b](/blog/2024/01/03/other.html), [c](https://ex.org/blog/2024/01/03/other.html#s), "
+                                      "[d](other.html) and [e][ref].\n\n[ref]: ../03/other.html\n",
         "_posts/2024-01-03-other.md": "---\ntitle: Other\n---\n\n## S\n\nText.\n"},
         config="title: T\nurl: https://ex.org\nbaseurl: /blog\n")
-    report = build(BuildOptions(source=root, out=tmp_path / "out", jobs=1, formats=["html"]))
-    assert report.exit_code == 0
-    page = lxml_html.fromstring((tmp_path / "out" / "first" / "index.html").read_bytes())
-    assert [a.get("href") for a in page.cssselect("main .paper-text p a")] == [
-        "https://ex.org/2024/01/03/other.html", "https://ex.org/blog/2024/01/03/other.html",
-        "https://ex.org/blog/2024/01/03/other.html#s", "https://ex.org/blog/2024/01/02/other.html"]
+    out = tmp_path / "out"
+
+    def links():
+        page = lxml_html.fromstring((out / "first" / "index.html").read_bytes())
+        with pikepdf.open(out / "first" / "first.pdf") as pdf:
+            uris = [str(annot.A.URI) for pg in pdf.pages for annot in (pg.get("/Annots") or [])
+                    if "/A" in annot and "/URI" in annot.A]
+        return [a.get("href") for a in page.cssselect("main .paper-text p a")], uris
+
+    assert build(BuildOptions(source=root, out=out, jobs=1, formats=["pdf", "html"])).exit_code == 0
+    html, pdf = links()
+    assert html == ["https://ex.org/2024/01/03/other.html", "../other/index.html", "../other/index.html#s",
+                    "https://ex.org/blog/2024/01/02/other.html", "../other/index.html"]
+    sibling = "https://ex.org/blog/other/other.pdf"
+    assert pdf == ["https://ex.org/2024/01/03/other.html", sibling, sibling + "#s",
+                   "https://ex.org/blog/2024/01/02/other.html", sibling]
+    (root / "_posts" / "2024-01-03-other.md").unlink()
+    report = build(BuildOptions(source=root, out=out, jobs=1, formats=["pdf", "html"]))
+    assert [r.slug for r in report.papers if not r.cached] == ["first"]
+    html, pdf = links()
+    assert html == pdf == ["https://ex.org/2024/01/03/other.html", "https://ex.org/blog/2024/01/03/other.html",
+                           "https://ex.org/blog/2024/01/03/other.html#s", "https://ex.org/blog/2024/01/02/other.html",
+                           "https://ex.org/blog/2024/01/03/other.html"]

@@ -143,10 +143,15 @@ print("ok", len(report.papers))
 
 def test_shards_merged_equal_a_single_build(tmp_path):
     site = make_site(tmp_path / "site", 5)
+    first = site / "_posts" / "2023-06-01-paper-1.md"  # links to papers in other shards, both ways
+    first.write_text(first.read_text(encoding="utf-8") + "\n\nSee [two]({% post_url 2023-06-02-paper-2 %}), "
+                     "[three]({% post_url 2023-06-03-paper-3 %}) and [five](../05/paper-5.html).\n", encoding="utf-8")
     slugs = [f"paper-{i}" for i in range(1, 6)]
     parts = [[s for s in slugs if in_shard(s, (k, 3))] for k in (1, 2, 3)]
     assert sorted(sum(parts, [])) == slugs  # every paper in exactly one shard
     single = build(BuildOptions(source=site, out=tmp_path / "single", formats=["html"], jobs=1)).out
+    page = (single / "paper-1" / "index.html").read_text(encoding="utf-8")
+    assert all(f'href="../paper-{i}/index.html"' in page for i in (2, 3, 5)), page
     shards = []
     for k in (1, 2, 3):
         report = build(BuildOptions(source=site, out=tmp_path / f"shard{k}", formats=["html"], jobs=1, shard=(k, 3)))

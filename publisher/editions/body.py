@@ -664,27 +664,57 @@ def card_summary(fragment: str, page: str) -> str:
     return serialize(root)
 
 
-def link_editions(fragment: str, targets: dict[str, str], own_slug: str, file_name, prefix: str = "../") -> str:
-    """Links to another paper of the same build (its Jekyll URL, as `{% post_url %}` or `{% link %}` give it)
-    point at that paper's edition: `<prefix><slug>/<file_name(slug)>` (next door by default), fragment kept."""
+def link_editions(fragment: str, targets: dict[str, str], own_slug: str, file_name, prefix: str = "../",
+                  page: str = "") -> str:
+    """Links to another paper of the same build (its Jekyll URL, as `{% post_url %}` or `{% link %}` give it,
+    or as written by hand; with PAGE, also relative to the post's address) point at that paper's
+    edition: `<prefix><slug>/<file_name(slug)>` (next door by default), fragment kept."""
     if not targets or "<a" not in fragment:
         return fragment
     root = parse(fragment)
     changed = False
     for a in root.iter("a"):
-        href = a.get("href") or ""
+        href = (a.get("href") or "").strip()
         base, _, frag = href.partition("#")
-        slug = targets.get(base) or targets.get(base.rstrip("/") + "/")
+        if not base:
+            continue
+        slug = _target(base, targets) or (_target(urljoin(page, base), targets) if page else None)
         if slug and slug != own_slug:
             a.set("href", f"{prefix}{slug}/{file_name(slug)}" + (f"#{frag}" if frag else ""))
             changed = True
     return serialize(root) if changed else fragment
 
 
+def _target(url: str, targets: dict[str, str]) -> str | None:
+    return targets.get(url) or targets.get(url.rstrip("/") + "/")
+
+
+_LINK = re.compile(r"\]\(\s*<?([^)\s>]+)|^ {0,3}\[[^\]\n]+\]:\s*<?([^\s>]+)|href\s*=\s*[\"']([^\"']+)", re.M)
+
+
+def linked_posts(paper: Paper, targets: dict[str, str], site_url: str, baseurl: str) -> list[str]:
+    """The slugs of the papers PAPER links to by hand (Markdown links, reference definitions, raw
+    HTML) at their address on the website, as TARGETS (edition_targets()) lists them, or relative
+    to the post's own address. A root-relative link without the `baseurl` does not count: on the
+    site it leads elsewhere."""
+    if not targets or ("](" not in paper.body and "]:" not in paper.body and "href" not in paper.body):
+        return []
+    page = page_address(paper, site_url, baseurl)
+    found: list[str] = []
+    for m in _LINK.finditer(paper.body):
+        base = next(g for g in m.groups() if g).partition("#")[0]
+        if not base or (_SCHEME.match(base) and not base.startswith(("http:", "https:"))):
+            continue
+        slug = _target(urljoin(page, base), targets)
+        if slug and slug != paper.slug and slug not in found:
+            found.append(slug)
+    return found
+
+
 def edition_targets(papers: list[Paper], site_url: str, baseurl: str) -> dict[str, str]:
-    """Every way a post of this build can be linked (site path and absolute URL) → its slug."""
+    """Every way a post of this build can be linked (its site path with the baseurl, its absolute URL) → its slug."""
     targets: dict[str, str] = {}
     for p in papers:
-        for form in (p.url, baseurl + p.url, site_url + baseurl + p.url):
+        for form in (baseurl + p.url, site_url + baseurl + p.url):
             targets[form] = p.slug
     return targets
