@@ -235,6 +235,27 @@ def test_a_slow_pdf_is_stopped_and_the_other_papers_are_built(tmp_site, tmp_path
     assert report.exit_code == 1
 
 
+def test_a_slow_pdf_in_the_typesetter_forked_ahead_is_stopped_too(tmp_site, tmp_path):
+    """One paper and --jobs 2: the PDF is typeset in the child forked at the start of the build; the
+    time limit and the clean-up are the same, and no process is left behind."""
+    rows = "".join("<tr>" + "".join(f"<td>r{i}c{j}</td>" for j in range(6)) + "</tr>" for i in range(3000))
+    root = tmp_site({"_posts/2024-01-01-slow.md": f"---\ntitle: Slow\n---\n\nA long table.\n\n<table>{rows}</table>\n"},
+                    config="title: t\npublisher:\n  formats: [pdf, html]\n  timeout: 4\n")
+    kids = lambda: {int(pid) for task in Path("/proc/self/task").iterdir()  # noqa: E731
+                    for pid in (task / "children").read_text().split()}
+    before = kids()
+    started = time.monotonic()
+    report = build(BuildOptions(source=root, out=tmp_path / "out", jobs=2))
+    assert time.monotonic() - started < 60
+    [slow] = report.papers
+    assert slow.failed
+    assert [p.message for p in slow.problems if p.severity == "error"] == [
+        "WeasyPrint took longer than 4 s and was stopped"]
+    assert not list((tmp_path / "out").rglob("*.part"))
+    assert report.exit_code == 1
+    assert kids() == before
+
+
 # ---- Ctrl-C and SIGTERM --------------------------------------------------------------------------------
 
 def _cli(*args, **kwargs):
