@@ -5,6 +5,7 @@ import hashlib
 import json
 import os
 import tempfile
+import time
 from pathlib import Path
 
 
@@ -62,12 +63,16 @@ def atomic_json(path: Path, data) -> Path:
     return atomic_write(path, json.dumps(data, indent=2, sort_keys=True, ensure_ascii=False) + "\n")
 
 
-def remove_partials(out: Path) -> int:
-    """Remove temporary files left by an interrupted build; returns how many."""
+def remove_partials(out: Path, older_than: float = 0) -> int:
+    """Remove temporary files left by an interrupted build (only those last written more than
+    OLDER_THAN seconds ago); returns how many."""
     count = 0
     if out.is_dir():
+        now = time.time()
         for p in out.rglob(".*.part"):
             try:
+                if older_than and now - p.stat().st_mtime <= older_than:
+                    continue
                 p.unlink()
                 count += 1
             except OSError:

@@ -23,7 +23,7 @@ from urllib.parse import unquote, urlsplit
 
 from .. import __version__
 from ..config import PAGE_SIZES, PDF_VARIANTS, page_size_problem
-from ..dist import atomic_write
+from ..dist import atomic_write, remove_partials
 from ..model import Document, Paper, Problem
 from ..resources import read_style
 from .common import author_line, display_date, edition_names, templates, toc_html
@@ -217,36 +217,13 @@ def font_cache_root() -> Path:
 
 
 def _cut_fonts(folder: Path, files: dict[str, Path]) -> None:
-    """Write the static instances missing from FOLDER, each through a temporary name and a rename
-    (a worker running at the same time sees either no file or the whole one)."""
-    import tempfile
-
+    """Write the static instances missing from FOLDER (atomic_write: a worker running at the same
+    time sees either no file or the whole one)."""
     for family, source, suffix, weight, style, opsz in FACES:
         path = files[source + suffix]
         target = folder / f"{family.replace(' ', '')}-{weight}{style[0]}.ttf"
-        if target.is_file() or not path.is_file():
-            continue
-        fd, tmp = tempfile.mkstemp(dir=folder, prefix=f".{target.name}.", suffix=".part")
-        try:
-            with os.fdopen(fd, "wb") as fh:
-                fh.write(static_instance(path, weight, opsz))
-            os.replace(tmp, target)
-        except BaseException:
-            Path(tmp).unlink(missing_ok=True)
-            raise
-
-
-def _remove_stale_parts(folder: Path, age: float = 600) -> None:
-    """Temporary files a killed process left in the font cache (older than AGE seconds: a process
-    running now may be writing a younger one)."""
-    import time
-
-    for part in folder.glob(".*.part"):
-        try:
-            if time.time() - part.stat().st_mtime > age:
-                part.unlink()
-        except OSError:
-            pass
+        if not target.is_file() and path.is_file():
+            atomic_write(target, static_instance(path, weight, opsz))
 
 
 @lru_cache(maxsize=1)
@@ -262,7 +239,7 @@ def font_dir() -> Path:
     try:
         folder = font_cache_root() / _faces_key(files)
         folder.mkdir(parents=True, exist_ok=True)
-        _remove_stale_parts(folder)
+        remove_partials(folder, older_than=600)  # a process running now may be writing a younger one
         _cut_fonts(folder, files)
         return folder
     except (OSError, RuntimeError):  # RuntimeError: no home folder to put ~/.cache in
