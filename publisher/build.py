@@ -378,7 +378,7 @@ def build(opts: BuildOptions, progress: Progress | None = None) -> BuildReport:
         try:
             pdf_child = isolation.Child(_warm_worker, page_size, site.lang)
         except OSError:  # no process to spare (a process limit): build without it
-            pdf_child = None
+            pass
     try:
         return _build(opts, progress, started, root, site, formats, page_size, out, pdf_child)
     finally:

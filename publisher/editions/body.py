@@ -619,6 +619,11 @@ def absolute_links(fragment: str, page: str, unresolved: list[str] | None = None
     if "<a" not in fragment:
         return fragment
     root = parse(fragment)
+    return serialize(root) if _absolutize(root, page, unresolved) else fragment
+
+
+def _absolutize(root, page: str, unresolved: list[str] | None) -> bool:
+    """absolute_links() on a parsed container; whether anything changed."""
     absolute = bool(_SCHEME.match(page))
     changed = False
     for a in root.iter("a"):
@@ -645,7 +650,7 @@ def absolute_links(fragment: str, page: str, unresolved: list[str] | None = None
         if new != href:
             a.set("href", new)
             changed = True
-    return serialize(root) if changed else fragment
+    return changed
 
 
 def card_summary(fragment: str, page: str) -> str:
@@ -653,7 +658,8 @@ def card_summary(fragment: str, page: str) -> str:
     the post's address, images left out (they belong to the paper's own page)."""
     if not fragment or "<img" not in fragment and "<a" not in fragment:
         return fragment
-    root = parse(absolute_links(fragment, page))
+    root = parse(fragment)
+    _absolutize(root, page, None)
     for img in list(root.iter("img")):
         img.drop_tree()
     for picture in list(root.iter("picture")):
