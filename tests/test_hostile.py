@@ -306,7 +306,7 @@ def test_epub_and_pdf_carry_no_active_content(hostile):
 def test_the_html_edition_follows_the_html_policy(hostile, tmp_path):
     base, report = hostile
     trusted = (report.out / "active" / "index.html").read_text()
-    assert "<script>document.title" in trusted  # trusted site: raw HTML is the author's (README, Security)
+    assert "<script>document.title" in trusted  # trusted site: raw HTML is the author's (docs/security.md)
     extra = tmp_path / "untrusted.yml"
     extra.write_text("publisher:\n  html_policy: untrusted\n  formats: [html]\n")
     untrusted = build(BuildOptions(source=base / "site", out=tmp_path / "out", jobs=1,

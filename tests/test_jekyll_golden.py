@@ -25,7 +25,7 @@ DRAFT_MTIME = 1_600_000_000  # the same as tests/jekyll/regenerate.py
 MACHINE_TZ = "Europe/London"  # the same as tests/jekyll/regenerate.py (for sites without `timezone:`)
 FLAGS = {"default": {}, "all": {"future": True, "drafts": True, "unpublished": True}}
 
-# Where publisher knowingly differs from Jekyll (documented in README, "Jekyll compatibility").
+# Where publisher knowingly differs from Jekyll (documented in docs/jekyll.md).
 KNOWN = {
     # Jekyll does not find the "\n\n" separator in a CRLF file, so its excerpt is the whole post;
     # publisher reads CRLF as LF and takes the first paragraph.
