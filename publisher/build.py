@@ -389,7 +389,7 @@ def build(opts: BuildOptions, progress: Progress | None = None) -> BuildReport:
 def _build(opts: BuildOptions, progress: Progress, started: float, root: Path, site: config.SiteConfig,
            formats: list[str], page_size: str, out: Path, pdf_child: isolation.Child | None) -> BuildReport:
     prepare_out(out, root, opts.clean)
-    report = BuildReport(out=out)
+    report = BuildReport(out=out, strict=opts.strict)
     state = State.load(out, fresh=opts.force or opts.clean)
     extra = {"self_contained": opts.self_contained, "print": opts.print_ready, "pdf_variant": opts.pdf_variant,
              "page_size_forced": bool(opts.page_size)}
@@ -630,13 +630,6 @@ def record(state: State, root: Path, built: list[PaperResult], inputs: dict[str,
     state.papers = papers
     state.source = str(root)
     state.save()
-
-
-def exit_code(report: BuildReport, strict: bool = False) -> int:
-    """0: every paper built; 1: some papers failed (or, with --strict, there were warnings)."""
-    if report.failed or (strict and any(p.severity == "warning" for p in report.problems)):
-        return 1
-    return 0
 
 
 def list_papers(opts: BuildOptions) -> tuple[list[Paper], list[PaperResult], list[Problem]]:

@@ -13,11 +13,9 @@ import unicodedata
 from dataclasses import dataclass
 from pathlib import Path
 
+from . import identifiers
 from .dist import atomic_write
 from .model import Author, Document, Paper
-
-DOI = re.compile(r"^(?:doi:|https?://(?:dx\.)?doi\.org/)?(10\.\d{4,9}/\S+)$", re.I)
-
 
 @dataclass(frozen=True)
 class CiteFile:
@@ -44,8 +42,7 @@ def files(slug: str) -> list[CiteFile]:
 
 def doi(paper: Paper) -> str:
     """The paper's DOI (bare, '10.x/y') when its identifier is one, else ''."""
-    m = DOI.match(paper.identifier.strip())
-    return m.group(1) if m else ""
+    return identifiers.doi(paper.identifier)
 
 
 def split_name(author: Author) -> tuple[str, str]:

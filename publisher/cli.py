@@ -10,7 +10,7 @@ from pathlib import Path
 import click
 
 from . import __version__
-from .build import BuildOptions, build, default_jobs, exit_code, list_papers
+from .build import BuildOptions, build, default_jobs, list_papers
 from .config import FORMATS, page_size_problem, pdf_variant_problem
 from .events import JsonEvents
 from .events import problem as event_problem
@@ -198,7 +198,7 @@ def build_cmd(source, out, formats, jobs, future, drafts, unpublished, config_fi
                         config_files=_config_files(config_files), page_size=page_size, debug=debug,
                         self_contained=self_contained, force=force, clean=clean, shard=shard, strict=strict,
                         print_ready=print_ready, pdf_variant=pdf_variant)
-    reporter = JsonEvents(strict=strict) if as_json else Reporter(quiet)
+    reporter = JsonEvents() if as_json else Reporter(quiet)
     if as_json:
         reporter.out = out.resolve()
     tally = Tally(reporter)
@@ -227,7 +227,7 @@ def build_cmd(source, out, formats, jobs, future, drafts, unpublished, config_fi
     if not as_json:
         for p in report.problems:
             reporter.err(str(p))
-    sys.exit(exit_code(report, strict))
+    sys.exit(report.exit_code)
 
 
 @cli.command("list")

@@ -44,9 +44,8 @@ def paper(r: PaperResult, out=None) -> dict:
 class JsonEvents:
     """A build progress callback that writes one JSON object per line to STREAM (stdout)."""
 
-    def __init__(self, stream: IO[str] | None = None, strict: bool = False):
+    def __init__(self, stream: IO[str] | None = None):
         self.stream = stream or sys.stdout
-        self.strict = strict
         self.out = None
 
     def emit(self, event: str, **fields) -> None:
@@ -59,8 +58,6 @@ class JsonEvents:
         elif event in ("paper", "failed"):
             self.emit("paper", **paper(data["result"], self.out))
         elif event == "done":
-            from .build import exit_code
-
             report = data["report"]
             for p in report.problems:
                 self.emit("problem", **problem(p))
@@ -70,4 +67,4 @@ class JsonEvents:
             self.emit("done", built=sum(1 for r in ok if not r.cached), cached=sum(1 for r in ok if r.cached),
                       failed=len(report.failed), editions=sum(len(r.editions) for r in ok),
                       seconds=round(report.seconds, 3), out=str(report.out),
-                      exit_code=exit_code(report, self.strict))
+                      exit_code=report.exit_code)

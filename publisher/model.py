@@ -197,6 +197,7 @@ class BuildReport:
     out: Path | None = None
     seconds: float = 0.0
     removed: list[str] = field(default_factory=list)  # slugs whose folders were removed from OUT
+    strict: bool = False  # --strict: a site-level warning fails the build too
 
     @property
     def failed(self) -> list[PaperResult]:
@@ -204,4 +205,7 @@ class BuildReport:
 
     @property
     def exit_code(self) -> int:
-        return 1 if self.failed else 0
+        """0: every paper built; 1: some papers failed (or, when strict, the site had a warning)."""
+        if self.failed or (self.strict and any(p.severity == "warning" for p in self.problems)):
+            return 1
+        return 0

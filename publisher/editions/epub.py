@@ -12,7 +12,6 @@ import dataclasses
 import datetime as dt
 import io
 import re
-import uuid
 import zipfile
 from dataclasses import dataclass, field
 from pathlib import Path
@@ -20,7 +19,7 @@ from pathlib import Path
 from ebooklib import epub
 from lxml import etree
 
-from .. import __version__
+from .. import __version__, identifiers
 from ..dist import atomic_write
 from ..model import Author, Document, PageStart, Paper, Problem
 from ..resources import read_style
@@ -98,16 +97,7 @@ class Chapter:
 
 def identifier(paper: Paper, site_url: str = "") -> str:
     """A stable identifier: DOI/ISBN/identifier from front matter, else a UUID from the paper's URL."""
-    if paper.identifier:
-        ident = paper.identifier.strip()
-        doi = re.sub(r"^(?:doi:|https?://(?:dx\.)?doi\.org/)", "", ident, flags=re.I)
-        if re.match(r"^10\.\d{4,}/", doi):
-            return f"doi:{doi}"
-        isbn = re.sub(r"^(?:urn:)?isbn:", "", ident, flags=re.I)
-        if re.fullmatch(r"[0-9Xx -]{10,17}", isbn) and len(re.sub(r"[^0-9Xx]", "", isbn)) in (10, 13):
-            return f"urn:isbn:{re.sub(r'[^0-9Xx]', '', isbn).upper()}"
-        return ident
-    return "urn:uuid:" + str(uuid.uuid5(uuid.NAMESPACE_URL, (site_url or "publisher:") + paper.url))
+    return identifiers.stable_id(paper.identifier, paper.url, site_url)
 
 
 def contributors(paper: Paper) -> list[Author]:

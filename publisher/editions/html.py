@@ -15,7 +15,7 @@ from dataclasses import dataclass, field
 from pathlib import Path
 from urllib.parse import unquote, urlsplit
 
-from .. import __version__
+from .. import __version__, identifiers
 from ..dist import atomic_write
 from ..model import Document, Paper
 from ..resources import read_style
@@ -108,8 +108,7 @@ def page_extras(paper: Paper, doc: Document, *, editions: list[EditionLink], cit
         add("name", "citation_technical_report_institution", paper.publisher or paper.series)
         add("name", "citation_series_title", paper.series)
     add("name", "citation_publisher", paper.publisher)
-    if paper.identifier.lower().startswith(("10.", "doi:", "https://doi.org/")):
-        add("name", "citation_doi", re.sub(r"^(doi:|https://doi\.org/)", "", paper.identifier, flags=re.I))
+    add("name", "citation_doi", identifiers.doi(paper.identifier))
     # Dublin Core.
     add("name", "DC.title", title)
     for a in paper.authors:
