@@ -21,7 +21,7 @@ import traceback
 from pathlib import Path
 from typing import Any, Callable
 
-from .model import InputError, Problem
+from .model import WRITE_FAILED, InputError, Problem
 
 DEFAULT_MEMORY_MB = 2048
 # Errors that mean "the output folder cannot take the file", not "the paper is broken".
@@ -314,9 +314,6 @@ def _outcome(data: bytes, status: int, what: str, file: str, memory_mb: int | No
     raise IsolatedError(f"{what}: {message[1]}", message[2])
 
 
-WRITE_FAILURE = "cannot write"
-
-
 def final_name(filename: str) -> str:
     """The file a temporary `.NAME.XXXXXXXX.part` (publisher.dist.atomic_write) was going to become."""
     path = Path(filename)
@@ -326,7 +323,7 @@ def final_name(filename: str) -> str:
 
 def write_failed(problems: list[Problem]) -> bool:
     """Whether PROBLEMS say the output folder could not take a file (disk full, read-only)."""
-    return any(p.message.startswith(WRITE_FAILURE) for p in problems)
+    return any(p.code == WRITE_FAILED for p in problems)
 
 
 def problem_from(exc: BaseException, file: str, debug: bool = False) -> Problem:
@@ -334,9 +331,9 @@ def problem_from(exc: BaseException, file: str, debug: bool = False) -> Problem:
     cause = exc.__cause__ if isinstance(exc, IsolatedError) and isinstance(exc.__cause__, OSError) else exc
     if isinstance(cause, OSError) and cause.errno in WRITE_ERRNOS:
         where = f" {final_name(str(cause.filename))}" if cause.filename else ""
-        return Problem(file, None, f"{WRITE_FAILURE}{where}: {cause.strerror}",
+        return Problem(file, None, f"cannot write{where}: {cause.strerror}",
                        "free some disk space or make the output folder writable (or choose another with -o); "
-                       "the previous editions were left as they were")
+                       "the previous editions were left as they were", code=WRITE_FAILED)
     if isinstance(exc, RecursionError):
         return Problem(file, None, "the document is nested too deeply to process",
                        "flatten nested lists, block quotes or raw HTML <div>s")

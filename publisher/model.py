@@ -17,6 +17,7 @@ class Problem:
     hint: str = ""
     col: int | None = None
     severity: str = "error"  # "error" or "warning"
+    code: str = ""  # a machine-readable kind, for the problems code acts on (WRITE_FAILED)
 
     def __str__(self) -> str:
         where = self.file
@@ -28,6 +29,9 @@ class Problem:
         if self.hint:
             text += f" (hint: {self.hint})"
         return text
+
+
+WRITE_FAILED = "write-failed"  # Problem.code: OUT could not take a file (disk full, read-only)
 
 
 class InputError(Exception):
