@@ -6,7 +6,6 @@ import platform
 from dataclasses import dataclass
 from pathlib import Path
 
-from slugify import slugify
 
 from . import __version__
 from .config import SiteConfig
@@ -14,6 +13,7 @@ from .dist import atomic_write
 from .editions.common import author_line, display_date, templates
 from .editions.html import human_size
 from .model import Document, Edition, Paper, PaperResult
+from .jekyll.names import slugify
 from .resources import read_style
 
 
@@ -81,7 +81,7 @@ class Facet:
 
 def facet_id(kind: str, label: str) -> str:
     """'tag-open-data', 'series-working-papers': an id fragment safe in HTML and CSS."""
-    return f"{kind}-" + (slugify(label) or "x" + hashlib.sha1(label.encode()).hexdigest()[:8])
+    return f"{kind}-" + (slugify(label, mode="latin") or "x" + hashlib.sha1(label.encode()).hexdigest()[:8])
 
 
 def facets(entries: list[dict]) -> list[Facet]:

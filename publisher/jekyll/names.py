@@ -8,6 +8,8 @@ from urllib.parse import quote
 # Jekyll::Utils::SLUGIFY_*_REGEXP
 _SLUG_DEFAULT = re.compile(r"[^\w]+", re.U)
 _SLUG_PRETTY = re.compile(r"[^\w._~!$&'()+,;=@]+", re.U)
+_SLUG_MODES = {"default": _SLUG_DEFAULT, "latin": _SLUG_DEFAULT, "pretty": _SLUG_PRETTY,
+               "ascii": re.compile(r"[^A-Za-z0-9]+"), "raw": re.compile(r"\s+")}
 
 PERMALINK_STYLES = {
     "date": "/:categories/:year/:month/:day/:title:output_ext",
@@ -19,12 +21,28 @@ PERMALINK_STYLES = {
 
 
 def slugify(text: str, mode: str = "default", cased: bool = False) -> str:
-    """Jekyll::Utils.slugify for the 'default' and 'pretty' modes (Unicode letters kept)."""
+    """Jekyll::Utils.slugify: modes 'default' and 'pretty' (Unicode letters kept), 'ascii', 'latin'
+    (accents dropped first, like I18n.transliterate) and 'raw'; any other mode only lower-cases."""
     text = unicodedata.normalize("NFC", str(text))
-    regex = _SLUG_PRETTY if mode == "pretty" else _SLUG_DEFAULT
-    slug = regex.sub("-", text.replace("_", "-") if mode == "default" else text)
+    if mode not in _SLUG_MODES:
+        return text if cased else text.lower()
+    if mode == "latin":
+        text = "".join(_latin_to_ascii(c) for c in text)
+    slug = _SLUG_MODES[mode].sub("-", text.replace("_", "-") if mode in ("default", "latin") else text)
     slug = re.sub(r"^-+|-+$", "", slug)
     return slug if cased else slug.lower()
+
+
+def _latin_to_ascii(char: str) -> str:
+    """I18n.transliterate for one character: a Latin letter loses its accents ('é' → 'e', 'Æ' → 'AE'),
+    any other non-ASCII character becomes '?'."""
+    if char.isascii():
+        return char
+    if "LATIN" not in unicodedata.name(char, ""):
+        return "?"
+    from text_unidecode import unidecode
+
+    return unidecode(char) or "?"
 
 
 def titleize(slug: str) -> str:
