@@ -9,15 +9,13 @@ from __future__ import annotations
 import datetime as dt
 import uuid
 from pathlib import Path
-from types import SimpleNamespace
 
 from lxml import etree
 
-from . import __version__
+from . import __version__, identifiers
 from .catalog import editions_url, newest_first, site_url
 from .config import SiteConfig
 from .dist import atomic_write
-from .editions.epub import identifier as epub_identifier
 from .model import PaperResult
 
 ATOM = "http://www.w3.org/2005/Atom"
@@ -43,7 +41,7 @@ def _utc(iso: str) -> str:
 
 def entry_id(entry: dict, site: SiteConfig) -> str:
     """The entry's permanent id: the same identifier the EPUB carries (DOI, ISBN or a URL-derived UUID)."""
-    return epub_identifier(SimpleNamespace(identifier=entry.get("identifier") or "", url=entry["url"]), site.url)
+    return identifiers.stable_id(entry.get("identifier") or "", entry["url"], site.url)
 
 
 def feed_id(site: SiteConfig, kind: str) -> str:
