@@ -8,10 +8,10 @@ drawing is deterministic, so the same paper always gives the same bytes.
 from __future__ import annotations
 
 import io
-from pathlib import Path
 
 from PIL import Image, ImageDraw, ImageFont
 
+from ..fonts import SERIF, font_files
 from ..model import Paper
 from .common import author_line, display_date
 
@@ -24,16 +24,8 @@ ACCENT_LIGHT = (238, 206, 192)
 MARGIN = 150
 
 
-def font_files() -> dict[str, Path]:
-    """Source Serif 4 (variable; roman and italic) from the fontpkg wheel, for the cover and EPUB embedding."""
-    import fontpkg
-
-    roman = Path(fontpkg.path("Source Serif 4"))
-    return {"roman": roman, "italic": roman.with_name(roman.name.replace("SourceSerif4", "SourceSerif4-Italic"))}
-
-
 def _font(size: int, weight: str = "Regular", italic: bool = False):
-    path = font_files()["italic" if italic else "roman"]
+    path = font_files()[SERIF + ("-Italic" if italic else "")]
     font = ImageFont.truetype(str(path), size)
     try:
         font.set_variation_by_name(weight if not italic else ("Italic" if weight == "Regular" else f"{weight} Italic"))

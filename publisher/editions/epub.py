@@ -477,33 +477,19 @@ def _to_png(data: bytes) -> bytes | None:
 
 def _font_items(chs: list[Chapter], title_text: str) -> tuple[list[epub.EpubItem], str]:
     """Source Serif 4 subset to the characters the book uses (WOFF2), and its @font-face rules."""
-    from fontTools import subset
-    from fontTools.ttLib import TTFont
-
-    from .cover import font_files
+    from ..fonts import SERIF, font_files, woff2_subset
 
     chars = set(title_text) | set(" 0123456789.,;:!?'\"()[]-–—‘’“”…/&%")
     for ch in chs:
         for el in ch.elements:
             chars |= set("".join(el.itertext()))
     items, rules = [], []
-    for style, path in (("normal", font_files()["roman"]), ("italic", font_files()["italic"])):
+    for style, path in (("normal", font_files()[SERIF]), ("italic", font_files()[SERIF + "-Italic"])):
         if not path.is_file():
             continue
-        font = TTFont(str(path), recalcTimestamp=False)
-        options = subset.Options()
-        options.flavor = "woff2"
-        options.layout_features = ["*"]
-        options.name_IDs = ["*"]
-        sub = subset.Subsetter(options)
-        sub.populate(text="".join(sorted(chars)))
-        sub.subset(font)
-        out = io.BytesIO()
-        font.flavor = "woff2"
-        font.save(out, reorderTables=True)
         name = f"fonts/SourceSerif4-{'Italic' if style == 'italic' else 'Roman'}.woff2"
         items.append(epub.EpubItem(uid=f"font-{style}", file_name=name, media_type="font/woff2",
-                                   content=out.getvalue()))
+                                   content=woff2_subset(path, "".join(sorted(chars)), ["*"])))
         rules.append(f'@font-face {{ font-family: "Source Serif 4"; src: url("{name}") format("woff2"); '
                      f"font-weight: 200 900; font-style: {style}; }}")
     if rules:

@@ -273,29 +273,13 @@ def _local_file(ref: str, roots: list[Path]) -> Path | None:
 
 def font_face_css(text: str) -> str:
     """@font-face rules with Source Serif 4 (roman and italic) subset to TEXT's characters, as data URIs."""
-    try:
-        import io
+    from ..fonts import SERIF, font_files, woff2_subset
 
-        import fontpkg
-        from fontTools import subset
-    except ImportError:
-        return ""
-    folder = Path(fontpkg.path("Source Serif 4")).parent
     rules = []
-    for style, pattern in (("normal", "SourceSerif4[[]*.ttf"), ("italic", "SourceSerif4-Italic*.ttf")):
-        found = sorted(folder.glob(pattern))
-        if not found:
+    for style, path in (("normal", font_files()[SERIF]), ("italic", font_files()[SERIF + "-Italic"])):
+        if not path.is_file():
             continue
-        options = subset.Options()
-        options.flavor = "woff2"
-        options.layout_features = ["kern", "liga", "onum", "lnum", "smcp"]
-        font = subset.load_font(str(found[0]), options)
-        sub = subset.Subsetter(options)
-        sub.populate(text=text + " ")
-        sub.subset(font)
-        buf = io.BytesIO()
-        subset.save_font(font, buf, options)
-        data = base64.b64encode(buf.getvalue()).decode("ascii")
+        data = base64.b64encode(woff2_subset(path, text + " ", ["kern", "liga", "onum", "lnum", "smcp"])).decode("ascii")
         rules.append(f'@font-face {{ font-family: "Source Serif 4"; font-style: {style}; font-weight: 200 900; '
                      f'src: url(data:font/woff2;base64,{data}) format("woff2"); }}')
     return "\n".join(rules)

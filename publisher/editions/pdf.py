@@ -24,6 +24,7 @@ from urllib.parse import unquote, urlsplit
 from .. import __version__
 from ..config import PAGE_SIZES, PDF_VARIANTS, page_size_problem
 from ..dist import atomic_write, remove_partials
+from ..fonts import font_files
 from ..model import Document, Paper, Problem
 from ..resources import read_style
 from .common import author_line, display_date, edition_names, templates, toc_html
@@ -161,18 +162,6 @@ FACES = [
     ("Publisher Mono", "Source Code Pro", "", 600, "normal", None),
     ("Publisher Mono", "Source Code Pro", "-Italic", 400, "italic", None),
 ]
-
-
-def font_files() -> dict[str, Path]:
-    """The bundled variable fonts (fontpkg wheels): Source Serif 4 and Source Code Pro, roman and italic."""
-    import fontpkg
-
-    files = {}
-    for family, stem in (("Source Serif 4", "SourceSerif4"), ("Source Code Pro", "SourceCodePro")):
-        roman = Path(fontpkg.path(family))
-        files[family] = roman
-        files[family + "-Italic"] = roman.with_name(roman.name.replace(stem, stem + "-Italic"))
-    return files
 
 
 def static_instance(path: Path, weight: int, opsz: float | None) -> bytes:
