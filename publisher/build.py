@@ -12,7 +12,7 @@ from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Callable
 
-from . import cache, config, discover, frontmatter, isolation
+from . import cache, config, discover, frontmatter, isolation, resources
 from .cache import ParseMemo, State, stat_sig
 from .dist import atomic_json, clean_out, remove_paper_dirs, remove_partials, sha256_file
 from .editions import pdf as pdf_edition
@@ -367,6 +367,7 @@ def build(opts: BuildOptions, progress: Progress | None = None) -> BuildReport:
     progress = progress or (lambda event, data: None)
     root = opts.source.resolve()
     site = config.load(root, opts.config_files)
+    resources.use_site(root, site.options.styles)  # the site's styles, filters and templates (forks inherit them)
     formats = opts.formats or site.options.formats
     page_size = opts.page_size or site.options.page_size
     out = opts.out.resolve()
@@ -384,6 +385,7 @@ def build(opts: BuildOptions, progress: Progress | None = None) -> BuildReport:
     finally:
         if pdf_child is not None:
             pdf_child.cancel()
+        resources.use_site(None)
 
 
 def _build(opts: BuildOptions, progress: Progress, started: float, root: Path, site: config.SiteConfig,

@@ -21,7 +21,7 @@ from dataclasses import dataclass, field
 from pathlib import Path
 
 from .dist import atomic_write
-from .resources import FILTERS_DIR, STYLES_DIR
+from .resources import FILTERS_DIR, STYLES_DIR, override_folders
 
 STATE_DIR = ".publisher"
 STATE_VERSION = 1
@@ -85,8 +85,12 @@ class FileHashes:
 
 def code_version(hashes: FileHashes) -> dict[str, str]:
     """Digests of publisher's own code, styles (with templates) and house filters."""
-    return {"code": hashes.tree(PACKAGE_DIR, (".py", ".java")), "styles": hashes.tree(STYLES_DIR),
-            "filters": hashes.tree(FILTERS_DIR)}
+    versions = {"code": hashes.tree(PACKAGE_DIR, (".py", ".java")), "styles": hashes.tree(STYLES_DIR),
+                "filters": hashes.tree(FILTERS_DIR)}
+    overrides = {kind: hashes.tree(folder) for kind, folder in sorted(override_folders().items()) if folder.is_dir()}
+    if overrides:  # the site's own styles, filters and templates (publisher.resources) are part of the key
+        versions["overrides"] = digest(overrides)
+    return versions
 
 
 def _package_version(name: str) -> str | None:
