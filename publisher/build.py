@@ -635,7 +635,11 @@ def record(state: State, root: Path, built: list[PaperResult], inputs: dict[str,
 
 
 def exit_code(report: BuildReport, strict: bool = False) -> int:
-    """0: every paper built; 1: some papers failed (or, with --strict, there were warnings)."""
+    """0: every paper built; 1: some papers failed (or, with --strict, there were warnings); 2: OUT
+    could not take a file (disk full, read-only), whichever file it was and whether or not the site
+    pages and the build record still fitted afterwards."""
+    if any(isolation.write_failed(r.problems) for r in report.papers) or isolation.write_failed(report.problems):
+        return 2
     if report.failed or (strict and any(p.severity == "warning" for p in report.problems)):
         return 1
     return 0
