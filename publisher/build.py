@@ -393,6 +393,9 @@ def _build(opts: BuildOptions, progress: Progress, started: float, root: Path, s
     prepare_out(out, root, opts.clean)
     report = BuildReport(out=out)
     state = State.load(out, fresh=opts.force or opts.clean)
+    for why in state.warnings:  # a record that does not parse is ignored: everything is built again
+        report.problems.append(Problem(str(state.folder), None, why, "every paper is built again; the record is "
+                                       "rewritten at the end of this build", severity="warning"))
     extra = {"self_contained": opts.self_contained, "print": opts.print_ready, "pdf_variant": opts.pdf_variant,
              "page_size_forced": bool(opts.page_size)}
     ctx = cache.context(site, state, page_size, extra)
