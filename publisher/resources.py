@@ -44,6 +44,7 @@ def _real_dir(package: str) -> Path:
 FILTERS_DIR = _real_dir("publisher.filters")
 STYLES_DIR = _real_dir("publisher.styles")
 TEMPLATES_DIR = STYLES_DIR / "templates"
+TOOLS_DIR = _real_dir("publisher") / "tools"  # EpubCheckBatch.java and its compiled class
 
 # The override folders of the site being built: {"styles": Path, "filters": Path, "templates": Path}
 _overrides: dict[str, Path] = {}
