@@ -202,18 +202,26 @@ def load_parsed(path: Path, warnings: list[str]) -> dict[str, dict]:
     if not path.is_file():
         return {}
     try:
-        data = statecodec.loads(path.read_bytes())
+        data = json.loads(path.read_bytes())
     except (OSError, ValueError, RecursionError) as exc:
-        warnings.append(f"{path.name} is unreadable ({exc}), so it was ignored")
+        warnings.append(f"{path.name} is unreadable ({type(exc).__name__}), so it was ignored")
         return {}
     if not isinstance(data, dict) or data.get("version") != PAPERS_VERSION or not isinstance(data.get("papers"), dict):
         warnings.append(f"{path.name} has another version or shape, so it was ignored")
         return {}
-    papers = data["papers"]
-    if not all(isinstance(hit, dict) and {"context", "sig", "paper", "warnings", "deps"} <= set(hit)
-               for hit in papers.values()):
-        warnings.append(f"{path.name} has entries of another shape, so it was ignored")
-        return {}
+    papers = {}
+    for rel, entry in data["papers"].items():
+        try:
+            hit = statecodec.decode(entry)
+        except statecodec.StaleRecord:  # written by another version of publisher: parsed again, quietly
+            continue
+        except (ValueError, RecursionError) as exc:
+            warnings.append(f"{path.name} is unreadable ({exc}), so it was ignored")
+            return {}
+        if not (isinstance(hit, dict) and {"context", "sig", "paper", "warnings", "deps"} <= set(hit)):
+            warnings.append(f"{path.name} has entries of another shape, so it was ignored")
+            return {}
+        papers[rel] = hit
     return papers
 
 

@@ -20,6 +20,10 @@ from zoneinfo import ZoneInfo
 TAG = "$t"
 
 
+class StaleRecord(ValueError):
+    """The record names one of publisher's data classes as another version of publisher defined it."""
+
+
 def _zone(tz: dt.tzinfo | None, when: dt.datetime | None) -> object:
     if tz is None:
         return None
@@ -83,7 +87,12 @@ def _dataclass(name: str):
     module, _, qualname = name.partition(":")
     if not (module == "publisher" or module.startswith("publisher.")) or not qualname.isidentifier():
         raise ValueError(f"refusing to rebuild {name!r}: not one of publisher's data classes")
-    cls = getattr(importlib.import_module(module), qualname, None)
+    try:
+        cls = getattr(importlib.import_module(module), qualname, None)
+    except ImportError:
+        raise StaleRecord(f"{module} no longer exists") from None
+    if cls is None:
+        raise StaleRecord(f"{name} no longer exists")
     if not (isinstance(cls, type) and dataclasses.is_dataclass(cls)):
         raise ValueError(f"refusing to rebuild {name!r}: not a data class")
     return cls
@@ -120,9 +129,9 @@ def _decode(data):
         cls = _dataclass(str(data["cls"]))
         obj = cls.__new__(cls)
         values = data["fields"]
+        if set(values) != {f.name for f in dataclasses.fields(cls)}:
+            raise StaleRecord(f"{cls.__name__} has other fields now")
         for f in dataclasses.fields(cls):
-            if f.name not in values:
-                raise ValueError(f"{cls.__name__} record lacks the field {f.name!r}")
             object.__setattr__(obj, f.name, _decode(values[f.name]))
         return obj
     raise ValueError(f"unknown tag {kind!r}")
@@ -137,6 +146,16 @@ def _hashable(value):
 def encode(value):
     """VALUE as plain JSON data (TypeError for a value it cannot record)."""
     return _encode(value)
+
+
+def decode(data):
+    """The value encode() made of it; ValueError (StaleRecord for an older publisher's classes)."""
+    try:
+        return _decode(data)
+    except ValueError:
+        raise
+    except (KeyError, TypeError, AttributeError, ImportError, OverflowError) as exc:
+        raise ValueError(f"unreadable record: {exc}") from None
 
 
 def dumps(value) -> str:

@@ -151,3 +151,17 @@ def test_a_poisoned_record_never_runs_code(site, tmp_path):
     assert status(report) == {"recorded": "built", "other": "built"}
     assert any("state.json" in w for w in warnings(report))
     assert not (out / ".publisher" / "papers.pickle").exists()  # an old pickle is removed, never read
+
+
+def test_a_record_from_another_version_of_publisher_is_parsed_again_quietly(site, tmp_path):
+    out = tmp_path / "out"
+    html_build(site, out)
+    record = out / ".publisher" / "papers.json"
+    data = json.loads(record.read_text(encoding="utf-8"))
+    entry = data["papers"]["_posts/2024-05-01-recorded.md"]
+    entry["paper"]["fields"]["a_field_of_an_older_publisher"] = 1  # Paper had other fields then
+    record.write_text(json.dumps(data), encoding="utf-8")
+    state = cache.State.load(out)
+    assert set(state.parsed) == {"_posts/2024-05-02-other.md"} and state.warnings == []
+    report = html_build(site, out)
+    assert warnings(report) == [] and status(report) == {"recorded": "cached", "other": "cached"}
