@@ -12,7 +12,7 @@ from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Callable
 
-from . import cache, config, discover, frontmatter, isolation
+from . import cache, config, discover, frontmatter, isolation, resources
 from .cache import ParseMemo, State, stat_sig
 from .dist import atomic_json, clean_out, remove_paper_dirs, remove_partials, sha256_file
 from .editions import pdf as pdf_edition
@@ -367,6 +367,7 @@ def build(opts: BuildOptions, progress: Progress | None = None) -> BuildReport:
     progress = progress or (lambda event, data: None)
     root = opts.source.resolve()
     site = config.load(root, opts.config_files)
+    resources.use_site(root, site.options.styles)  # the site's styles, filters and templates (forks inherit them)
     formats = opts.formats or site.options.formats
     page_size = opts.page_size or site.options.page_size
     out = opts.out.resolve()
@@ -384,6 +385,7 @@ def build(opts: BuildOptions, progress: Progress | None = None) -> BuildReport:
     finally:
         if pdf_child is not None:
             pdf_child.cancel()
+        resources.use_site(None)
 
 
 def _build(opts: BuildOptions, progress: Progress, started: float, root: Path, site: config.SiteConfig,
@@ -391,6 +393,9 @@ def _build(opts: BuildOptions, progress: Progress, started: float, root: Path, s
     prepare_out(out, root, opts.clean)
     report = BuildReport(out=out, strict=opts.strict)
     state = State.load(out, fresh=opts.force or opts.clean)
+    for why in state.warnings:  # a record that does not parse is ignored: everything is built again
+        report.problems.append(Problem(str(state.folder), None, why, "every paper is built again; the record is "
+                                       "rewritten at the end of this build", severity="warning"))
     extra = {"self_contained": opts.self_contained, "print": opts.print_ready, "pdf_variant": opts.pdf_variant,
              "page_size_forced": bool(opts.page_size)}
     ctx = cache.context(site, state, page_size, extra)

@@ -6,7 +6,11 @@ the formats and the page options. An edition whose key is unchanged is not built
 
 The record lives in `OUT/.publisher/` (private to publisher; never publish it):
   state.json    the keys and files of every edition in OUT, the file-hash memo, the pandoc version
-  papers.pickle the normalized papers, so an unchanged post is not even parsed again
+  papers.json   the normalized papers, so an unchanged post is not even parsed again
+
+Both are JSON (publisher/statecodec.py), never a pickle: CI restores OUT from shared caches, and
+reading a record must not be able to run code. A record that does not parse or has another version
+is ignored with a warning, and everything is built again.
 
 File hashes are memoized by (size, mtime in ns), like git's index: an unchanged file is not read
 again. `--force` ignores the record.
@@ -16,15 +20,16 @@ from __future__ import annotations
 import hashlib
 import json
 import os
-import pickle
 from dataclasses import dataclass, field
 from pathlib import Path
 
+from . import statecodec
 from .dist import atomic_write
-from .resources import FILTERS_DIR, STYLES_DIR
+from .resources import FILTERS_DIR, STYLES_DIR, override_folders
 
 STATE_DIR = ".publisher"
 STATE_VERSION = 1
+PAPERS_VERSION = 1  # the format of papers.json (statecodec's tags and the Paper fields)
 PACKAGE_DIR = Path(__file__).resolve().parent
 # Python packages whose version shapes an edition (besides pandoc, which is a binary).
 EDITION_TOOLS = {"pdf": ["weasyprint", "pydyf", "fontpkg-source-serif-4", "fontpkg-source-code-pro", "uharfbuzz"], "epub": ["ebooklib"], "html": []}
@@ -85,8 +90,12 @@ class FileHashes:
 
 def code_version(hashes: FileHashes) -> dict[str, str]:
     """Digests of publisher's own code, styles (with templates) and house filters."""
-    return {"code": hashes.tree(PACKAGE_DIR, (".py", ".java")), "styles": hashes.tree(STYLES_DIR),
-            "filters": hashes.tree(FILTERS_DIR)}
+    versions = {"code": hashes.tree(PACKAGE_DIR, (".py", ".java")), "styles": hashes.tree(STYLES_DIR),
+                "filters": hashes.tree(FILTERS_DIR)}
+    overrides = {kind: hashes.tree(folder) for kind, folder in sorted(override_folders().items()) if folder.is_dir()}
+    if overrides:  # the site's own styles, filters and templates (publisher.resources) are part of the key
+        versions["overrides"] = digest(overrides)
+    return versions
 
 
 def _package_version(name: str) -> str | None:
@@ -137,6 +146,7 @@ class State:
     source: str = ""  # the site root of the build that wrote OUT (for merge)
     site_key: str = ""  # key of the catalog, feeds and manifest last written
     parsed_dirty: bool = False  # the parse memo changed and must be saved
+    warnings: list[str] = field(default_factory=list)  # why a record found in OUT was ignored
 
     @property
     def folder(self) -> Path:
@@ -148,22 +158,24 @@ class State:
         state = cls(out)
         if fresh:
             return state
-        try:
-            data = json.loads((state.folder / "state.json").read_text(encoding="utf-8"))
-        except (OSError, ValueError):
+        path = state.folder / "state.json"
+        if not path.is_file():
             return state
-        if data.get("version") != STATE_VERSION:
+        try:
+            data = json.loads(path.read_text(encoding="utf-8"))
+        except (OSError, ValueError) as exc:
+            state.warnings.append(f"{path.name} is unreadable ({type(exc).__name__}), so it was ignored")
+            return state
+        if not isinstance(data, dict) or data.get("version") != STATE_VERSION:
+            version = data.get("version") if isinstance(data, dict) else None
+            state.warnings.append(f"{path.name} has version {version!r}, not {STATE_VERSION}, so it was ignored")
             return state
         state.papers = data.get("papers", {})
         state.hashes = FileHashes(data.get("hashes", {}))
         state.tools = data.get("tools", {})
         state.source = data.get("source", "")
         state.site_key = data.get("site_key", "")
-        try:
-            with open(state.folder / "papers.pickle", "rb") as f:
-                state.parsed = pickle.load(f)  # written by publisher itself into OUT/.publisher
-        except Exception:  # a missing or stale memo only costs a re-parse
-            state.parsed = {}
+        state.parsed = load_parsed(state.folder / "papers.json", state.warnings)
         return state
 
     def save(self) -> None:
@@ -171,8 +183,9 @@ class State:
         data = {"version": STATE_VERSION, "papers": self.papers, "hashes": self.hashes.used or self.hashes.memo,
                 "tools": self.tools, "source": self.source, "site_key": self.site_key}
         atomic_write(self.folder / "state.json", json.dumps(data, sort_keys=True, separators=(",", ":"), default=str))
-        if self.parsed_dirty or not (self.folder / "papers.pickle").is_file():
-            atomic_write(self.folder / "papers.pickle", pickle.dumps(self.parsed, protocol=pickle.HIGHEST_PROTOCOL))
+        if self.parsed_dirty or not (self.folder / "papers.json").is_file():
+            atomic_write(self.folder / "papers.json", dump_parsed(self.parsed))
+        (self.folder / "papers.pickle").unlink(missing_ok=True)  # an older publisher's record: never read
 
     def unchanged(self, slug: str, fmt: str, key: str) -> dict | None:
         """The recorded edition when it was built with KEY and its file is still there, untouched."""
@@ -182,6 +195,45 @@ class State:
         if stat_sig(self.out / rec["path"]) != rec.get("sig"):
             return None
         return rec
+
+
+def load_parsed(path: Path, warnings: list[str]) -> dict[str, dict]:
+    """The parse memo in PATH ({} when missing; {} and a warning when unreadable or of another version)."""
+    if not path.is_file():
+        return {}
+    try:
+        data = json.loads(path.read_bytes())
+    except (OSError, ValueError, RecursionError) as exc:
+        warnings.append(f"{path.name} is unreadable ({type(exc).__name__}), so it was ignored")
+        return {}
+    if not isinstance(data, dict) or data.get("version") != PAPERS_VERSION or not isinstance(data.get("papers"), dict):
+        warnings.append(f"{path.name} has another version or shape, so it was ignored")
+        return {}
+    papers = {}
+    for rel, entry in data["papers"].items():
+        try:
+            hit = statecodec.decode(entry)
+        except statecodec.StaleRecord:  # written by another version of publisher: parsed again, quietly
+            continue
+        except (ValueError, RecursionError) as exc:
+            warnings.append(f"{path.name} is unreadable ({exc}), so it was ignored")
+            return {}
+        if not (isinstance(hit, dict) and {"context", "sig", "paper", "warnings", "deps"} <= set(hit)):
+            warnings.append(f"{path.name} has entries of another shape, so it was ignored")
+            return {}
+        papers[rel] = hit
+    return papers
+
+
+def dump_parsed(parsed: dict[str, dict]) -> str:
+    """The JSON text of the parse memo (an entry that cannot be recorded is left out: it is parsed again)."""
+    kept = {}
+    for rel, hit in parsed.items():
+        try:
+            kept[rel] = statecodec.encode(hit)
+        except (TypeError, ValueError):
+            continue
+    return json.dumps({"version": PAPERS_VERSION, "papers": kept}, separators=(",", ":"), ensure_ascii=False)
 
 
 def deps_sig(paths: list[Path]) -> list:

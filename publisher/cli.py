@@ -9,7 +9,6 @@ from pathlib import Path
 
 import click
 
-from . import __version__
 from .build import BuildOptions, build, default_jobs, list_papers
 from .config import FORMATS, page_size_problem, pdf_variant_problem
 from .events import JsonEvents
@@ -155,8 +154,19 @@ def _pdf_variant(ctx, param, value: str | None) -> str | None:
     return value.lower() if value else value
 
 
+def _print_versions(ctx, param, value) -> None:
+    """--version: publisher's version and those of the tools that shape the editions."""
+    if not value or ctx.resilient_parsing:
+        return
+    from .versions import versions_text
+
+    click.echo(versions_text())
+    ctx.exit(0)
+
+
 @click.group(context_settings={"help_option_names": ["-h", "--help"]})
-@click.version_option(__version__, prog_name="publisher")
+@click.option("--version", is_flag=True, expose_value=False, is_eager=True, callback=_print_versions,
+              help="Show publisher's, pandoc's, WeasyPrint's and ebooklib's versions and exit.")
 def cli() -> None:
     """Turn Jekyll papers into PDF, EPUB 3 and HTML editions."""
 

@@ -72,6 +72,9 @@ class PublisherOptions:
     sidenotes: bool = False  # HTML: also show each note in the margin on wide screens
     epub_embed_fonts: bool = False  # embed Source Serif 4 in the EPUB (readers may still use their own font)
     editions_url: str = ""  # public URL of the OUT folder (feeds, sitemap, citation_pdf_url); default url + baseurl
+    # packaging (issue 16): a folder of the site whose stylesheets replace the packaged ones of the same name
+    # (default _publisher/styles; see publisher.resources and docs/packaging.md)
+    styles: str = ""
 
 
 @dataclass
@@ -165,6 +168,9 @@ def _check_options(data: Any, file: str, lines: dict) -> PublisherOptions:
         key = "bleed" if not re.fullmatch(CSS_LENGTH, opts.bleed, re.I) else "marks"
         raise InputError(Problem(file, lines.get(("publisher", key)), f"bad {key} {getattr(opts, key)!r}",
                                  "bleed is a length such as 3mm; marks is crop, cross, 'crop cross' or none"))
+    if opts.styles and (Path(opts.styles).is_absolute() or ".." in Path(opts.styles).parts):
+        raise InputError(Problem(file, lines.get(("publisher", "styles")), f"styles must be a folder inside the site, not {opts.styles!r}",
+                                 "for example styles: _publisher/styles"))
     return opts
 
 

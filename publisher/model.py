@@ -209,7 +209,12 @@ class BuildReport:
 
     @property
     def exit_code(self) -> int:
-        """0: every paper built; 1: some papers failed (or, when strict, the site had a warning)."""
+        """0: every paper built; 1: some papers failed (or, when strict, the site had a warning); 2: OUT
+        could not take a file (disk full, read-only), whichever file it was and whether or not the site
+        pages and the build record still fitted afterwards."""
+        problems = self.problems + [p for r in self.papers for p in r.problems]
+        if any(p.code == WRITE_FAILED for p in problems):
+            return 2
         if self.failed or (self.strict and any(p.severity == "warning" for p in self.problems)):
             return 1
         return 0

@@ -15,7 +15,7 @@ from lxml import html as lxml_html
 from . import safety
 from .isolation import memory_limiter
 from .model import Document, Heading, InputError, Paper, Problem
-from .resources import FILTERS_DIR, TEMPLATES_DIR
+from .resources import filter_path, template_path
 
 # kramdown-flavoured Markdown: no citations (`@handle` is text), MathJax-style \\( \\), emoji shortcodes,
 # and Markdown inside an HTML block only with markdown="1" (kramdown's rule; the attribute is dropped).
@@ -41,7 +41,7 @@ def pandoc_version() -> str:
 
 def filter_args(user_filters: list[Path]) -> list[str]:
     """Command-line arguments for the house filters followed by the user's filters."""
-    args = [f"--lua-filter={FILTERS_DIR / name}" for name in HOUSE_FILTERS]
+    args = [f"--lua-filter={filter_path(name)}" for name in HOUSE_FILTERS]
     for f in user_filters:
         args.append(f"--lua-filter={f}" if f.suffix == ".lua" else f"--filter={f}")
     return args
@@ -105,7 +105,7 @@ def render(paper: Paper, user_filters: list[Path] | None = None, italic_quotes: 
     head = _metadata_block(paper)
     offset = head.count("\n")
     args = [pandoc_path(), f"--from={READER}", "--to=html5", "--sandbox", "--section-divs", "--mathml",
-            "--wrap=none", f"--template={TEMPLATES_DIR / 'fragment.pandoc'}", "--standalone",
+            "--wrap=none", f"--template={template_path('fragment.pandoc')}", "--standalone",
             f"--syntax-highlighting={HIGHLIGHT_STYLE}",
             f"--resource-path={resource_path or paper.source.parent}"]
     sep = paper.excerpt_separator

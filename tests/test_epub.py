@@ -340,6 +340,7 @@ def ace(book: Path, out: Path) -> tuple[int, list, dict]:
 
 
 @pytest.mark.parametrize("site,slug", [("corpus", "prisoners-of-assad"), ("epub-metadata", "lighthouse-ledgers")])
+@pytest.mark.ace
 def test_ace_by_daisy_reports_no_violations(built_sites, tmp_path, site, slug):
     status, failures, report = ace(_epub(built_sites[site], slug), tmp_path / "ace")
     assert status == 0 and not failures, (status, failures)
@@ -348,6 +349,7 @@ def test_ace_by_daisy_reports_no_violations(built_sites, tmp_path, site, slug):
     assert "schema:accessibilitySummary" in present and "schema:accessibilityFeature" in present
 
 
+@pytest.mark.java
 def test_a_paper_without_headings_still_gets_contents_and_passes_epubcheck(tmp_site, tmp_path):
     from publisher.validate import epubcheck
 

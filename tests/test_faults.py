@@ -346,6 +346,22 @@ def test_a_full_disk_gives_a_clear_error_and_keeps_the_previous_editions(tmp_pat
     assert not list(out.rglob("*.part"))
 
 
+def test_a_full_disk_exits_2_even_when_the_site_pages_and_the_record_still_fit(tmp_path, changed_content):
+    """Where the disk fills decides nothing: here only the papers' pages are too big to write, while the
+    catalog is unchanged (not rewritten) and the build record is small enough to fit. The outcome once
+    depended on that (exit 1 where the record fitted, 2 where it did not: path lengths change its size)."""
+    out = tmp_path / "out"
+    assert _publish(CONTENT, out, "-q").returncode == 0
+    page = out / "tidal-cooperatives" / "index.html"
+    record = max(p.stat().st_size for p in (out / ".publisher").iterdir())
+    limit = record + 4096
+    assert limit < page.stat().st_size, "the test needs a paper page bigger than the build record"
+    proc = _publish(changed_content, out, preexec_fn=_limit_file_size(limit))
+    assert proc.returncode == 2, proc.stderr
+    assert f"cannot write {page}: File too large" in proc.stderr
+    assert "Traceback" not in proc.stderr
+
+
 def _mount(*args) -> bool:
     return subprocess.run(["mount", *map(str, args)], capture_output=True).returncode == 0
 

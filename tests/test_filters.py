@@ -32,11 +32,26 @@ def run_filter(name: str, tmp_path: Path) -> str:
 def test_filter_golden(name, tmp_path, update_golden):
     assert (FILTERS_DIR / f"{name}.lua").is_file()
     got = run_filter(name, tmp_path)
-    expected = HERE / name / "expected.html"
-    if update_golden or not expected.exists():
+    compare_golden(got, HERE / name / "expected.html", update_golden)
+
+
+def compare_golden(got: str, expected: Path, update: bool) -> None:
+    """GOT must equal the golden file EXPECTED; a missing golden file fails. With UPDATE, write it and skip."""
+    if update:
         expected.write_text(got, encoding="utf-8")
-        pytest.skip("golden file written")
+        pytest.skip("golden file written (read the diff before committing it)")
+    assert expected.is_file(), f"{expected} is missing: write it on purpose with --update-golden and read it"
     assert got == expected.read_text(encoding="utf-8")
+
+
+def test_a_missing_golden_file_fails_and_is_not_written(tmp_path):
+    missing = tmp_path / "expected.html"
+    with pytest.raises(AssertionError, match="is missing"):
+        compare_golden("<p>x</p>", missing, update=False)
+    assert not missing.exists()
+    with pytest.raises(pytest.skip.Exception):
+        compare_golden("<p>x</p>", missing, update=True)
+    assert missing.read_text(encoding="utf-8") == "<p>x</p>"
 
 
 def test_every_filter_has_a_header_comment_and_a_sample():

@@ -40,6 +40,7 @@ def test_every_page_is_valid_html5(vnu_messages, html_pages):
     assert not errors, "\n".join(errors[:30])
 
 
+@pytest.mark.nu
 def test_checker_reports_errors_it_finds(tmp_path):
     """The checker wiring is live: a broken page is reported (so a silent pass means valid pages)."""
     import subprocess

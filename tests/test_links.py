@@ -2,6 +2,7 @@
 from __future__ import annotations
 
 import pikepdf
+import pytest
 from lxml import html as lxml_html
 
 
@@ -92,6 +93,7 @@ def test_without_a_site_address_relative_links_are_text_in_the_pdf_and_epub(tmp_
 
 # ---- the summary and the author's bio are adapted like the body -----------------------------------------
 
+@pytest.mark.java
 def test_math_images_and_links_in_the_summary_are_adapted_for_each_edition(tmp_site, tmp_path):
     import zipfile
 

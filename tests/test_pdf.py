@@ -333,6 +333,7 @@ def _preflight_classpath() -> str | None:
 
 
 @pytest.mark.skipif(_preflight_classpath() is None, reason="PDFBox Preflight not installed (libpdfbox2-java)")
+@pytest.mark.java
 def test_pdfa_1b_build_passes_pdfbox_preflight(tmp_path):
     report = build(BuildOptions(source=FIXTURE, out=tmp_path, formats=["pdf"], pdf_variant="pdf/a-1b"))
     # PDF/A-1 (PDF 1.4) cannot embed CFF-flavoured OpenType such as Noto CJK: the scripts paper is for

@@ -160,6 +160,7 @@ def test_any_post_gives_valid_pdf_and_epub_editions_or_a_reported_problem(tmp_pa
         FULL_EPUBS.append(epub)
 
 
+@pytest.mark.java
 def test_the_generated_epubs_pass_epubcheck():
     if not FULL_EPUBS:
         pytest.skip("the full-build property test did not run (or built nothing)")
@@ -167,6 +168,7 @@ def test_the_generated_epubs_pass_epubcheck():
     assert not bad, "\n".join(bad)
 
 
+@pytest.mark.java
 def test_an_empty_post_gives_a_valid_epub(tmp_path):
     """Found by the property test above: an empty body once gave an empty nav and NCX."""
     report = build(BuildOptions(source=_site(tmp_path / "site", "---\ntitle: Empty\n---\n\n", "epub"),

@@ -6,7 +6,7 @@ import html
 from functools import lru_cache
 
 from ..model import Heading, Paper
-from ..resources import TEMPLATES_DIR
+from ..resources import template_dirs
 
 
 def edition_names(slug: str) -> dict[str, str]:
@@ -55,11 +55,15 @@ def toc_html(headings: list[Heading], max_level: int = 3, href=lambda h: "#" + h
     return "".join(out)
 
 
-@lru_cache(maxsize=None)
 def templates():
-    """The Jinja2 environment for styles/templates (autoescaped)."""
+    """The Jinja2 environment for styles/templates, the site's template overrides first (autoescaped)."""
+    return _templates(tuple(str(d) for d in template_dirs()))
+
+
+@lru_cache(maxsize=None)
+def _templates(folders: tuple[str, ...]):
     import jinja2
 
-    return jinja2.Environment(loader=jinja2.FileSystemLoader(str(TEMPLATES_DIR)),
+    return jinja2.Environment(loader=jinja2.FileSystemLoader(list(folders)),
                               autoescape=jinja2.select_autoescape(["html", "xhtml", "j2"]),
                               trim_blocks=True, lstrip_blocks=True, keep_trailing_newline=True)

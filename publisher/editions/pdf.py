@@ -297,17 +297,23 @@ def _font_config():
     return FontConfiguration()
 
 
-@lru_cache(maxsize=16)
 def _stylesheets(page_size: str, print_ready: bool = False, bleed: str = "3mm", marks: str = "crop cross",
                  cmyk: bool | None = None):
-    """Parsed stylesheets, kept warm for the life of the worker process."""
+    """Parsed stylesheets, kept warm for the life of the worker process (keyed by print.css's text,
+    which a site may override)."""
+    return _parsed_stylesheets(read_style("print.css"), page_size, print_ready, bleed, marks, cmyk)
+
+
+@lru_cache(maxsize=16)
+def _parsed_stylesheets(print_css: str, page_size: str, print_ready: bool, bleed: str, marks: str,
+                        cmyk: bool | None):
     load_weasyprint()
     from weasyprint import CSS
 
     fc = _font_config()
     fetcher = _fetcher((), False, ())
     return [CSS(string=font_css(), font_config=fc, url_fetcher=fetcher),
-            CSS(string=read_style("print.css"), font_config=fc),
+            CSS(string=print_css, font_config=fc),
             CSS(string=page_css(page_size, print_ready, bleed, marks, cmyk), font_config=fc)]
 
 

@@ -1,0 +1,1 @@
+"""The house Lua filters publisher ships (package data: publisher.filters)."""

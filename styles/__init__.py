@@ -1,0 +1,1 @@
+"""The stylesheets and templates publisher ships (package data: publisher.styles)."""
