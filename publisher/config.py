@@ -72,6 +72,9 @@ class PublisherOptions:
     sidenotes: bool = False  # HTML: also show each note in the margin on wide screens
     epub_embed_fonts: bool = False  # embed Source Serif 4 in the EPUB (readers may still use their own font)
     editions_url: str = ""  # public URL of the OUT folder (feeds, sitemap, citation_pdf_url); default url + baseurl
+    # Cross-references (issue 18, docs/crossrefs.md); a post's front matter `publisher:` may override them.
+    list_of_figures: bool = False  # a list of the numbered figures at the end of each paper
+    list_of_tables: bool = False  # a list of the numbered tables at the end of each paper
 
 
 @dataclass

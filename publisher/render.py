@@ -12,7 +12,7 @@ from pathlib import Path
 import yaml
 from lxml import html as lxml_html
 
-from . import safety
+from . import crossref, safety
 from .isolation import memory_limiter
 from .model import Document, Heading, InputError, Paper, Problem
 from .resources import FILTERS_DIR, TEMPLATES_DIR
@@ -20,7 +20,7 @@ from .resources import FILTERS_DIR, TEMPLATES_DIR
 # kramdown-flavoured Markdown: no citations (`@handle` is text), MathJax-style \\( \\), emoji shortcodes,
 # and Markdown inside an HTML block only with markdown="1" (kramdown's rule; the attribute is dropped).
 READER = "markdown-citations+tex_math_double_backslash+emoji+markdown_attribute-native_divs"
-HOUSE_FILTERS = ["excerpt.lua", "bio.lua", "italic-quotes.lua", "headings.lua"]
+HOUSE_FILTERS = ["excerpt.lua", "bio.lua", "italic-quotes.lua", "headings.lua"] + crossref.FILTERS
 _MARK = re.compile(r"<!--@@([a-z-]+)@@-->\n")
 HIGHLIGHT_STYLE = "pygments"
 
@@ -97,7 +97,8 @@ def headings(body_html: str) -> list[Heading]:
 
 
 def render(paper: Paper, user_filters: list[Path] | None = None, italic_quotes: bool = True,
-           timeout: float = 120, resource_path: Path | None = None, memory_mb: int | None = None) -> Document:
+           timeout: float = 120, resource_path: Path | None = None, memory_mb: int | None = None,
+           list_of_figures: bool = False, list_of_tables: bool = False) -> Document:
     """Run pandoc once on PAPER with the house and user filters; return the shared HTML fragments.
 
     pandoc gets TIMEOUT seconds and MEMORY_MB of memory; a post nested too deeply is refused first."""
@@ -113,6 +114,7 @@ def render(paper: Paper, user_filters: list[Path] | None = None, italic_quotes: 
         args.append(f"--metadata=excerpt-separator:{sep.strip()}")
     if not italic_quotes:
         args.append("--metadata=italic-quotes:false")
+    args += crossref.pandoc_args(paper, list_of_figures, list_of_tables)
     args += filter_args(user_filters or [])
     env = dict(os.environ)
     env["PATH"] = os.path.dirname(sys.executable) + os.pathsep + env.get("PATH", "")
@@ -123,7 +125,7 @@ def render(paper: Paper, user_filters: list[Path] | None = None, italic_quotes: 
     except subprocess.TimeoutExpired:
         raise InputError(Problem(paper.rel_source, None, f"pandoc took longer than {timeout:g} s and was stopped",
                                  "simplify the post or raise publisher.timeout")) from None
-    stderr = proc.stderr.decode("utf-8", "replace")
+    stderr, xref_warnings = crossref.warnings(proc.stderr.decode("utf-8", "replace"), paper)
     if proc.returncode != 0 and "out of memory" in stderr:
         raise InputError(Problem(paper.rel_source, None, f"pandoc ran out of memory (limit {memory_mb} MB)",
                                  "simplify the post, or raise publisher.memory_mb"))
@@ -151,5 +153,5 @@ def render(paper: Paper, user_filters: list[Path] | None = None, italic_quotes: 
         highlight_css=parts.get("highlighting-css", "").strip(),
         headings=headings(body),
         has_math="<math" in body or "<math" in parts.get("summary", ""),
-        warnings=_warnings(stderr, offset, paper),
+        warnings=_warnings(stderr, offset, paper) + xref_warnings,
     )
