@@ -64,11 +64,13 @@ local function equation(formula, attr_label)
       number = tostring(counters.eq)
     end
     table.insert(shown, "(" .. number .. ")")
-    if found[i] then define(found[i], "eq", number) end
+    if found[i] and not define(found[i], "eq", number) then found[i] = false end  -- a duplicate: no second id
   end
+  local ids = {}
+  for _, l in ipairs(found) do if l then table.insert(ids, l) end end
   local inner = { formula, pandoc.Span({ pandoc.Str(table.concat(shown, " ")) }, { class = "eq-number" }) }
-  for i = #found, 2, -1 do table.insert(inner, 1, pandoc.Span({}, { id = found[i] })) end
-  return pandoc.Span(inner, { id = found[1] or "", class = "equation" })
+  for i = #ids, 2, -1 do table.insert(inner, 1, pandoc.Span({}, { id = ids[i] })) end
+  return pandoc.Span(inner, { id = ids[1] or "", class = "equation" })
 end
 
 local function equations(inlines)
@@ -117,9 +119,12 @@ end
 
 local function numbered(el, kind, list)
   if el.identifier == "" or kind_of(el.identifier) ~= kind then return nil end
+  local number = tostring(counters[kind] + 1)
+  if not define(el.identifier, kind, number) then
+    el.identifier = ""  -- a duplicate: the first keeps the id
+    return el
+  end
   counters[kind] = counters[kind] + 1
-  local number = tostring(counters[kind])
-  if not define(el.identifier, kind, number) then return nil end
   table.insert(list, { id = el.identifier, number = number,
                        caption = pandoc.utils.blocks_to_inlines(el.caption.long) })
   el.caption = caption_prefix(el.caption, NAMES[kind] .. " " .. number .. ".")
