@@ -35,7 +35,7 @@ local function callout(kind, blocks, title, id)
   local content = pandoc.Blocks({ pandoc.Div({ pandoc.Plain({ pandoc.Strong(title) }) }, { class = "callout-title" }) })
   content:extend(blocks)
   return pandoc.Div(content, pandoc.Attr(id or "", { "callout", "callout-" .. kind },
-                                         { role = "note", ["aria-label"] = label }))
+                                         { { "role", "note" }, { "aria-label", label } }))  -- in this order
 end
 
 local function from_div(d)

@@ -42,21 +42,47 @@ end
 
 -- Equations ---------------------------------------------------------------------------------------
 
+-- Environments MathJax (with AMS numbering) numbers by itself: once, or once per row.
+local NUMBERED_ONCE = { equation = true, multline = true }
+local NUMBERED_ROWS = { align = true, gather = true, eqnarray = true, flalign = true, alignat = true }
+local ENVIRONMENTS = { equation = true, multline = true, align = true, gather = true, eqnarray = true,
+                       flalign = true, alignat = true }
+
+local function environment(tex)
+  local env = tex:match("^%s*\\begin%s*{(%a+)%*?}")
+  return env and ENVIRONMENTS[env] and tex:match("\\end%s*{" .. env .. "%*?}%s*$") and env or nil
+end
+
+-- How many numbers MathJax would give the formula without labels: 0, 1, or one per row.
+local function automatic(tex)
+  local env, star = tex:match("^%s*\\begin%s*{(%a+)(%*?)}")
+  if not env or star == "*" then return 0 end
+  if NUMBERED_ONCE[env] then return 1 end
+  if not NUMBERED_ROWS[env] then return 0 end
+  local body = tex:gsub("^%s*\\begin%s*{%a+}", ""):gsub("\\end%s*{%a+}%s*$", "")
+  body = body:gsub("\\begin%s*{(%a+%*?)}.-\\end%s*{%1}", "")  -- rows of inner matrices do not count
+  local _, rows = body:gsub("\\\\%s*[^%s]", "")
+  return rows + 1
+end
+
 local function strip_math(tex)
   local found, tags = {}, {}
+  local auto = automatic(tex)
   tex = tex:gsub("\\label%s*{([^{}]*)}", function(l) table.insert(found, l); return "" end)
   tex = tex:gsub("\\tag%*?%s*{([^{}]*)}", function(t) table.insert(tags, t); return "" end)
-  tex = tex:gsub("\\nonumber%f[^%a]", ""):gsub("\\notag%f[^%a]", "")
-  return tex, found, tags
+  local n1, n2
+  tex, n1 = tex:gsub("\\nonumber%f[^%a]", "")
+  tex, n2 = tex:gsub("\\notag%f[^%a]", "")
+  return tex, found, tags, math.max(0, auto - n1 - n2)
 end
 
 local function equation(formula, attr_label)
-  local tex, found, tags = strip_math(formula.text)
+  local tex, found, tags, auto = strip_math(formula.text)
   if attr_label then table.insert(found, 1, attr_label) end
-  if #found == 0 and #tags == 0 then return nil end
+  if #found == 0 and #tags == 0 and auto == 0 then return nil end
   formula.text = tex
   local shown = {}
-  local count = math.max(#found, #tags, 1)
+  local count = math.max(#found, #tags, auto, 1)
   for i = 1, count do
     local number = tags[i]
     if not number then
@@ -68,7 +94,12 @@ local function equation(formula, attr_label)
   end
   local ids = {}
   for _, l in ipairs(found) do if l then table.insert(ids, l) end end
-  local inner = { formula, pandoc.Span({ pandoc.Str(table.concat(shown, " ")) }, { class = "eq-number" }) }
+  local numbers = pandoc.Inlines({})
+  for i, text in ipairs(shown) do  -- one per row, stacked
+    if i > 1 then numbers:insert(pandoc.LineBreak()) end
+    numbers:insert(pandoc.Str(text))
+  end
+  local inner = { formula, pandoc.Span(numbers, { class = "eq-number" }) }
   for i = #ids, 2, -1 do table.insert(inner, 1, pandoc.Span({}, { id = ids[i] })) end
   return pandoc.Span(inner, { id = ids[1] or "", class = "equation" })
 end
@@ -78,6 +109,10 @@ local function equations(inlines)
   while i <= #inlines do
     local el = inlines[i]
     local j, attr_label = i + 1, nil
+    if el.t == "RawInline" and el.format:match("tex") and environment(el.text) then
+      el = pandoc.Math("DisplayMath", el.text)  -- \begin{equation} … written outside $$ for MathJax
+      changed = true
+    end
     if el.t == "Math" then
       if inlines[j] and inlines[j].t == "Space" then j = j + 1 end
       local nxt = inlines[j]
@@ -176,6 +211,13 @@ local function collect(blocks)
         end
       end
     end,
+    RawBlock = function(r)
+      if r.format:match("tex") and environment(r.text) then
+        local p = pandoc.Para({ pandoc.Math("DisplayMath", r.text) })
+        p.content = equations(p.content) or p.content
+        return p
+      end
+    end,
     Para = function(p) local c = equations(p.content); if c then p.content = c; return p end end,
     Plain = function(p) local c = equations(p.content); if c then p.content = c; return p end end,
   })
@@ -246,6 +288,22 @@ local function number_text(id)
   return l.kind == "other" and l.text:match("(%S+)$") or l.number
 end
 
+-- Raw HTML keeps its TeX for MathJax; a reference in it to a label this filter knows becomes a link.
+-- (Labels inside raw HTML are not seen, so other references there are left as they are.)
+local function raw_html_refs(r)
+  if not (r.text:find("\\ref%s*{") or r.text:find("\\eqref%s*{")) then return nil end
+  local function link(paren)
+    return function(id)
+      local l = lookup(id)
+      if not l then return nil end
+      local n = number_text(id)
+      return '<a href="#' .. id .. '" class="xref">' .. (paren and "(" .. n .. ")" or n) .. "</a>"
+    end
+  end
+  r.text = r.text:gsub("\\eqref%s*{([^{}<>\"]*)}", link(true)):gsub("\\ref%s*{([^{}<>\"]*)}", link(false))
+  return r
+end
+
 local function resolve(doc)
   return doc:walk({
     Str = str_ref,
@@ -263,8 +321,11 @@ local function resolve(doc)
         local ref = tex_ref(r.text)
         if ref then return ref end
         if r.text:match("^\\label%s*{[^{}]*}$") then return {} end
+      elseif r.format == "html" then
+        return raw_html_refs(r)
       end
     end,
+    RawBlock = function(r) if r.format == "html" then return raw_html_refs(r) end end,
     Math = function(m)
       local only = tex_ref(m.text:match("^%s*(.-)%s*$"))
       if only and m.mathtype == "InlineMath" then return only end

@@ -69,8 +69,8 @@ local function environment(d)
     end
   end
   local classes = pandoc.List({ "theorem-like", kind })
-  local attrs = { role = "group", ["aria-label"] = text }
-  if d.identifier ~= "" and not UNNUMBERED[kind] then attrs["crossref-text"] = text end
+  local attrs = { { "role", "group" }, { "aria-label", text } }  -- a list: attributes in a fixed order
+  if d.identifier ~= "" and not UNNUMBERED[kind] then table.insert(attrs, { "crossref-text", text }) end
   return pandoc.Div(blocks, pandoc.Attr(d.identifier, classes, attrs))
 end
 
