@@ -252,3 +252,44 @@ def test_filters_write_the_same_bytes_every_run(tmp_path):
     for name in ("callouts", "theorems", "crossref"):
         runs = {run_filter(name, tmp_path) for _ in range(4)}
         assert len(runs) == 1, name
+
+
+# --- the real-world sites: callouts and equation references rendered -------------------------------------
+
+REALWORLD = ROOT.parent / "shared" / "realworld"
+LEFTOVERS = ("{: .notice", "{:.notice", "{: .block-", "\\eqref", "[!NOTE]", "[!TIP]", "[!WARNING]")
+
+
+def _visible_text(data: bytes) -> str:
+    """The text a reader sees: code, scripts and math annotations left out (they may show syntax on purpose)."""
+    doc = lxml_html.fromstring(data)
+    for el in doc.xpath("//pre|//code|//script|//style|//*[local-name()='annotation']|//head"):
+        el.drop_tree()
+    return doc.text_content()
+
+
+@pytest.mark.parametrize("site,expected", [("minimal-mistakes", {"post-notice": 9}),
+                                           ("al-folio", {"custom-blockquotes": 3})])
+def test_realworld_callouts_and_equation_references_are_rendered(tmp_path, site, expected):
+    if not (REALWORLD / site).is_dir():
+        pytest.skip(f"the real-world corpus is not here ({REALWORLD / site}): it lives in ../shared")
+    report = build(BuildOptions(source=REALWORLD / site, out=tmp_path / "out", formats=["html", "epub"], jobs=2))
+    assert not report.failed, [str(p) for r in report.failed for p in r.problems]
+    for slug, count in expected.items():
+        page = lxml_html.fromstring((report.out / slug / "index.html").read_bytes())
+        callouts = page.find_class("callout")
+        assert len(callouts) == count, slug
+        assert all(c.get("role") == "note" and c.get("aria-label") for c in callouts)
+    for path in sorted(report.out.glob("*/index.html")):
+        text = _visible_text(path.read_bytes())
+        for leftover in LEFTOVERS:
+            assert leftover not in text, (path.parent.name, leftover)
+    for book in sorted(report.out.glob("*/*.epub")):
+        with zipfile.ZipFile(book) as z:
+            text = " ".join(_visible_text(z.read(n)) for n in z.namelist() if n.endswith(".xhtml"))
+        for leftover in LEFTOVERS:
+            assert leftover not in text, (book.name, leftover)
+    if site == "al-folio":  # its math post numbers the Cauchy–Schwarz inequality, as MathJax does
+        page = lxml_html.fromstring((report.out / "math" / "index.html").read_bytes())
+        (eq,) = page.find_class("equation")
+        assert eq.get("id") == "eq:cauchy-schwarz" and _text(eq.find_class("eq-number")[0]) == "(1)"
