@@ -7,6 +7,7 @@
 -- `<div class="notice…">` and `<aside>` in raw HTML. Each becomes
 --   <div class="callout callout-KIND" role="note" aria-label="TITLE"><div class="callout-title">…</div>…</div>
 -- so the kind is announced and shown as a word, not by colour alone; the stylesheets draw the box.
+-- A callout of more than about a third of a page is marked `callout-long`: the PDF lets it break.
 
 local TITLES = {
   note = "Note", tip = "Tip", important = "Important", warning = "Warning", caution = "Caution",
@@ -22,6 +23,8 @@ local CLASSES = {
   note = "note", tip = "tip", important = "important", warning = "warning", caution = "caution", danger = "danger",
 }
 
+local LONG = 1200  -- characters
+
 local function kind_of(classes)
   for _, c in ipairs(classes) do
     if CLASSES[c] then return CLASSES[c] end
@@ -34,7 +37,10 @@ local function callout(kind, blocks, title, id)
   local label = pandoc.utils.stringify(title)
   local content = pandoc.Blocks({ pandoc.Div({ pandoc.Plain({ pandoc.Strong(title) }) }, { class = "callout-title" }) })
   content:extend(blocks)
-  return pandoc.Div(content, pandoc.Attr(id or "", { "callout", "callout-" .. kind },
+  local classes = { "callout", "callout-" .. kind }
+  -- the PDF keeps a callout on one page; a long one (a third of a page or more) may break instead
+  if #pandoc.utils.stringify(blocks) > LONG then table.insert(classes, "callout-long") end
+  return pandoc.Div(content, pandoc.Attr(id or "", classes,
                                          { { "role", "note" }, { "aria-label", label } }))  -- in this order
 end
 
