@@ -4,7 +4,7 @@
 -- common themes (`{: .notice}`, `.notice--info` … `--danger`, `--success`, `--primary`; al-folio's
 -- `.block-tip`, `.block-warning`, `.block-danger`), which kramdown.py has turned into divs; pandoc
 -- fenced divs (`::: note`, `::: {.callout-warning title="…"}`, a first heading as the title);
--- `<div class="notice…">` and `<aside>` in raw HTML. Each becomes
+-- `<div class="notice…">` and a plain `<aside>` in raw HTML. Each becomes
 --   <div class="callout callout-KIND" role="note" aria-label="TITLE"><div class="callout-title">…</div>…</div>
 -- so the kind is announced and shown as a word, not by colour alone; the stylesheets draw the box.
 -- A callout of more than about a third of a page is marked `callout-long`: the PDF lets it break.
@@ -77,12 +77,20 @@ end
 
 -- Raw HTML: <aside> … </aside> and <div class="notice…"> … </div>, as one block or as an opening
 -- and a closing block around Markdown.
+-- Only a plain <aside> and the themes' notice classes: raw HTML with classes of its own (an
+-- `<aside class="marginal">`, a `<div class="callout">`) is the author's structure and stays as written.
 local function raw_kind(text)
-  if text:match("^%s*<aside[%s>]") then return "aside", "aside" end
+  local open = text:match("^%s*(<aside[^>]*>)")
+  if open then
+    if open:match("%sclass%s*=") then return nil end
+    return "aside", "aside"
+  end
   local classes = text:match("^%s*<div%s[^>]-class%s*=%s*[\"']([^\"']*)[\"'][^>]*>")
   if classes then
     local list = pandoc.List()
-    for c in classes:gmatch("%S+") do list:insert(c) end
+    for c in classes:gmatch("%S+") do
+      if c:match("^notice") or c:match("^block%-") then list:insert(c) end
+    end
     local kind = kind_of(list)
     if kind then return kind, "div" end
   end
