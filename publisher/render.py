@@ -20,7 +20,7 @@ from .resources import FILTERS_DIR, TEMPLATES_DIR
 # kramdown-flavoured Markdown: no citations (`@handle` is text), MathJax-style \\( \\), emoji shortcodes,
 # and Markdown inside an HTML block only with markdown="1" (kramdown's rule; the attribute is dropped).
 READER = "markdown-citations+tex_math_double_backslash+emoji+markdown_attribute-native_divs"
-HOUSE_FILTERS = ["excerpt.lua", "bio.lua", "italic-quotes.lua", "headings.lua"] + crossref.FILTERS
+HOUSE_FILTERS = ["excerpt.lua", "bio.lua", "italic-quotes.lua", "headings.lua"]
 _MARK = re.compile(r"<!--@@([a-z-]+)@@-->\n")
 HIGHLIGHT_STYLE = "pygments"
 
@@ -39,9 +39,9 @@ def pandoc_version() -> str:
     return pypandoc.get_pandoc_version()
 
 
-def filter_args(user_filters: list[Path]) -> list[str]:
-    """Command-line arguments for the house filters followed by the user's filters."""
-    args = [f"--lua-filter={FILTERS_DIR / name}" for name in HOUSE_FILTERS]
+def filter_args(user_filters: list[Path], house: list[str] | None = None) -> list[str]:
+    """Command-line arguments for the house filters (HOUSE_FILTERS unless HOUSE) followed by the user's filters."""
+    args = [f"--lua-filter={FILTERS_DIR / name}" for name in (HOUSE_FILTERS if house is None else house)]
     for f in user_filters:
         args.append(f"--lua-filter={f}" if f.suffix == ".lua" else f"--filter={f}")
     return args
@@ -115,7 +115,7 @@ def render(paper: Paper, user_filters: list[Path] | None = None, italic_quotes: 
     if not italic_quotes:
         args.append("--metadata=italic-quotes:false")
     args += crossref.pandoc_args(paper, list_of_figures, list_of_tables)
-    args += filter_args(user_filters or [])
+    args += filter_args(user_filters or [], HOUSE_FILTERS + crossref.filters(paper, list_of_figures, list_of_tables))
     env = dict(os.environ)
     env["PATH"] = os.path.dirname(sys.executable) + os.pathsep + env.get("PATH", "")
     try:

@@ -293,3 +293,21 @@ def test_realworld_callouts_and_equation_references_are_rendered(tmp_path, site,
         page = lxml_html.fromstring((report.out / "math" / "index.html").read_bytes())
         (eq,) = page.find_class("equation")
         assert eq.get("id") == "eq:cauchy-schwarz" and _text(eq.find_class("eq-number")[0]) == "(1)"
+
+
+def test_a_filter_runs_only_when_the_post_uses_its_syntax():
+    from publisher import crossref
+
+    def needed(body: str, lists: bool = False) -> list[str]:
+        paper = Paper(source=Path("x.md"), rel_source="x.md", slug="x", title="T", date=None, url="/x", body=body)
+        return crossref.filters(paper, list_of_figures=lists)
+
+    assert needed("Plain text, an address me@example.org and a handle @someone.") == []
+    assert needed("Plain text.", lists=True) == ["crossref.lua"]
+    assert needed("See @fig:loss.") == ["crossref.lua"]
+    assert needed("See (@tbl-results).") == ["crossref.lua"]
+    assert needed("$$ x \\label{eq:x} $$ and \\eqref{eq:x}") == ["crossref.lua"]
+    assert needed("\\begin{equation}\nx\n\\end{equation}") == ["crossref.lua"]
+    assert needed("> [!TIP]\n> t") == ["callouts.lua"]
+    assert needed("<aside>\nx\n</aside>") == ["callouts.lua"]
+    assert needed("::: {.theorem #thm-a}\nx\n:::\n\n@thm-a") == ["callouts.lua", "theorems.lua", "crossref.lua"]
