@@ -17,7 +17,7 @@ _WANTS = {
     "callouts.lua": re.compile(r"\[!\w+\]|^ {0,3}:::|\{:\s*\.(notice|block-)|<aside\b|<div\b[^>]*\b(notice|block-)", re.M | re.I),
     "theorems.lua": re.compile(r"^ {0,3}:::", re.M),
     "crossref.lua": re.compile(r"(?<![\w.])@\[?[A-Za-z]+[:-]|\\(label|e?q?ref|tag|autoref|[cC]ref)\s*\{"
-                               r"|\{#[A-Za-z]+[:-]|\\begin\s*\{(equation|align|gather|multline|eqnarray|flalign|alignat)\}"),
+                               r"|\{[^}\n]*#[A-Za-z]+[:-]|\\begin\s*\{(equation|align|gather|multline|eqnarray|flalign|alignat)\}"),
 }
 _CHUNK = re.compile(r"\n(?=\[WARNING\]|\[ERROR\]|\[INFO\])")
 _MISSING = re.compile(r"crossref: reference to a missing label '([^']*)' \(written (.*)\)$")
