@@ -168,24 +168,27 @@ end
 
 local function header(h)
   -- a LaTeX \label in the heading names it
+  local changed = nil
   for i, el in ipairs(h.content) do
     if el.t == "RawInline" and el.format:match("tex") then
       local l = el.text:match("^\\label%s*{([^{}]*)}$")
       if l then
         h.content:remove(i)
+        if h.content[i - 1] and h.content[i - 1].t == "Space" then h.content:remove(i - 1) end
         h.identifier = l
+        changed = h
         break
       end
     end
   end
-  if h.classes:includes("unnumbered") or h.level < 2 then return h end
+  if h.classes:includes("unnumbered") or h.level < 2 then return changed end
   local depth = h.level - 1
   sections[depth] = sections[depth] + 1
   for d = depth + 1, #sections do sections[d] = 0 end
   local parts = {}
   for d = 1, depth do table.insert(parts, tostring(sections[d])) end
   if h.identifier ~= "" and not headings[h.identifier] then headings[h.identifier] = table.concat(parts, ".") end
-  return h
+  return changed  -- nil: the heading goes back to pandoc unchanged
 end
 
 local function collect(blocks)
