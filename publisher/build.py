@@ -168,7 +168,8 @@ def build_paper(job: Job, pdf_child: isolation.Child | None = None) -> PaperResu
     opts = job.site.options
     try:
         doc = render.render(paper, _user_filters(job.site), italic_quotes=opts.italic_quotes, timeout=opts.timeout,
-                            memory_mb=opts.memory_mb)
+                            memory_mb=opts.memory_mb, list_of_figures=opts.list_of_figures,
+                            list_of_tables=opts.list_of_tables)
         if {"epub", "pdf"} & set(job.formats) or opts.html_policy == "untrusted":
             result.problems.extend(safety.raw_html_warnings(doc.body_html, paper.body, paper.rel_source,
                                                             paper.body_line, opts.html_policy))

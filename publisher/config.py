@@ -75,6 +75,9 @@ class PublisherOptions:
     # packaging (issue 16): a folder of the site whose stylesheets replace the packaged ones of the same name
     # (default _publisher/styles; see publisher.resources and docs/packaging.md)
     styles: str = ""
+    # Cross-references (issue 18, docs/crossrefs.md); a post's front matter `publisher:` may override them.
+    list_of_figures: bool = False  # a list of the numbered figures at the end of each paper
+    list_of_tables: bool = False  # a list of the numbered tables at the end of each paper
 
 
 @dataclass

@@ -12,7 +12,7 @@ from pathlib import Path
 import yaml
 from lxml import html as lxml_html
 
-from . import safety
+from . import crossref, safety
 from .isolation import memory_limiter
 from .model import Document, Heading, InputError, Paper, Problem
 from .resources import filter_path, template_path
@@ -39,9 +39,9 @@ def pandoc_version() -> str:
     return pypandoc.get_pandoc_version()
 
 
-def filter_args(user_filters: list[Path]) -> list[str]:
-    """Command-line arguments for the house filters followed by the user's filters."""
-    args = [f"--lua-filter={filter_path(name)}" for name in HOUSE_FILTERS]
+def filter_args(user_filters: list[Path], house: list[str] | None = None) -> list[str]:
+    """Command-line arguments for the house filters (HOUSE_FILTERS unless HOUSE) followed by the user's filters."""
+    args = [f"--lua-filter={filter_path(name)}" for name in (HOUSE_FILTERS if house is None else house)]
     for f in user_filters:
         args.append(f"--lua-filter={f}" if f.suffix == ".lua" else f"--filter={f}")
     return args
@@ -97,7 +97,8 @@ def headings(body_html: str) -> list[Heading]:
 
 
 def render(paper: Paper, user_filters: list[Path] | None = None, italic_quotes: bool = True,
-           timeout: float = 120, resource_path: Path | None = None, memory_mb: int | None = None) -> Document:
+           timeout: float = 120, resource_path: Path | None = None, memory_mb: int | None = None,
+           list_of_figures: bool = False, list_of_tables: bool = False) -> Document:
     """Run pandoc once on PAPER with the house and user filters; return the shared HTML fragments.
 
     pandoc gets TIMEOUT seconds and MEMORY_MB of memory; a post nested too deeply is refused first."""
@@ -113,7 +114,8 @@ def render(paper: Paper, user_filters: list[Path] | None = None, italic_quotes: 
         args.append(f"--metadata=excerpt-separator:{sep.strip()}")
     if not italic_quotes:
         args.append("--metadata=italic-quotes:false")
-    args += filter_args(user_filters or [])
+    args += crossref.pandoc_args(paper, list_of_figures, list_of_tables)
+    args += filter_args(user_filters or [], HOUSE_FILTERS + crossref.filters(paper, list_of_figures, list_of_tables))
     env = dict(os.environ)
     env["PATH"] = os.path.dirname(sys.executable) + os.pathsep + env.get("PATH", "")
     try:
@@ -123,7 +125,7 @@ def render(paper: Paper, user_filters: list[Path] | None = None, italic_quotes: 
     except subprocess.TimeoutExpired:
         raise InputError(Problem(paper.rel_source, None, f"pandoc took longer than {timeout:g} s and was stopped",
                                  "simplify the post or raise publisher.timeout")) from None
-    stderr = proc.stderr.decode("utf-8", "replace")
+    stderr, xref_warnings = crossref.warnings(proc.stderr.decode("utf-8", "replace"), paper)
     if proc.returncode != 0 and "out of memory" in stderr:
         raise InputError(Problem(paper.rel_source, None, f"pandoc ran out of memory (limit {memory_mb} MB)",
                                  "simplify the post, or raise publisher.memory_mb"))
@@ -151,5 +153,5 @@ def render(paper: Paper, user_filters: list[Path] | None = None, italic_quotes: 
         highlight_css=parts.get("highlighting-css", "").strip(),
         headings=headings(body),
         has_math="<math" in body or "<math" in parts.get("summary", ""),
-        warnings=_warnings(stderr, offset, paper),
+        warnings=_warnings(stderr, offset, paper) + xref_warnings,
     )

@@ -402,7 +402,8 @@ def pdf_math(root, paper: Paper, problems: list[Problem] | None) -> None:
             img = box
         _replace(math, img)
         if display:
-            _split_paragraph(img)
+            parent = img.getparent()  # a numbered equation (crossref.lua) moves as a whole, with its number
+            _split_paragraph(parent if parent is not None and "equation" in _classes(parent) else img)
 
 
 def _split_paragraph(box) -> None:
