@@ -244,6 +244,7 @@ def test_stylesheet_is_made_for_e_readers():
         "text colour outside the dark-theme block: readers' themes must win"
 
 
+@pytest.mark.slow
 def test_same_input_gives_byte_identical_epub(built_sites, tmp_path):
     out = tmp_path / "again"
     report = build(BuildOptions(source=ROOT / "tests" / "sites" / "epub-metadata", out=out))

@@ -219,6 +219,7 @@ def test_pandoc_runs_under_the_memory_guard(tmp_site, tmp_path):
 
 # ---- per-paper isolation in a real build -------------------------------------------------------------
 
+@pytest.mark.slow
 def test_a_slow_pdf_is_stopped_and_the_other_papers_are_built(tmp_site, tmp_path):
     rows = "".join("<tr>" + "".join(f"<td>r{i}c{j}</td>" for j in range(6)) + "</tr>" for i in range(3000))
     root = tmp_site({"_posts/2024-01-01-slow.md": f"---\ntitle: Slow\n---\n\nA long table.\n\n<table>{rows}</table>\n",
@@ -235,6 +236,7 @@ def test_a_slow_pdf_is_stopped_and_the_other_papers_are_built(tmp_site, tmp_path
     assert report.exit_code == 1
 
 
+@pytest.mark.slow
 def test_a_slow_pdf_in_the_typesetter_forked_ahead_is_stopped_too(tmp_site, tmp_path):
     """One paper and --jobs 2: the PDF is typeset in the child forked at the start of the build; the
     time limit and the clean-up are the same, and no process is left behind."""
@@ -282,6 +284,7 @@ def many_papers(tmp_path):
 
 
 @pytest.mark.parametrize("sig", [signal.SIGINT, signal.SIGTERM])
+@pytest.mark.slow
 def test_an_interrupted_build_stops_cleanly_with_a_summary_and_the_next_one_recovers(tmp_path, sig, many_papers):
     out = tmp_path / "out"
     proc = _cli(many_papers, "-o", out, "-j", "2", "--format", "pdf,html")
@@ -405,6 +408,7 @@ def small_disk(tmp_path):
     subprocess.run(["umount", str(disk)], capture_output=True)
 
 
+@pytest.mark.slow
 def test_a_really_full_disk_keeps_the_previous_editions_and_the_build_recovers(small_disk, changed_content):
     out = small_disk / "out"
     assert _publish(CONTENT, out, "-q").returncode == 0

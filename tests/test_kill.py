@@ -23,6 +23,7 @@ from pathlib import Path
 import pytest
 
 ROOT = Path(__file__).resolve().parent.parent
+pytestmark = pytest.mark.slow  # real builds killed at random moments (docs/packaging.md)
 RUNS = 3
 SEED = int(os.environ.get("PUBLISHER_KILL_SEED", "9"))
 

@@ -312,6 +312,7 @@ def test_pdfua_variant_is_tagged_with_language_title_and_identification(press_bu
     assert re.search(r"Tagged:\s+yes", info)
 
 
+@pytest.mark.slow
 def test_archive_and_accessible_variants_together(tmp_path):
     report = build(BuildOptions(source=FIXTURE, out=tmp_path, formats=["pdf"], pdf_variant="pdf/a-3b,pdf/ua-1",
                                 print_ready=True))

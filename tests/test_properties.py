@@ -104,6 +104,7 @@ def _no_internal_errors(report) -> None:
 
 @settings(max_examples=200, **SETTINGS)
 @given(st.one_of(posts, st.binary(max_size=300).map(lambda b: b"---\n" + b), st.binary(max_size=200)))
+@pytest.mark.slow
 def test_reading_and_normalizing_never_raise_anything_but_input_errors(tmp_path_factory, post):
     root = tmp_path_factory.mktemp("p", numbered=True)
     site = config.load(_site(root, post, "html"))

@@ -166,6 +166,7 @@ def test_shards_merged_equal_a_single_build(tmp_path):
     assert all(r.cached for r in again.papers) and len(again.papers) == 5
 
 
+@pytest.mark.java
 def test_check_passes_on_a_fresh_build(release):
     results = check(release["a"])
     assert results and all(r.ok for r in results), [(r.path, r.errors) for r in results if not r.ok]
@@ -184,6 +185,7 @@ def _rehash(out: Path, rel: str) -> None:
     path.write_text(json.dumps(manifest), encoding="utf-8")
 
 
+@pytest.mark.java
 def test_check_fails_on_a_corrupted_epub_and_pdf(release, tmp_path):
     out = tmp_path / "out"
     shutil.copytree(release["a"], out)

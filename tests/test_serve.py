@@ -13,7 +13,11 @@ import time
 import urllib.request
 from pathlib import Path
 
+import pytest
+
 from publisher.serve import RELOAD_SCRIPT, VERSION_PATH
+
+pytestmark = pytest.mark.slow  # a real server, real rebuilds (docs/packaging.md)
 
 ROOT = Path(__file__).resolve().parent.parent
 WEBMETA = ROOT / "tests" / "sites" / "webmeta"

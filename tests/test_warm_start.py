@@ -13,6 +13,8 @@ import subprocess
 import sys
 from pathlib import Path
 
+import pytest
+
 from publisher import config, isolation
 from publisher.build import BuildOptions, Job, _warm_worker, build, build_paper, collect
 
@@ -44,6 +46,7 @@ def _searches(how: str) -> int:
     return int(out.stdout.split()[-1])
 
 
+@pytest.mark.slow
 def test_weasyprint_is_imported_without_the_library_search():
     assert _searches("plain") > 0  # WeasyPrint on its own searches (what the test would catch)
     assert _searches("publisher") == 0
@@ -148,6 +151,7 @@ def _live_children() -> set[int]:
     return {pid for pid in kids if Path(f"/proc/{pid}/stat").read_text().rsplit(")", 1)[1].split()[0] != "Z"}
 
 
+@pytest.mark.slow
 def test_a_single_paper_build_with_two_jobs_matches_one_job_and_leaves_no_child(tmp_site, tmp_path):
     words = "More words to set in type. " * 40
     root = tmp_site({"_posts/2024-03-01-ahead.md": PAPER.format(words=words),
