@@ -10,7 +10,6 @@ from __future__ import annotations
 
 import dataclasses
 import datetime as dt
-import html as html_lib
 import logging
 import os
 import re
@@ -408,14 +407,20 @@ def variants(value: str) -> tuple[str, str]:
     return archive, access
 
 
-def _x(text: str) -> str:
-    return html_lib.escape(text, quote=True)
+XMP_NS = {
+    "x": "adobe:ns:meta/", "rdf": "http://www.w3.org/1999/02/22-rdf-syntax-ns#",
+    "dc": "http://purl.org/dc/elements/1.1/", "xmp": "http://ns.adobe.com/xap/1.0/",
+    "pdf": "http://ns.adobe.com/pdf/1.3/", "xmpMM": "http://ns.adobe.com/xap/1.0/mm/",
+    "xmpRights": "http://ns.adobe.com/xap/1.0/rights/", "pdfaid": "http://www.aiim.org/pdfa/ns/id/",
+    "pdfuaid": "http://www.aiim.org/pdfua/ns/id/",
+}
 
 
 def xmp_packet(paper: Paper, doc: Document, opts: PdfOptions, created: str, modified: str,
                archive: str, access: str) -> bytes:
     """A complete XMP packet: Dublin Core, XMP basic, PDF, rights and the PDF/A / PDF/UA
     identification. Each description declares its own namespace (PDFBox Preflight reads only those)."""
+    from lxml import etree
     from weasyprint import __version__ as weasyprint_version
 
     keywords = list(dict.fromkeys(paper.tags + paper.categories))
@@ -425,57 +430,77 @@ def xmp_packet(paper: Paper, doc: Document, opts: PdfOptions, created: str, modi
     rights = opts.rights or paper.rights
     publisher = opts.publisher or paper.publisher
 
-    def desc(ns: str, uri: str, body: str) -> str:
-        return f'<rdf:Description rdf:about="" xmlns:{ns}="{uri}">\n{body}</rdf:Description>\n'
+    def q(name: str) -> str:  # "dc:title" -> "{http://purl.org/dc/elements/1.1/}title"
+        prefix, local = name.split(":")
+        return f"{{{XMP_NS[prefix]}}}{local}"
 
-    def alt(text: str) -> str:
-        return f'<rdf:Alt><rdf:li xml:lang="x-default">{_x(text)}</rdf:li></rdf:Alt>'
+    root = etree.Element(q("x:xmpmeta"), nsmap={"x": XMP_NS["x"]})
+    rdf = etree.SubElement(root, q("rdf:RDF"), nsmap={"rdf": XMP_NS["rdf"]})
 
-    def items(kind: str, values: list[str]) -> str:
-        return f"<rdf:{kind}>" + "".join(f"<rdf:li>{_x(v)}</rdf:li>" for v in values) + f"</rdf:{kind}>"
+    def desc(prefix: str) -> etree._Element:
+        return etree.SubElement(rdf, q("rdf:Description"), {q("rdf:about"): ""}, nsmap={prefix: XMP_NS[prefix]})
 
-    dc = f"<dc:format>application/pdf</dc:format>\n<dc:title>{alt(doc.title_text)}</dc:title>\n"
+    def prop(parent: etree._Element, name: str, text: str = "") -> etree._Element:
+        el = etree.SubElement(parent, q(name))
+        el.text = text or None
+        return el
+
+    def alt(parent: etree._Element, name: str, text: str) -> None:
+        li = prop(prop(prop(parent, name), "rdf:Alt"), "rdf:li", text)
+        li.set("{http://www.w3.org/XML/1998/namespace}lang", "x-default")
+
+    def items(parent: etree._Element, name: str, kind: str, values: list[str]) -> None:
+        container = prop(prop(parent, name), f"rdf:{kind}")
+        for v in values:
+            prop(container, "rdf:li", v)
+
+    dc = desc("dc")
+    prop(dc, "dc:format", "application/pdf")
+    alt(dc, "dc:title", doc.title_text)
     if paper.authors:
-        dc += f"<dc:creator>{items('Seq', [', '.join(paper.author_names)])}</dc:creator>\n"
+        items(dc, "dc:creator", "Seq", [", ".join(paper.author_names)])
     if description:
-        dc += f"<dc:description>{alt(description)}</dc:description>\n"
+        alt(dc, "dc:description", description)
     if keywords:
-        dc += f"<dc:subject>{items('Bag', keywords)}</dc:subject>\n"
-    dc += f"<dc:language>{items('Bag', [paper.lang])}</dc:language>\n"
-    dc += f"<dc:date>{items('Seq', [created])}</dc:date>\n"
-    dc += f"<dc:identifier>{_x(identifier)}</dc:identifier>\n"
+        items(dc, "dc:subject", "Bag", keywords)
+    items(dc, "dc:language", "Bag", [paper.lang])
+    items(dc, "dc:date", "Seq", [created])
+    prop(dc, "dc:identifier", identifier)
     if rights:
-        dc += f"<dc:rights>{alt(rights)}</dc:rights>\n"
+        alt(dc, "dc:rights", rights)
     if publisher:
-        dc += f"<dc:publisher>{items('Bag', [publisher])}</dc:publisher>\n"
-    parts = [
-        desc("dc", "http://purl.org/dc/elements/1.1/", dc),
-        desc("xmp", "http://ns.adobe.com/xap/1.0/",
-             f"<xmp:CreatorTool>publisher {__version__}</xmp:CreatorTool>\n<xmp:CreateDate>{created}</xmp:CreateDate>\n"
-             f"<xmp:ModifyDate>{modified}</xmp:ModifyDate>\n<xmp:MetadataDate>{modified}</xmp:MetadataDate>\n"),
-        desc("pdf", "http://ns.adobe.com/pdf/1.3/",
-             f"<pdf:Producer>WeasyPrint {weasyprint_version}</pdf:Producer>\n"
-             + (f"<pdf:Keywords>{_x(', '.join(keywords))}</pdf:Keywords>\n" if keywords else "")),
-        desc("xmpMM", "http://ns.adobe.com/xap/1.0/mm/",
-             f"<xmpMM:DocumentID>uuid:{doc_id}</xmpMM:DocumentID>\n<xmpMM:InstanceID>uuid:{doc_id}</xmpMM:InstanceID>\n"),
-    ]
+        items(dc, "dc:publisher", "Bag", [publisher])
+    basic = desc("xmp")
+    for name, value in (("CreatorTool", f"publisher {__version__}"), ("CreateDate", created),
+                        ("ModifyDate", modified), ("MetadataDate", modified)):
+        prop(basic, f"xmp:{name}", value)
+    pdf = desc("pdf")
+    prop(pdf, "pdf:Producer", f"WeasyPrint {weasyprint_version}")
+    if keywords:
+        prop(pdf, "pdf:Keywords", ", ".join(keywords))
+    mm = desc("xmpMM")
+    prop(mm, "xmpMM:DocumentID", f"uuid:{doc_id}")
+    prop(mm, "xmpMM:InstanceID", f"uuid:{doc_id}")
     if rights:
-        parts.append(desc("xmpRights", "http://ns.adobe.com/xap/1.0/rights/",
-                          f"<xmpRights:Marked>True</xmpRights:Marked>\n<xmpRights:UsageTerms>{alt(rights)}</xmpRights:UsageTerms>\n"))
+        marked = desc("xmpRights")
+        prop(marked, "xmpRights:Marked", "True")
+        alt(marked, "xmpRights:UsageTerms", rights)
     if archive:
         part, conformance = re.fullmatch(r"pdf/a-(\d)([a-z])", archive).groups()
-        body = f"<pdfaid:part>{part}</pdfaid:part>\n<pdfaid:conformance>{conformance.upper()}</pdfaid:conformance>\n"
+        aid = desc("pdfaid")
+        prop(aid, "pdfaid:part", part)
         if part == "4":
-            body = f"<pdfaid:part>4</pdfaid:part>\n<pdfaid:rev>2020</pdfaid:rev>\n"
-        parts.append(desc("pdfaid", "http://www.aiim.org/pdfa/ns/id/", body))
+            prop(aid, "pdfaid:rev", "2020")
+        else:
+            prop(aid, "pdfaid:conformance", conformance.upper())
     if access:
         part = access.rsplit("-", 1)[1]
-        body = f"<pdfuaid:part>{part}</pdfuaid:part>\n" + ("<pdfuaid:rev>2024</pdfuaid:rev>\n" if part == "2" else "")
-        parts.append(desc("pdfuaid", "http://www.aiim.org/pdfua/ns/id/", body))
-    packet = ('<?xpacket begin="\ufeff" id="W5M0MpCehiHzreSzNTczkc9d"?>\n<x:xmpmeta xmlns:x="adobe:ns:meta/">\n'
-              '<rdf:RDF xmlns:rdf="http://www.w3.org/1999/02/22-rdf-syntax-ns#">\n' + "".join(parts)
-              + '</rdf:RDF>\n</x:xmpmeta>\n<?xpacket end="w"?>')
-    return packet.encode("utf-8")
+        uaid = desc("pdfuaid")
+        prop(uaid, "pdfuaid:part", part)
+        if part == "2":
+            prop(uaid, "pdfuaid:rev", "2024")
+    body = etree.tostring(root, encoding="unicode", pretty_print=True)
+    return ('<?xpacket begin="\ufeff" id="W5M0MpCehiHzreSzNTczkc9d"?>\n' + body + '<?xpacket end="w"?>').encode("utf-8")
 
 
 def _finisher(xmp: bytes):
