@@ -26,7 +26,7 @@ from liquid.tag import Tag
 from liquid.token import TOKEN_EXPRESSION, TOKEN_TAG
 
 from ..model import Problem
-from . import names
+from . import names, plugin_tags, theme_includes
 
 MAX_INCLUDE_DEPTH = 10
 # Tags python-liquid knows plus the inner/end tags of blocks; anything else is unknown.
@@ -91,6 +91,7 @@ class _ExprNode(Node):
         self.expr = expr
         self.tag_name = tag_name
         self.children_nodes = children_nodes
+        self.blank = False  # writes output: never suppressed inside an {% if %} (include, highlight …)
 
     def __str__(self) -> str:
         return f"{{% {self.tag_name} {self.expr} %}}"
@@ -192,6 +193,12 @@ def _render_file(node, context, buffer, state: RenderState, base: Path, name: st
               "refused", "include files from _includes/ (or beside the post with include_relative)")
         return 0
     if not target.is_file():
+        stand_in = theme_includes.builtin(name) if node.tag_name == "include" else None
+        if stand_in is not None:  # a theme's figure/gallery/video include the site does not have
+            page = context.resolve("page")
+            baseurl = context.env.filters["relative_url"]("")
+            buffer.write(stand_in(params, page if isinstance(page, dict) else {}, baseurl))
+            return 1
         _warn(state, line, f"{node.tag_name}: file '{name}' not found in "
               f"{base.relative_to(root).as_posix() or '.'}; removed", "check the file name")
         return 0
@@ -323,6 +330,7 @@ def make_environment(site_url: str, baseurl: str) -> Environment:
     env = Environment(strict_filters=False)
     for tag in (IncludeTag, IncludeRelativeTag, PostUrlTag, LinkTag, HighlightTag):
         env.add_tag(tag)
+    plugin_tags.register(env)  # common plugins' tags (twitter, details, tabs …): jekyll/plugin_tags.py
 
     def relative_url(value):
         text = str(value or "")
