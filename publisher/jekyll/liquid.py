@@ -372,7 +372,8 @@ def _remove_unknown_tags(text: str, env: Environment, state: RenderState) -> str
     cuts = []
     for m in _TAG_RE.finditer(masked):
         name = m.group(1)
-        if name not in known and not (name.startswith("end") and name[3:] in known):
+        if name not in known and not (name.startswith("end") and name[3:] in known
+                                      and name[3:] not in plugin_tags.INLINE):
             line = masked.count("\n", 0, m.start()) + state.body_line
             if not name.startswith("end"):
                 _warn(state, line, f"unknown Liquid tag '{name}'; removed",
