@@ -337,3 +337,20 @@ def test_plugin_tags_map_to_equivalents_and_unknown_ones_warn(site):
     with zipfile.ZipFile(epub) as z:
         text = " ".join(z.read(n).decode() for n in z.namelist() if n.endswith(".xhtml"))
     assert "gist.github.com/someone/0123abcd" in text and not re.search(r"\{%|%\}", text)
+
+
+def test_one_faulty_liquid_markup_does_not_cost_the_post_its_other_liquid():
+    """Jekyll's lax Liquid: a Hugo shortcode in a comment and an unclosed {% if %} are removed on their
+    own (with their lines); the include and the variables around them still render."""
+    from publisher.jekyll import liquid
+
+    root = Path(__file__).resolve().parent / "sites" / "jekyll-syntax"
+    state = liquid.RenderState("x.md", 10, root, liquid.SiteIndex(root))
+    env = liquid.make_environment("https://example.org", "")
+    body = ('a {{ page.title }}\n<!-- {{<sidefigure src="x.png">}} -->\nb {% if x %} never closed\n'
+            '{{ "ok" | upcase }}\n')
+    out = liquid.render(body, {"title": "T"}, state, env)
+    assert out.split("\n")[0] == "a T" and "OK" in out and "sidefigure" not in out and "{%" not in out
+    messages = [str(p) for p in state.problems]
+    assert any(m.startswith("x.md:11: warning: Liquid:") and "that markup was removed" in m for m in messages)
+    assert any(m.startswith("x.md:12: warning: Liquid: expected tag endif") for m in messages), messages

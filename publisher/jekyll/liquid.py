@@ -414,20 +414,38 @@ def has_liquid(text: str) -> bool:
 
 
 def render(body: str, page: dict[str, Any], state: RenderState, env: Environment) -> str:
-    """Render BODY's Liquid with `site`, `page` and Jekyll's tags; problems go to STATE."""
+    """Render BODY's Liquid with `site`, `page` and Jekyll's tags; problems go to STATE.
+
+    As Jekyll's default (lax) Liquid does, markup that cannot be parsed is reported and removed on
+    its own, and the rest of the post still renders (liquid_lax.py); only when the faulty markup
+    cannot be found is all Liquid markup removed."""
     if not has_liquid(body):
         return body
     body = _remove_unknown_tags(body, env, state)
     _report_unknown_filters(body, env, state)
-    try:
-        template = env.from_string(body, globals={"__publisher__": state})
-        return template.render(site=state.index.variables, page=page, paginator={}, jekyll={"environment": "production"})
-    except LiquidError as exc:
-        token = getattr(exc, "token", None)
-        line = None
-        if token is not None and getattr(token, "start_index", -1) >= 0:
-            line = token.source.count("\n", 0, token.start_index) + state.body_line
-        message = getattr(exc, "message", None) or str(exc).split("\n")[0]
-        _warn(state, line, f"Liquid: {message}; the post's Liquid markup was removed",
-              "fix the tag, or wrap literal {{ }} and {% %} in {% raw %}…{% endraw %}")
-        return strip_liquid(body)
+    from .liquid_lax import MAX_REPAIRS, remove_markup_at
+
+    for _attempt in range(MAX_REPAIRS + 1):
+        try:
+            template = env.from_string(body, globals={"__publisher__": state})
+            return template.render(site=state.index.variables, page=page, paginator={},
+                                   jekyll={"environment": "production"})
+        except LiquidError as exc:
+            token = getattr(exc, "token", None)
+            at = getattr(token, "start_index", -1) if token is not None else -1
+            line = body.count("\n", 0, at) + state.body_line if at is not None and at >= 0 else None
+            message = getattr(exc, "message", None) or str(exc).split("\n")[0]
+            repaired = None
+            if _attempt < MAX_REPAIRS:
+                repaired, where = remove_markup_at(body, at if at is not None else -1, message)
+                if repaired is not None and line is None:
+                    line = body.count("\n", 0, where) + state.body_line
+            if repaired is not None:
+                _warn(state, line, f"Liquid: {message}; that markup was removed",
+                      "fix the tag, or wrap literal {{ }} and {% %} in {% raw %}…{% endraw %}")
+                body = repaired
+                continue
+            _warn(state, line, f"Liquid: {message}; the post's Liquid markup was removed",
+                  "fix the tag, or wrap literal {{ }} and {% %} in {% raw %}…{% endraw %}")
+            return strip_liquid(body)
+    return strip_liquid(body)
