@@ -153,6 +153,10 @@ A-->B
 {%- endraw -%}
 
 {% sparkle some args %}
+
+{% highlight c++ linenos %}
+int main() { return 0; }
+{% endhighlight %}
 """,
     "_posts/2024-01-08-textile.textile": "---\ntitle: Textile\n---\nh1. Textile\n",
 }
@@ -331,6 +335,8 @@ def test_plugin_tags_map_to_equivalents_and_unknown_ones_warn(site):
     assert "Second tab text." in main.cssselect("div.tab")[1].text_content()
     assert "A-->B" in main.cssselect("pre")[0].text_content()
     assert "{{ literal }}" in main.text_content()
+    cpp = [p for p in main.cssselect("pre") if "int main()" in p.text_content()]
+    assert cpp and "cpp" in cpp[0].get("class", "") + cpp[0].cssselect("code")[0].get("class", "")
     assert any("plugin-tags.md:34" in p and "unknown Liquid tag 'sparkle'" in p for p in problems), problems
     assert any("plugin-tags.md" in p and "mermaid" in p for p in problems), problems
     epub = next(out.glob("plugin-tags/*.epub"))

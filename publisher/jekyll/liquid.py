@@ -278,7 +278,9 @@ def _render_highlight(node, context, buffer, state: RenderState) -> int:
     code = inner.getvalue().strip("\n")
     words = node.expr.split()
     lang = words[0] if words else ""
-    classes = [f".{lang}"] if re.fullmatch(r"[\w+#.-]+", lang) else []
+    # pandoc's attribute syntax takes no '+' or '#' in a class: c++ → cpp, c# → csharp (pandoc's names)
+    name = lang.replace("+", "p").replace("#", "sharp")
+    classes = [f".{name}"] if re.fullmatch(r"[\w+#.-]+", lang) and re.fullmatch(r"[\w.-]+", name) else []
     if any(w == "linenos" or w.startswith("linenos=") for w in words[1:]):
         classes.append(".numberLines")
     longest = max((len(m) for m in re.findall(r"`+", code)), default=0)
