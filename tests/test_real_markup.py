@@ -85,6 +85,8 @@ Raw HTML with attributes browsers forgive.
 <p>Loose <source src="x.mp4"> source.</p>
 
 <script src="https://cdn.example.org/theme.js"></script>
+
+Old markup: <strike>struck</strike>, <tt>typewriter</tt> and <font color="red">red</font>.
 """,
     "_posts/2024-01-04-span-ial.md": """---
 title: Span IAL
@@ -262,6 +264,8 @@ def test_raw_html_attributes_are_made_valid(site):
     details = main.cssselect("details")[0]
     assert details[0].tag == "summary"
     assert not list(main.iter("source")) and not main.cssselect("script[src]")
+    assert main.cssselect("s")[0].text == "struck" and main.cssselect("code")[0].text == "typewriter"
+    assert not list(main.iter("strike", "tt", "font")) and "color: red" in main.cssselect("span[style]")[0].get("style")
     assert _pdf_images(out / "raw-attributes" / "raw-attributes.pdf") == 2
 
 

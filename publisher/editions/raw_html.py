@@ -14,6 +14,8 @@ not. `clean(root)` fixes, on a parsed fragment (body.parse()):
   or plugin loading its code, which the editions do not ship) is removed from the HTML edition too.
 - boolean attributes written with a value (`allowfullscreen="true"`) get the empty value HTML requires;
   obsolete iframe attributes (`frameborder`, `scrolling`, `marginwidth`, `marginheight`) are dropped.
+- obsolete elements renamed: `<strike>` → `<s>`, `<tt>` → `<code>`, `<acronym>` → `<abbr>`, `<font>`
+  and `<big>` → `<span>` (a font colour kept as CSS).
 - `<source>` outside `<picture>`, `<video>` or `<audio>` is removed, and inside them it moves before
   the other content; `<figcaption>` outside a `<figure>` becomes `<p class="caption">`, and inside
   one it moves to the end when it is neither first nor last; `<details>` without a `<summary>` gets
@@ -165,9 +167,30 @@ def _move_to_end(el, parent) -> None:
     parent.append(el)
 
 
+OBSOLETE = {"strike": "s", "tt": "code", "acronym": "abbr", "big": "span", "font": "span", "blink": "span",
+            "marquee": "span", "nobr": "span", "spacer": "span"}
+
+
+def obsolete_elements(root) -> None:
+    """Elements HTML5 and EPUB no longer allow, renamed to their equivalent (`<strike>` → `<s>`,
+    `<tt>` → `<code>`, `<acronym>` → `<abbr>`, `<font color>` → `<span style="color">`)."""
+    for el in list(root.iter(*OBSOLETE)):
+        old = el.tag
+        el.tag = OBSOLETE[old]
+        if old == "font":
+            color = (el.get("color") or "").strip()
+            for attr in ("color", "face", "size"):
+                el.attrib.pop(attr, None)
+            if re.fullmatch(r"#?[\w]+", color):
+                _style_add(el, "color", color)
+        elif old == "big":
+            el.set("class", " ".join((el.get("class") or "").split() + ["big"]))
+
+
 def clean(root, html_edition: bool = False) -> None:
     """All of the above, in place, on a container made by body.parse()."""
     unnest_void(root)
+    obsolete_elements(root)
     dimensions(root)
     attributes(root, html_edition)
     placement(root)
