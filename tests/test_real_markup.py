@@ -159,6 +159,11 @@ A-->B
 {% highlight c++ linenos %}
 int main() { return 0; }
 {% endhighlight %}
+
+```markdown
+{%- raw -%}![alt]({{ site.url }}/a.jpg)
+{: .full}{%- endraw -%}
+```
 """,
     "_posts/2024-01-08-textile.textile": "---\ntitle: Textile\n---\nh1. Textile\n",
 }
@@ -339,6 +344,8 @@ def test_plugin_tags_map_to_equivalents_and_unknown_ones_warn(site):
     assert "Second tab text." in main.cssselect("div.tab")[1].text_content()
     assert "A-->B" in main.cssselect("pre")[0].text_content()
     assert "{{ literal }}" in main.text_content()
+    shown = [p.text_content() for p in main.cssselect("pre") if "{: .full}" in p.text_content()]
+    assert shown and "![alt]({{ site.url }}/a.jpg)" in shown[0]  # {%- raw -%} trims nothing around it
     cpp = [p for p in main.cssselect("pre") if "int main()" in p.text_content()]
     assert cpp and "cpp" in cpp[0].get("class", "") + cpp[0].cssselect("code")[0].get("class", "")
     assert any("plugin-tags.md:34" in p and "unknown Liquid tag 'sparkle'" in p for p in problems), problems

@@ -423,9 +423,10 @@ def render(body: str, page: dict[str, Any], state: RenderState, env: Environment
     cannot be found is all Liquid markup removed."""
     if not has_liquid(body):
         return body
-    body = _remove_unknown_tags(body, env, state)
+    from .liquid_lax import MAX_REPAIRS, plain_raw_tags, remove_markup_at
+
+    body = _remove_unknown_tags(plain_raw_tags(body), env, state)
     _report_unknown_filters(body, env, state)
-    from .liquid_lax import MAX_REPAIRS, remove_markup_at
 
     for _attempt in range(MAX_REPAIRS + 1):
         try:

@@ -4,13 +4,23 @@ Jekyll renders Liquid in lax mode by default (`liquid: error_mode: warn`): marku
 (a Hugo shortcode `{{<figure …>}}` left in an HTML comment, an `{% if %}` never closed) is dropped,
 and every include and variable around it still works. python-liquid parses strictly, so on an
 error liquid.render() asks `remove_markup_at` to blank the markup where the error is, reports it
-with its line, and renders again (at most MAX_REPAIRS times per post).
+with its line, and renders again (at most MAX_REPAIRS times per post). `{%- raw -%}` trims nothing (plain_raw_tags).
 """
 from __future__ import annotations
 
 import re
 
 MAX_REPAIRS = 25
+_RAW_TRIM = re.compile(r"\{%-(\s*(?:end)?raw\s*)-?%\}|\{%(\s*(?:end)?raw\s*)-%\}")
+
+
+def plain_raw_tags(text: str) -> str:
+    """`{%- raw -%}` and `{%- endraw -%}` written as `{% raw %}`, `{% endraw %}`: Jekyll's Liquid does
+    not trim the text around a raw block (Minimal Mistakes puts `{%- raw -%}` right after a code
+    fence line; trimming glued the fence to the code and the block was lost)."""
+    if "raw" not in text:
+        return text
+    return _RAW_TRIM.sub(lambda m: "{%" + (m.group(1) or m.group(2)) + "%}", text)
 
 
 def _blank(text: str, start: int, end: int) -> str:
