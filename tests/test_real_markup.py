@@ -86,6 +86,8 @@ Raw HTML with attributes browsers forgive.
 
 <script src="https://cdn.example.org/theme.js"></script>
 
+<a href="https://example.org/big.jpg"><img src="https://example.org/remote.jpg"></a>
+
 Old markup: <strike>struck</strike>, <tt>typewriter</tt> and <font color="red">red</font>.
 """,
     "_posts/2024-01-04-span-ial.md": """---

@@ -12,6 +12,7 @@ not. `clean(root)` fixes, on a parsed fragment (body.parse()):
   attributes become CSS as well, and `align` on an image becomes a float.
 - event handlers (`onerror=`, `onclick=` …) are removed in every edition, and `<script src=…>` (a theme
   or plugin loading its code, which the editions do not ship) is removed from the HTML edition too.
+- an `<img>` without `alt` gets an empty one (HTML requires the attribute).
 - boolean attributes written with a value (`allowfullscreen="true"`) get the empty value HTML requires;
   obsolete iframe attributes (`frameborder`, `scrolling`, `marginwidth`, `marginheight`) are dropped.
 - obsolete elements renamed: `<strike>` → `<s>`, `<tt>` → `<code>`, `<acronym>` → `<abbr>`, `<font>`
@@ -107,6 +108,9 @@ def attributes(root, html_edition: bool = False) -> None:
                 el.set(name, "")
             elif el.tag == "iframe" and lname in OBSOLETE_IFRAME:
                 del el.attrib[name]
+    for img in root.iter("img"):
+        if img.get("alt") is None:  # required in HTML; remote images kept by the web page had none
+            img.set("alt", "")
     if html_edition:
         for script in list(root.iter("script")):
             if script.get("src") is not None and script.getparent() is not None:
