@@ -88,6 +88,15 @@ Raw HTML with attributes browsers forgive.
 
 <a href="https://example.org/big.jpg"><img src="https://example.org/remote.jpg"></a>
 
+<details close markdown="1">
+<summary>Closed</summary>
+Some *text*.
+</details>
+
+1. one
+2. two
+{:start="4"}
+
 Old markup: <strike>struck</strike>, <tt>typewriter</tt> and <font color="red">red</font>.
 """,
     "_posts/2024-01-04-span-ial.md": """---
@@ -270,6 +279,9 @@ def test_raw_html_attributes_are_made_valid(site):
     assert main.cssselect("p.caption")[0].text_content() == "A caption without a figure."
     details = main.cssselect("details")[0]
     assert details[0].tag == "summary"
+    closed = main.cssselect("details")[1]
+    assert closed.get("close") is None and closed.get("markdown") is None
+    assert main.cssselect("ol")[0].get("start") == "4"
     assert not list(main.iter("source")) and not main.cssselect("script[src]")
     assert main.cssselect("s")[0].text == "struck" and main.cssselect("code")[0].text == "typewriter"
     assert not list(main.iter("strike", "tt", "font")) and "color: red" in main.cssselect("span[style]")[0].get("style")

@@ -12,6 +12,8 @@ not. `clean(root)` fixes, on a parsed fragment (body.parse()):
   attributes become CSS as well, and `align` on an image becomes a float.
 - event handlers (`onerror=`, `onclick=` …) are removed in every edition, and `<script src=…>` (a theme
   or plugin loading its code, which the editions do not ship) is removed from the HTML edition too.
+- `markdown="1"` left on an HTML block and `close` on `<details>` are dropped; `start` on a div around
+  a list (a kramdown IAL `{:start="4"}`) moves to the list.
 - an `<img>` without `alt` gets an empty one (HTML requires the attribute).
 - boolean attributes written with a value (`allowfullscreen="true"`) get the empty value HTML requires;
   obsolete iframe attributes (`frameborder`, `scrolling`, `marginwidth`, `marginheight`) are dropped.
@@ -108,6 +110,17 @@ def attributes(root, html_edition: bool = False) -> None:
                 el.set(name, "")
             elif el.tag == "iframe" and lname in OBSOLETE_IFRAME:
                 del el.attrib[name]
+    for el in root.iter():
+        if isinstance(el.tag, str) and "markdown" in el.attrib:  # kramdown's, left on an HTML block
+            del el.attrib["markdown"]
+    for details in root.iter("details"):
+        details.attrib.pop("close", None)  # not an attribute (only `open` is)
+    for div in root.iter("div"):  # a kramdown IAL `{:start="4"}` on a list became a div around it
+        start = div.attrib.pop("start", None)
+        first = next((c for c in div if isinstance(c.tag, str)), None)
+        if start is not None and first is not None and first.tag == "ol" and first.get("start") is None \
+                and start.strip().lstrip("-").isdigit():
+            first.set("start", start.strip())
     for img in root.iter("img"):
         if img.get("alt") is None:  # required in HTML; remote images kept by the web page had none
             img.set("alt", "")
