@@ -10,8 +10,9 @@ not. `clean(root)` fixes, on a parsed fragment (body.parse()):
   integer is kept (`70px` → `70`); a percentage or a length becomes CSS (`style="width: 80%"`);
   `auto` and anything else are dropped. `min-width`/`max-width`/`min-height`/`max-height` written as
   attributes become CSS as well, and `align` on an image becomes a float.
-- event handlers (`onerror=`, `onclick=` …) are removed in every edition, and `<script src=…>` (a theme
-  or plugin loading its code, which the editions do not ship) is removed from the HTML edition too.
+- event handlers (`onerror=`, `onclick=` …) are removed in every edition, and theme scripts (code
+  from the site's own files, `<script src="/assets/js/…">`, or inline jQuery, neither of which the
+  edition ships) are removed from the HTML edition too; other scripts follow `html_policy`.
 - `markdown="1"` left on an HTML block and `close` on `<details>` are dropped; `start` on a div around
   a list (a kramdown IAL `{:start="4"}`) moves to the list.
 - an `<img>` without `alt` gets an empty one (HTML requires the attribute).
@@ -98,7 +99,7 @@ def dimensions(root) -> None:
 
 def attributes(root, html_edition: bool = False) -> None:
     """Event handlers removed; boolean attributes with the empty value; obsolete iframe attributes dropped.
-    HTML_EDITION: also remove scripts that load a theme's or plugin's code (`<script src=…>`)."""
+    HTML_EDITION: also remove theme scripts (_theme_script)."""
     for el in root.iter():
         if not isinstance(el.tag, str):
             continue
@@ -126,8 +127,18 @@ def attributes(root, html_edition: bool = False) -> None:
             img.set("alt", "")
     if html_edition:
         for script in list(root.iter("script")):
-            if script.get("src") is not None and script.getparent() is not None:
+            if script.getparent() is not None and _theme_script(script):
                 script.drop_tree()
+
+
+def _theme_script(script) -> bool:
+    """A script that needs the theme: its code from the site's own files (`/assets/js/…`, which the
+    edition does not ship) or inline code calling jQuery (which the edition does not load)."""
+    src = (script.get("src") or "").strip()
+    if src:
+        return not re.match(r"^(?:[a-z][a-z0-9+.-]*:)?//", src, re.I)
+    kind = (script.get("type") or "text/javascript").lower()
+    return "javascript" in kind and bool(re.search(r"(?<![\w$])(?:\$|jQuery)\s*[(.]", script.text or ""))
 
 
 def placement(root) -> None:
