@@ -112,6 +112,12 @@ An image with attributes: ![A dot](/assets/img/dot.png){: .img-small width="70"}
 [link](https://example.org){: target="_blank"} and **bold**{: .mark} text.
 
 ![Alone](/assets/img/square.png){: .center width="70%"}
+
+See [the section on Adam](#pytorch-adam-wrt-rlhf), written for kramdown's heading ids.
+
+## **PyTorch Adam w.r.t RLHF**
+
+Text of the section.
 """,
     "_posts/2024-01-05-rules.md": """---
 title: The real title
@@ -327,6 +333,18 @@ def test_span_ial_after_an_image_is_an_attribute_not_text(site):
     alone = main.cssselect('img[alt="Alone"]')[0]
     assert "center" in alone.get("class") and re.search(r"width:\s*70(\.0)?%", alone.get("style"))
     assert main.cssselect('a[href="https://example.org"]')[0].get("target") == "_blank"
+
+
+def test_links_to_kramdown_heading_ids_lead_to_the_heading(site):
+    _report, out, _ = site
+    main = _main(out, "span-ial")
+    heading = [h for h in main.cssselect("h2") if "Adam" in h.text_content()][0]
+    target = heading.get("id") or heading.getparent().get("id")
+    link = [a for a in main.cssselect("a") if a.text_content() == "the section on Adam"][0]
+    assert target and link.get("href") == "#" + target
+    with zipfile.ZipFile(next(out.glob("span-ial/*.epub"))) as z:
+        chapters = {n: z.read(n).decode() for n in z.namelist() if n.endswith(".xhtml")}
+    assert any(f'href="ch01.xhtml#{target}"' in t or f'href="#{target}"' in t for t in chapters.values())
 
 
 def test_dashes_in_the_body_are_rules_not_metadata(site):
