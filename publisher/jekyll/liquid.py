@@ -379,8 +379,9 @@ def _remove_unknown_tags(text: str, env: Environment, state: RenderState) -> str
             line = masked.count("\n", 0, m.start()) + state.body_line
             if not name.startswith("end"):
                 _warn(state, line, f"unknown Liquid tag '{name}'; removed",
-                      "publisher supports Liquid's tags and Jekyll's include, include_relative, highlight, "
-                      "post_url and link; plugin tags are not run")
+                      "publisher supports Liquid's tags, Jekyll's include, include_relative, highlight, "
+                      "post_url and link, and common plugins' tags (docs/real-sites.md); other plugin tags "
+                      "are not run")
             cuts.append((m.start(), m.end()))
     for start, end in reversed(cuts):
         text = text[:start] + "\n" * text.count("\n", start, end) + text[end:]
