@@ -414,3 +414,15 @@ def test_one_faulty_liquid_markup_does_not_cost_the_post_its_other_liquid():
     messages = [str(p) for p in state.problems]
     assert any(m.startswith("x.md:11: warning: Liquid:") and "that markup was removed" in m for m in messages)
     assert any(m.startswith("x.md:12: warning: Liquid: expected tag endif") for m in messages), messages
+
+
+def test_only_dashes_pandoc_would_take_for_metadata_become_rules():
+    from publisher.jekyll.thematic_breaks import protect_rules
+
+    body = "---\nfirst: x\n---\n\nHeading\n---\n\n```yaml\n\n---\nkey: v\n---\n```\n\n    ---\n"
+    out = protect_rules(body).split("\n")
+    assert out[0] == "* * *" and out[2] == "---"  # a rule; then a setext underline, as kramdown reads it
+    assert out[5] == "---"  # under a line of text: a heading underline
+    assert out[9] == "---" and out[11] == "---"  # inside fenced code: untouched
+    assert out[14] == "    ---"  # indented code
+    assert len(out) == len(body.split("\n"))
