@@ -86,15 +86,40 @@ def clean_svg(data: bytes) -> bytes:
 
 
 def source_line(paper: Paper, *needles: str) -> int | None:
-    """The line of the post where the first of NEEDLES occurs (for messages), or None."""
+    """The line of the post where the first of NEEDLES occurs (for messages), or None.
+
+    When Liquid or kramdown rewrote the body (an include expanded to many lines), the post's own file
+    is searched first: an image behind `{% include figure.html path=… %}` is named on the include's line."""
     lines = paper.body.split("\n")
+    if paper.line_map:
+        found = _line_in_file(paper, needles)
+        if found is not None:
+            return found
     for needle in needles:
         needle = (needle or "").strip()
         if not needle:
             continue
         for i, line in enumerate(lines):
             if needle in line:
+                if paper.line_map and i < len(paper.line_map):
+                    return paper.line_map[i]  # Liquid (an include) and kramdown moved lines: the source's line
                 return paper.body_line + i
+    return None
+
+
+def _line_in_file(paper: Paper, needles) -> int | None:
+    """The line of the post's source file (after the front matter) where the first of NEEDLES occurs."""
+    try:
+        text = paper.source.read_text(encoding="utf-8-sig", errors="replace")
+    except OSError:
+        return None
+    lines = text.replace("\r\n", "\n").split("\n")
+    for needle in needles:
+        needle = (needle or "").strip()
+        if needle:
+            for i in range(max(paper.body_line - 1, 0), len(lines)):
+                if needle in lines[i]:
+                    return i + 1
     return None
 
 

@@ -11,6 +11,8 @@ from .model import Problem, SourceFile
 MARKDOWN_EXTS = {".md", ".markdown", ".mkdn", ".mkd", ".mdown", ".mdwn", ".mkdown", ".text"}
 # Jekyll::Document::DATE_FILENAME_MATCHER: only such files in _posts/ are posts.
 DATE_FILENAME = re.compile(r"^(\d{2,4}-\d{1,2}-\d{1,2})-([^/]*)(\.[^.]+)$")
+# Posts Jekyll publishes without Markdown conversion (Liquid only); publisher reads them as HTML.
+HTML_EXTS = {".html", ".htm"}
 SKIP_DIRS = {"_site", "node_modules", "vendor", ".git", ".jekyll-cache", ".sass-cache", "_includes",
              "_layouts", "_data", "_sass", "dist"}
 
@@ -28,8 +30,9 @@ def _inside(path: Path, root: Path) -> bool:
         return False
 
 
-def _walk(folder: Path, root: Path, problems: list[Problem]):
-    """Markdown files under FOLDER, sorted, refusing symlinks that leave the root."""
+def _walk(folder: Path, root: Path, problems: list[Problem], exts=MARKDOWN_EXTS):
+    """Files with one of EXTS under FOLDER (Markdown by default), sorted, refusing symlinks that leave
+    the root. Other files that Jekyll would publish as posts are reported (posts only)."""
     for dirpath, dirnames, filenames in os.walk(folder, followlinks=False):
         here = Path(dirpath)
         dirnames[:] = sorted(d for d in dirnames if not d.startswith("."))
@@ -46,8 +49,17 @@ def _walk(folder: Path, root: Path, problems: list[Problem]):
         dirnames[:] = kept
         for name in sorted(filenames):
             p = here / name
-            if name.startswith(".") or Path(name).suffix.lower() not in MARKDOWN_EXTS:
+            if name.startswith("."):
                 continue
+            if Path(name).suffix.lower() not in exts:
+                if exts is not MARKDOWN_EXTS and DATE_FILENAME.match(name) and _has_front_matter(p):
+                    problems.append(Problem(p.relative_to(root).as_posix(), None,
+                                            f"Jekyll publishes this post, but publisher reads only Markdown and "
+                                            f"HTML posts; '{Path(name).suffix}' is skipped",
+                                            "convert it to Markdown (.md) or HTML (.html)", severity="warning"))
+                continue
+            if Path(name).suffix.lower() in HTML_EXTS and not _has_front_matter(p):
+                continue  # an HTML file without front matter is a static file to Jekyll, not a post
             if p.is_symlink() and not _inside(p, root):
                 problems.append(Problem(p.relative_to(root).as_posix(), None,
                                         "symlink points outside the site; skipped",
@@ -55,6 +67,15 @@ def _walk(folder: Path, root: Path, problems: list[Problem]):
                 continue
             if p.is_file():
                 yield p
+
+
+def _has_front_matter(path: Path) -> bool:
+    """Whether PATH starts with a YAML front matter line (Jekyll makes only such files posts)."""
+    try:
+        with path.open("rb") as f:
+            return f.read(3 + 3).lstrip(b"\xef\xbb\xbf").startswith(b"---")
+    except OSError:
+        return False
 
 
 def discover(root: Path, drafts: bool = False) -> tuple[list[SourceFile], list[Problem]]:
@@ -77,7 +98,7 @@ def discover(root: Path, drafts: bool = False) -> tuple[list[SourceFile], list[P
                 continue
             parent_rel = folder.parent.relative_to(root).as_posix()
             dir_cats = [] if parent_rel == "." else parent_rel.split("/")
-            for p in _walk(folder, root, problems):
+            for p in _walk(folder, root, problems, MARKDOWN_EXTS | HTML_EXTS):
                 rel = p.relative_to(root).as_posix()
                 if special == "_posts" and not DATE_FILENAME.match(p.name):
                     problems.append(Problem(rel, None, "the file name does not start with a date (YYYY-MM-DD-); "

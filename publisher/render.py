@@ -20,6 +20,8 @@ from .resources import filter_path, template_path
 # kramdown-flavoured Markdown: no citations (`@handle` is text), MathJax-style \\( \\), emoji shortcodes,
 # and Markdown inside an HTML block only with markdown="1" (kramdown's rule; the attribute is dropped).
 READER = "markdown-citations+tex_math_double_backslash+emoji+markdown_attribute-native_divs"
+# Posts written in HTML (`_posts/*.html`): Jekyll converts no Markdown there, MathJax still reads $$…$$.
+HTML_READER = "html+tex_math_dollars+tex_math_double_backslash+raw_html-native_divs"
 HOUSE_FILTERS = ["excerpt.lua", "bio.lua", "italic-quotes.lua", "headings.lua"]
 _MARK = re.compile(r"<!--@@([a-z-]+)@@-->\n")
 HIGHLIGHT_STYLE = "pygments"
@@ -103,12 +105,16 @@ def render(paper: Paper, user_filters: list[Path] | None = None, italic_quotes: 
 
     pandoc gets TIMEOUT seconds and MEMORY_MB of memory; a post nested too deeply is refused first."""
     safety.check_markdown_nesting(paper.body, paper.rel_source, paper.body_line)
-    head = _metadata_block(paper)
+    html_post = paper.source.suffix.lower() in (".html", ".htm")
+    head = "" if html_post else _metadata_block(paper)
     offset = head.count("\n")
-    args = [pandoc_path(), f"--from={READER}", "--to=html5", "--sandbox", "--section-divs", "--mathml",
-            "--wrap=none", f"--template={template_path('fragment.pandoc')}", "--standalone",
+    args = [pandoc_path(), f"--from={HTML_READER if html_post else READER}", "--to=html5", "--sandbox", "--section-divs",
+            "--mathml", "--wrap=none", f"--template={template_path('fragment.pandoc')}", "--standalone",
             f"--syntax-highlighting={HIGHLIGHT_STYLE}",
             f"--resource-path={resource_path or paper.source.parent}"]
+    if html_post:  # the HTML reader has no YAML block: the same metadata as plain values
+        args += [f"--metadata=title:{paper.title}", f"--metadata=lang:{paper.lang}"]
+        args += [f"--metadata=subtitle:{paper.subtitle}"] if paper.subtitle else []
     sep = paper.excerpt_separator
     if sep.strip() and sep in paper.body:
         args.append(f"--metadata=excerpt-separator:{sep.strip()}")

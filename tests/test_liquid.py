@@ -74,11 +74,11 @@ def test_include_outside_the_site_is_refused(tmp_site, tmp_path):
 
 def test_unknown_tags_are_reported_with_line_and_removed(tmp_site):
     root = tmp_site({"_posts/2024-01-02-a.md": "---\ntitle: A\n---\nfirst\n\n{% tweet 123 %}\n\n"
-                                               "{% gist abc %}x{% endgist %} and {{ 'y' | frobnicate }}\n"}, CONFIG)
+                                               "{% spoiler abc %}x{% endspoiler %} and {{ 'y' | frobnicate }}\n"}, CONFIG)
     paper, warnings = _one(root, "a")
-    assert "{%" not in paper.body and "tweet" not in paper.body and "gist" not in paper.body
+    assert "{%" not in paper.body and "tweet" not in paper.body and "spoiler" not in paper.body
     assert any(w.startswith("_posts/2024-01-02-a.md:6: warning: unknown Liquid tag 'tweet'") for w in warnings)
-    assert any(":8: warning: unknown Liquid tag 'gist'" in w for w in warnings)
+    assert any(":8: warning: unknown Liquid tag 'spoiler'" in w for w in warnings)
     assert any(":8: warning: unknown Liquid filter 'frobnicate'" in w for w in warnings)
 
 

@@ -26,6 +26,7 @@ from lxml import html as lxml_html
 from ..assets import source_line
 from ..model import Asset, Document, Paper, Problem
 from ..safety import sanitize
+from . import kramdown_ids, raw_html
 
 NOTES_MODES = ("footnotes", "endnotes", "section-endnotes")
 EMBEDS = ("iframe", "video", "audio", "object", "embed")
@@ -40,8 +41,10 @@ WIDE_TABLE_COLUMNS = 7
 # ---- helpers shared by the editions -------------------------------------------------------------------
 
 def parse(fragment: str):
-    """An HTML fragment as an lxml <div> container."""
-    return lxml_html.fragment_fromstring(fragment or "", create_parent="div")
+    """An HTML fragment as an lxml <div> container (void elements such as <source> kept empty)."""
+    root = lxml_html.fragment_fromstring(fragment or "", create_parent="div")
+    raw_html.unnest_void(root)
+    return root
 
 
 def serialize(root) -> str:
@@ -443,6 +446,8 @@ def for_pdf(doc: Document, paper: Paper, notes: str = "footnotes", site_url: str
 
     Warnings (math that cannot be drawn) are appended to PROBLEMS."""
     root = parse(doc.body_html if html is None else html)
+    raw_html.clean(root)
+    kramdown_ids.retarget(root)
     drop_active(root)
     embeds_to_links(root, site_url)
     root = parse(sanitize(serialize(root)))  # raw HTML from the post: no scripts, handlers or outside resources
@@ -470,6 +475,8 @@ def for_epub(doc: Document, paper: Paper, site_url: str = "", html: str | None =
 
     The images it uses are epub_images(doc); epub.py adds them to the package."""
     root = parse(doc.body_html if html is None else html)
+    raw_html.clean(root)
+    kramdown_ids.retarget(root)
     drop_active(root)
     embeds_to_links(root, site_url)
     center_elements(root)
@@ -529,6 +536,8 @@ def for_html(doc: Document, paper: Paper, out_dir: Path | None = None, sidenotes
     from ..dist import atomic_write
 
     root = parse(doc.body_html if html is None else html)
+    raw_html.clean(root, html_edition=True)
+    kramdown_ids.retarget(root)
     center_elements(root)
     math_fallbacks(root)
     written: set[str] = set()

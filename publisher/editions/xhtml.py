@@ -17,8 +17,12 @@ DROP_ATTRS = {"align", "valign", "bgcolor", "border", "cellpadding", "cellspacin
 
 
 def parse_fragment(fragment: str):
-    """Parse an HTML fragment into an lxml.html <div> container."""
-    return lxml_html.fragment_fromstring(fragment or "", create_parent="div")
+    """Parse an HTML fragment into an lxml.html <div> container (void elements such as <source> kept empty)."""
+    from .raw_html import unnest_void
+
+    root = lxml_html.fragment_fromstring(fragment or "", create_parent="div")
+    unnest_void(root)
+    return root
 
 
 def _convert(el, ns: str):

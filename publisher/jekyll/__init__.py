@@ -256,7 +256,7 @@ _ENV_CACHE: dict[tuple[str, str], Any] = {}
 
 def convert(paper: Paper, site: SiteConfig, index: liquid.SiteIndex) -> None:
     """Liquid, then kramdown → pandoc Markdown, on PAPER's body; sets body, excerpt, dependencies."""
-    from . import excerpt, kramdown, liquid
+    from . import excerpt, kramdown, liquid, thematic_breaks
 
     key = (site.url, site.baseurl)
     env = _ENV_CACHE.get(key) or _ENV_CACHE.setdefault(key, liquid.make_environment(site.url, site.baseurl))
@@ -271,11 +271,19 @@ def convert(paper: Paper, site: SiteConfig, index: liquid.SiteIndex) -> None:
     else:
         head = excerpt.excerpt_markdown(body, paper.excerpt_separator)
         paper.excerpt = excerpt.to_plain(kramdown.plain_markdown(head))
-    converted = kramdown.to_pandoc(body)
+    if is_html_post(paper):  # Jekyll runs Liquid on an HTML post but converts no Markdown
+        converted = body
+    else:
+        converted = thematic_breaks.protect_rules(kramdown.to_pandoc(body))
     if converted != paper.body:
         source_map = lines.identity(paper.body, paper.body_line)
         paper.line_map = lines.follow(body, converted, lines.follow(paper.body, body, source_map))
     paper.body = converted
+
+
+def is_html_post(paper: Paper) -> bool:
+    """A post written in HTML (`_posts/*.html`): read by pandoc as HTML, not Markdown."""
+    return paper.source.suffix.lower() in (".html", ".htm")
 
 
 def _line_of(raw: RawPost, key: str) -> int | None:

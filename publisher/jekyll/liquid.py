@@ -26,7 +26,7 @@ from liquid.tag import Tag
 from liquid.token import TOKEN_EXPRESSION, TOKEN_TAG
 
 from ..model import Problem
-from . import names
+from . import names, plugin_tags, theme_includes
 
 MAX_INCLUDE_DEPTH = 10
 # Tags python-liquid knows plus the inner/end tags of blocks; anything else is unknown.
@@ -91,6 +91,7 @@ class _ExprNode(Node):
         self.expr = expr
         self.tag_name = tag_name
         self.children_nodes = children_nodes
+        self.blank = False  # writes output: never suppressed inside an {% if %} (include, highlight …)
 
     def __str__(self) -> str:
         return f"{{% {self.tag_name} {self.expr} %}}"
@@ -192,6 +193,12 @@ def _render_file(node, context, buffer, state: RenderState, base: Path, name: st
               "refused", "include files from _includes/ (or beside the post with include_relative)")
         return 0
     if not target.is_file():
+        stand_in = theme_includes.builtin(name) if node.tag_name == "include" else None
+        if stand_in is not None:  # a theme's figure/gallery/video include the site does not have
+            page = context.resolve("page")
+            baseurl = context.env.filters["relative_url"]("")
+            buffer.write(stand_in(params, page if isinstance(page, dict) else {}, baseurl))
+            return 1
         _warn(state, line, f"{node.tag_name}: file '{name}' not found in "
               f"{base.relative_to(root).as_posix() or '.'}; removed", "check the file name")
         return 0
@@ -271,7 +278,9 @@ def _render_highlight(node, context, buffer, state: RenderState) -> int:
     code = inner.getvalue().strip("\n")
     words = node.expr.split()
     lang = words[0] if words else ""
-    classes = [f".{lang}"] if re.fullmatch(r"[\w+#.-]+", lang) else []
+    # pandoc's attribute syntax takes no '+' or '#' in a class: c++ → cpp, c# → csharp (pandoc's names)
+    name = lang.replace("+", "p").replace("#", "sharp")
+    classes = [f".{name}"] if re.fullmatch(r"[\w+#.-]+", lang) and re.fullmatch(r"[\w.-]+", name) else []
     if any(w == "linenos" or w.startswith("linenos=") for w in words[1:]):
         classes.append(".numberLines")
     longest = max((len(m) for m in re.findall(r"`+", code)), default=0)
@@ -323,6 +332,7 @@ def make_environment(site_url: str, baseurl: str) -> Environment:
     env = Environment(strict_filters=False)
     for tag in (IncludeTag, IncludeRelativeTag, PostUrlTag, LinkTag, HighlightTag):
         env.add_tag(tag)
+    plugin_tags.register(env)  # common plugins' tags (twitter, details, tabs …): jekyll/plugin_tags.py
 
     def relative_url(value):
         text = str(value or "")
@@ -364,12 +374,14 @@ def _remove_unknown_tags(text: str, env: Environment, state: RenderState) -> str
     cuts = []
     for m in _TAG_RE.finditer(masked):
         name = m.group(1)
-        if name not in known and not (name.startswith("end") and name[3:] in known):
+        if name not in known and not (name.startswith("end") and name[3:] in known
+                                      and name[3:] not in plugin_tags.INLINE):
             line = masked.count("\n", 0, m.start()) + state.body_line
             if not name.startswith("end"):
                 _warn(state, line, f"unknown Liquid tag '{name}'; removed",
-                      "publisher supports Liquid's tags and Jekyll's include, include_relative, highlight, "
-                      "post_url and link; plugin tags are not run")
+                      "publisher supports Liquid's tags, Jekyll's include, include_relative, highlight, "
+                      "post_url and link, and common plugins' tags (docs/real-sites.md); other plugin tags "
+                      "are not run")
             cuts.append((m.start(), m.end()))
     for start, end in reversed(cuts):
         text = text[:start] + "\n" * text.count("\n", start, end) + text[end:]
@@ -405,20 +417,39 @@ def has_liquid(text: str) -> bool:
 
 
 def render(body: str, page: dict[str, Any], state: RenderState, env: Environment) -> str:
-    """Render BODY's Liquid with `site`, `page` and Jekyll's tags; problems go to STATE."""
+    """Render BODY's Liquid with `site`, `page` and Jekyll's tags; problems go to STATE.
+
+    As Jekyll's default (lax) Liquid does, markup that cannot be parsed is reported and removed on
+    its own, and the rest of the post still renders (liquid_lax.py); only when the faulty markup
+    cannot be found is all Liquid markup removed."""
     if not has_liquid(body):
         return body
-    body = _remove_unknown_tags(body, env, state)
+    from .liquid_lax import MAX_REPAIRS, plain_raw_tags, remove_markup_at
+
+    body = _remove_unknown_tags(plain_raw_tags(body), env, state)
     _report_unknown_filters(body, env, state)
-    try:
-        template = env.from_string(body, globals={"__publisher__": state})
-        return template.render(site=state.index.variables, page=page, paginator={}, jekyll={"environment": "production"})
-    except LiquidError as exc:
-        token = getattr(exc, "token", None)
-        line = None
-        if token is not None and getattr(token, "start_index", -1) >= 0:
-            line = token.source.count("\n", 0, token.start_index) + state.body_line
-        message = getattr(exc, "message", None) or str(exc).split("\n")[0]
-        _warn(state, line, f"Liquid: {message}; the post's Liquid markup was removed",
-              "fix the tag, or wrap literal {{ }} and {% %} in {% raw %}…{% endraw %}")
-        return strip_liquid(body)
+
+    for _attempt in range(MAX_REPAIRS + 1):
+        try:
+            template = env.from_string(body, globals={"__publisher__": state})
+            return template.render(site=state.index.variables, page=page, paginator={},
+                                   jekyll={"environment": "production"})
+        except LiquidError as exc:
+            token = getattr(exc, "token", None)
+            at = getattr(token, "start_index", -1) if token is not None else -1
+            line = body.count("\n", 0, at) + state.body_line if at is not None and at >= 0 else None
+            message = getattr(exc, "message", None) or str(exc).split("\n")[0]
+            repaired = None
+            if _attempt < MAX_REPAIRS:
+                repaired, where = remove_markup_at(body, at if at is not None else -1, message)
+                if repaired is not None and line is None:
+                    line = body.count("\n", 0, where) + state.body_line
+            if repaired is not None:
+                _warn(state, line, f"Liquid: {message}; that markup was removed",
+                      "fix the tag, or wrap literal {{ }} and {% %} in {% raw %}…{% endraw %}")
+                body = repaired
+                continue
+            _warn(state, line, f"Liquid: {message}; the post's Liquid markup was removed",
+                  "fix the tag, or wrap literal {{ }} and {% %} in {% raw %}…{% endraw %}")
+            return strip_liquid(body)
+    return strip_liquid(body)
