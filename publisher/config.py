@@ -72,6 +72,8 @@ class PublisherOptions:
     sidenotes: bool = False  # HTML: also show each note in the margin on wide screens
     epub_embed_fonts: bool = False  # embed Source Serif 4 in the EPUB (readers may still use their own font)
     editions_url: str = ""  # public URL of the OUT folder (feeds, sitemap, citation_pdf_url); default url + baseurl
+    # volumes (issue 17): many papers as one book, see docs/volumes.md and publisher/volumes.py
+    volumes: list = field(default_factory=list)  # volumes.Volume for each entry of `publisher: volumes:`
 
 
 @dataclass
@@ -129,6 +131,11 @@ def _check_options(data: Any, file: str, lines: dict) -> PublisherOptions:
             close = difflib.get_close_matches(str(key), known, n=1)
             hint = f"did you mean '{close[0]}'?" if close else "known options: " + ", ".join(known)
             raise InputError(Problem(file, line, f"unknown publisher option '{key}'", hint))
+        if key == "volumes":  # volumes (issue 17): a list of mappings, checked by publisher/volumes.py
+            from .volumes import parse_config
+
+            opts.volumes = parse_config(value, file, line)
+            continue
         default = getattr(opts, key)
         if isinstance(default, bool):
             ok = isinstance(value, bool)
