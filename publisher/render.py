@@ -12,7 +12,7 @@ from pathlib import Path
 import yaml
 from lxml import html as lxml_html
 
-from . import safety
+from . import safety, subject_index
 from .isolation import memory_limiter
 from .model import Document, Heading, InputError, Paper, Problem
 from .resources import FILTERS_DIR, TEMPLATES_DIR
@@ -152,4 +152,5 @@ def render(paper: Paper, user_filters: list[Path] | None = None, italic_quotes: 
         headings=headings(body),
         has_math="<math" in body or "<math" in parts.get("summary", ""),
         warnings=_warnings(stderr, offset, paper),
+        index=subject_index.marks(body) if "index-term" in body else [],  # issue 17
     )
