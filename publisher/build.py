@@ -149,6 +149,7 @@ def html_extras(job: Job, doc, names: dict[str, str], sizes: dict[str, int], out
                                       citation=cite.reference(cited, canonical), site_url=site_url,
                                       editions_url=editions_url, site_title=job.site.title)
     extras.self_contained = bool(job.extra.get("self_contained"))
+    extras.index_see_also = dict(job.site.options.index_see_also)  # subject index (issue 17)
     extras.asset_roots = [out_dir, paper.source.parent, job.site.root]
     return extras
 

@@ -147,14 +147,15 @@ def _see(entry: Entry) -> str:
 
 
 def pdf_section(index: list[Mark], pages: dict[str, int], see_also: dict | None = None,
-                heading_class: str = "index-title") -> str:
-    """The PDF's index (HTML for WeasyPrint): letter headings, entries, merged page ranges as links."""
+                heading_class: str = "index-title", running: str = "") -> str:
+    """The PDF's index (HTML for WeasyPrint): letter headings, entries, merged page ranges as links.
+    RUNNING: HTML placed after the heading (a volume's running-head strings)."""
     def locators(ms: list[Mark]) -> str:
         return ", ".join(f'<a class="index-locator" href="#{_e(i)}">{label}</a>' for label, i in page_ranges(ms, pages))
 
     parts = [f'<section class="subject-index" id="subject-index" aria-labelledby="subject-index-title">',
              f'<style>{read_style("subject-index.css")}</style>',
-             f'<h2 class="{heading_class}" id="subject-index-title">Index</h2>']
+             f'<h2 class="{heading_class}" id="subject-index-title">Index</h2>' + running]
     for head, group in entries(index, see_also):
         parts.append(f'<div class="index-group"><h3 class="index-letter">{_e(head)}</h3><ul class="index-entries">')
         for entry in group:

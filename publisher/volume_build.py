@@ -9,7 +9,6 @@ an ordinary one (kind: volume), so the catalog, the feeds (an OPDS acquisition e
 manifest list it, and `publisher merge` copies it like a paper folder."""
 from __future__ import annotations
 
-import dataclasses
 import functools
 import shutil
 import time
@@ -119,7 +118,7 @@ def member_documents(chosen: list[Paper], site: config.SiteConfig, out: Path, pr
             problems.append(exc.problem)
             continue
         m = Member(len(found) + 1, paper, doc)
-        m.doc = prefix_document(doc, m.prefix)
+        m.doc = prefix_document(doc, m.prefix, paper.slug)
         page = edition_body.page_address(paper, site.url, site.baseurl)
         links = functools.partial(edition_body.absolute_links, page=page)
         warnings: list[Problem] = []  # the paper's own build reports them already
@@ -163,6 +162,7 @@ def build_volume(volume: Volume, chosen: list[Paper], site: config.SiteConfig, o
                                             allowed_hosts=tuple(opts.allowed_hosts), timeout=opts.timeout,
                                             modified=modified, publisher=vpaper.publisher, rights=vpaper.rights,
                                             **paper_pdf.press_options(opts, extra))
+            pdf_opts.index_see_also = dict(opts.index_see_also)
             timeout = opts.timeout * max(1, len(ms))  # a volume is as long as its papers together
             path, pages, page_starts, warnings = isolation.call(
                 volume_pdf.write, info, ms, folder / names["pdf"], pdf_opts, what="WeasyPrint",
@@ -172,7 +172,8 @@ def build_volume(volume: Volume, chosen: list[Paper], site: config.SiteConfig, o
             result.editions.append(Edition(volume.key, "pdf", path, pages=pages))
         if "epub" in formats:
             epub_opts = paper_epub.EpubOptions(modified=modified, site_url=site.url, page_starts=list(starts),
-                                               page_source=names["pdf"] if starts else "", page_size=page_size)
+                                               page_source=names["pdf"] if starts else "", page_size=page_size,
+                                               index_see_also=dict(opts.index_see_also))
             cover = volume_pdf.cover_path(info, (site.root,))
             if cover is not None:
                 data = cover.read_bytes()
@@ -186,7 +187,7 @@ def build_volume(volume: Volume, chosen: list[Paper], site: config.SiteConfig, o
         for e in result.editions:
             sizes[e.format] = e.path.stat().st_size
         if "html" in formats:
-            path = volume_html.write(info, ms, folder, sizes, names)
+            path = volume_html.write(info, ms, folder, sizes, names, dict(opts.index_see_also))
             result.editions.append(Edition(volume.key, "html", path))
         for e in result.editions:
             e.size = e.path.stat().st_size

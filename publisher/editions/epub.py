@@ -57,7 +57,8 @@ def options(site, modified: dt.datetime | None, page_starts: list[PageStart], pd
     """EpubOptions for a paper of SITE (a config.SiteConfig)."""
     return EpubOptions(modified=modified, site_url=site.url, page_starts=list(page_starts),
                        page_source=pdf_name if page_starts else "", page_size=page_size,
-                       embed_fonts=site.options.epub_embed_fonts)
+                       embed_fonts=site.options.epub_embed_fonts,
+                       index_see_also=dict(getattr(site.options, "index_see_also", {})))
 
 
 class _Doc(epub.EpubHtml):

@@ -60,7 +60,8 @@ def press_options(site_options, extra: dict | None = None) -> dict:
     return {"print_ready": bool(extra.get("print")) or site_options.print, "bleed": site_options.bleed,
             "marks": site_options.marks, "pdf_variant": extra.get("pdf_variant") or site_options.pdf_variant,
             "pdf_tags": site_options.pdf_tags, "min_dpi": site_options.min_dpi,
-            "page_size_forced": bool(extra.get("page_size_forced"))}
+            "page_size_forced": bool(extra.get("page_size_forced")),
+            "index_see_also": dict(getattr(site_options, "index_see_also", {}))}
 
 
 def warm(opts: PdfOptions, paper: Paper | None = None) -> None:

@@ -116,6 +116,13 @@ def build(info: VolumeInfo, members: list[Member], opts: paper_epub.EpubOptions)
     for m in members:
         groups.append((m, opening(m), paper_chapters(m)))
     content = [ch for _, op, chs in groups for ch in [op] + chs]
+    index_ch = None
+    index = [mark for m in members for mark in m.doc.index]
+    if index:  # the volume's subject index: every paper's terms, linking into every part
+        from ..subject_index import epub_chapter
+
+        index_ch = epub_chapter(content, index, opts.index_see_also)
+        content += [index_ch] if index_ch else []
     all_docs = [tp] + content
     paper_epub._ensure_heading_ids(content)
     ids = paper_epub._id_map(all_docs)
@@ -178,11 +185,16 @@ def build(info: VolumeInfo, members: list[Member], opts: paper_epub.EpubOptions)
         entries = paper_epub.toc_entries(chs)
         tree.append({"text": op.title, "href": op.file, "children": paper_epub._nest(entries)})
         toc_links.append(ebooklib_epub.Link(op.file, op.title, f"toc-{m.prefix.rstrip('-')}"))
+    if index_ch:
+        tree.append({"text": "Index", "href": index_ch.file, "children": []})
+        toc_links.append(ebooklib_epub.Link(index_ch.file, "Index", "toc-index"))
     if not tree:
         tree = [{"text": title, "href": tp.file, "children": []}]
     first_text = groups[0][1] if groups else tp
     landmarks = [("cover", "Cover", "cover.xhtml"), ("titlepage", "Title page", "title.xhtml"),
                  ("toc", "Contents", "nav.xhtml#toc"), ("bodymatter", "Start of text", first_text.file)]
+    if index_ch:
+        landmarks.append(("index", "Index", index_ch.file))
     nav_bytes = paper_epub.nav_document(title, lang, tree, landmarks, pages)
     ncx_bytes = paper_epub.ncx_document(uid, title, lang, tree, pages)
     book.toc = toc_links
@@ -194,6 +206,8 @@ def build(info: VolumeInfo, members: list[Member], opts: paper_epub.EpubOptions)
                   {"type": "title-page", "href": "title.xhtml", "title": "Title page"},
                   {"type": "toc", "href": "nav.xhtml", "title": "Contents"},
                   {"type": "text", "href": first_text.file, "title": "Start of text"}]
+    if index_ch:
+        book.guide.append({"type": "index", "href": index_ch.file, "title": "Index"})
 
     source = paper_epub._source(opts, title) if pages else ""
     if pages:

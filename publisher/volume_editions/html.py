@@ -3,6 +3,7 @@ volume's PDF and EPUB, and the contents: each paper with its authors, summary an
 own page and editions."""
 from __future__ import annotations
 
+import dataclasses
 from pathlib import Path
 
 from .. import __version__
@@ -13,7 +14,26 @@ from ..resources import read_style
 from .member import Member, VolumeInfo, editor_line
 
 
-def page(info: VolumeInfo, members: list[Member], sizes: dict[str, int], names: dict[str, str]) -> str:
+def index_html(info: VolumeInfo, members: list[Member], see_also: dict | None = None) -> str:
+    """The volume's subject index: every paper's terms, each occurrence linking into its paper's page."""
+    from ..subject_index import html_section
+
+    index = [mark for m in members for mark in m.doc.index]
+    if not index or "html" not in info.formats:
+        return ""
+    prefixes = {m.paper.slug: m.prefix for m in members}
+    titles = {m.paper.slug: m.doc.title_text or m.paper.title for m in members}
+
+    def href(mark) -> str:
+        return f"{info.editions_prefix}{mark.paper}/index.html#{mark.id[len(prefixes[mark.paper]):]}"
+
+    labelled = [dataclasses.replace(mark, section=f"{titles[mark.paper]}: {mark.section}" if mark.section
+                                    else titles[mark.paper]) for mark in index]
+    return html_section(labelled, href, see_also)
+
+
+def page(info: VolumeInfo, members: list[Member], sizes: dict[str, int], names: dict[str, str],
+         see_also: dict | None = None) -> str:
     """The volume page's HTML. SIZES: the volume's PDF and EPUB sizes (bytes), NAMES their file names."""
     v, paper = info.volume, info.paper
     up = info.editions_prefix
@@ -34,10 +54,11 @@ def page(info: VolumeInfo, members: list[Member], sizes: dict[str, int], names: 
     css = read_style("paper.css") + "\n" + read_style("catalog.css") + "\n" + read_style("volume.css")
     return templates().get_template("volume.html.j2").render(
         volume=v, paper=paper, entries=entries, editions=editions, editors=editor_line(v),
-        date=display_date(paper.date), css=css, version=__version__, lang=paper.lang or "en", up=up)
+        date=display_date(paper.date), css=css, version=__version__, lang=paper.lang or "en", up=up,
+        index_html=index_html(info, members, see_also))
 
 
 def write(info: VolumeInfo, members: list[Member], folder: Path, sizes: dict[str, int],
-          names: dict[str, str]) -> Path:
+          names: dict[str, str], see_also: dict | None = None) -> Path:
     """Write `FOLDER/index.html` atomically."""
-    return atomic_write(folder / "index.html", page(info, members, sizes, names))
+    return atomic_write(folder / "index.html", page(info, members, sizes, names, see_also))

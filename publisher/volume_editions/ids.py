@@ -32,10 +32,14 @@ def prefix_fragment(fragment: str, prefix: str) -> str:
     return serialize(root)
 
 
-def prefix_document(doc: Document, prefix: str) -> Document:
-    """DOC with every fragment's ids prefixed, and its headings' ids to match."""
+def prefix_document(doc: Document, prefix: str, slug: str = "") -> Document:
+    """DOC with every fragment's ids prefixed, and its headings' and index marks' ids to match
+    (SLUG: the paper's, noted on its index marks)."""
+    from ..subject_index import prefixed
+
     return dataclasses.replace(
         doc, body_html=prefix_fragment(doc.body_html, prefix),
         summary_html=prefix_fragment(doc.summary_html, prefix) if doc.summary_html else "",
         bio_html=prefix_fragment(doc.bio_html, prefix) if doc.bio_html else "",
-        headings=[Heading(h.level, prefix + h.id, h.text, h.html) for h in doc.headings])
+        headings=[Heading(h.level, prefix + h.id, h.text, h.html) for h in doc.headings],
+        index=prefixed(doc.index, prefix, slug))

@@ -7,6 +7,7 @@ geometry, fonts, metadata (XMP) and PDF/A / PDF/UA variants (publisher/editions/
 from __future__ import annotations
 
 import dataclasses
+import html as html_lib
 import logging
 from pathlib import Path
 from urllib.parse import unquote, urlsplit
@@ -68,6 +69,17 @@ def render(info: VolumeInfo, members: list[Member], opts: paper_pdf.PdfOptions, 
                                          None if not archive else False))
     sheets.append(weasyprint.CSS(string=read_style("volume-print.css"), font_config=paper_pdf._font_config()))
     document = html.render(stylesheets=sheets, font_config=paper_pdf._font_config())
+    index = [mark for m in members for mark in m.doc.index]
+    if index:  # the volume's subject index: every paper's terms, with the pages of the first layout
+        from ..subject_index import anchor_pages, into_print_html, pdf_section
+
+        running = (f'<span class="running-paper-title" aria-hidden="true">Index</span>'
+                   f'<span class="running-paper-authors" aria-hidden="true">{html_lib.escape(paper.title)}</span>')
+        source = into_print_html(source, pdf_section(index, anchor_pages(document), opts.index_see_also,
+                                                     running=running))
+        html = weasyprint.HTML(string=source, base_url=paper.source.parent.as_uri() + "/",
+                               url_fetcher=paper_pdf._fetcher(opts.roots, opts.network, opts.allowed_hosts))
+        document = html.render(stylesheets=sheets, font_config=paper_pdf._font_config())
     meta = document.metadata
     doc = dataclasses.replace(members[0].doc, title_text=paper.title) if members else None
     from ..model import Document
