@@ -178,7 +178,9 @@ def test_running_heads_carry_the_papers_authors_and_title(demo):
     heads = {"water": ("Tomasz Weller and Ines Harrow", "Open Data in Municipal Water Utilities"),
              "tidal": ("Marta Quillon", "Tidal Power Cooperatives in Small Island States")}
     checked = 0
-    for n in range(starts[0][0] + 1, count + 1):
+    index_page = [n for n in range(1, count + 1) if squash(page_text(pdf, n)).startswith(f"Index {n} Index")]
+    assert index_page == [count]  # the volume's subject index: the last page, with a head of its own
+    for n in range(starts[0][0] + 1, count):
         owner = [k for start, k in starts if start <= n][-1]
         if n in [s for s, _ in starts]:
             continue
@@ -198,7 +200,7 @@ def test_running_heads_carry_the_papers_authors_and_title(demo):
 def test_outline_has_a_level_per_paper_with_its_sections(demo):
     tree = outline(_folder(demo) / f"{DEMO}.pdf")
     assert [t for t, _ in tree] == ["Open Data in Municipal Water Utilities: What Gets Published, and Why",
-                                    "Tidal Power Cooperatives in Small Island States"]
+                                    "Tidal Power Cooperatives in Small Island States", "Index"]
     assert tree[0][1][0] == "Why water data matters" and "Conclusion" in tree[1][1]
 
 
@@ -212,8 +214,8 @@ def test_epub_nav_lists_every_paper_and_its_sections_and_the_pdf_pages(demo):
     top = nav.xpath("//x:nav[@epub:type='toc']/x:ol/x:li", namespaces=NAV)
     assert [squash("".join(li.xpath("x:a", namespaces=NAV)[0].itertext())) for li in top] == [
         "Open Data in Municipal Water Utilities: What Gets Published, and Why",
-        "Tidal Power Cooperatives in Small Island States"]
-    assert all(li.xpath("x:ol/x:li", namespaces=NAV) for li in top)  # the sections under each paper
+        "Tidal Power Cooperatives in Small Island States", "Index"]
+    assert all(li.xpath("x:ol/x:li", namespaces=NAV) for li in top[:2])  # the sections under each paper
     pages = nav.xpath("//x:nav[@epub:type='page-list']//x:a/text()", namespaces=NAV)
     assert "1" in pages and "3" in pages and "5" in pages
     assert "Tidal Power Cooperatives" in ncx and ncx.count("<navPoint") >= 10
@@ -342,9 +344,19 @@ def test_fixture_volume_notes_per_paper_unique_ids_epubcheck_and_nu(fixture_site
         assert not errors, errors
 
 
-def test_demo_volume_passes_epubcheck(demo):
-    (r,) = epubcheck([_folder(demo) / f"{DEMO}.epub"])
-    assert r.ok, r.describe()
+def test_demo_volume_and_a_paper_with_an_index_pass_epubcheck(demo):
+    reports = epubcheck([_folder(demo) / f"{DEMO}.epub", demo.out / "tidal-cooperatives" / "tidal-cooperatives.epub"])
+    assert all(r.ok for r in reports), [r.describe() for r in reports]
+
+
+def test_pages_with_an_index_pass_the_nu_checker(demo):
+    if not VNU_JAR.is_file():
+        pytest.skip("the Nu HTML Checker is not installed (scripts/npm-deps.sh)")
+    pages = [_folder(demo) / "index.html", demo.out / "tidal-cooperatives" / "index.html", demo.out / "index.html"]
+    proc = subprocess.run(["java", "-jar", str(VNU_JAR), "--format", "json", "--stdout", *map(str, pages)],
+                          capture_output=True, text=True, timeout=300)
+    errors = [m for m in json.loads(proc.stdout or proc.stderr)["messages"] if m.get("type") == "error"]
+    assert not errors, errors
 
 
 def _volume_result(report):
@@ -458,3 +470,136 @@ def test_volume_of_the_real_paper_and_the_demo_content(tmp_path):
     assert squash(page_text(pdf, opening[0])).startswith("Tidal Power Cooperatives")
     (check,) = epubcheck([out / "volumes" / "mixed" / "mixed.epub"])
     assert check.ok, check.describe()
+
+
+# ---- the subject index (filters/index.lua, publisher/subject_index.py) ----------------------------------
+
+def test_index_entries_group_by_letter_and_merge_page_ranges():
+    from publisher.subject_index import Mark, entries, page_ranges
+
+    marks = [Mark("gradient descent", "", "i1"), Mark("Adam", "", "i2"), Mark("optimisation", "Adam", "i3"),
+             Mark("Gradient descent", "", "i4"), Mark("2-D plots", "", "i5"), Mark("Élan", "", "i6")]
+    groups = entries(marks, {"gradient descent": ["optimisation", "not there"]})
+    assert [g for g, _ in groups] == ["A", "E", "G", "O", "#"]
+    (gd,) = dict(groups)["G"]
+    assert gd.term == "gradient descent" and [m.id for m in gd.marks] == ["i1", "i4"] and gd.see == ["optimisation"]
+    assert list(dict(groups)["O"][0].subs) == ["Adam"]
+    pages = {"a": 3, "b": 4, "c": 4, "d": 5, "e": 9, "f": 12, "g": 13}
+    ranged = page_ranges([Mark("t", "", k) for k in "abcdefg"], pages)
+    assert ranged == [("3\u20135", "a"), ("9", "e"), ("12\u201313", "f")]
+
+
+def named_destinations(pdf) -> dict[str, int]:
+    """Name → 1-based page of the PDF's named destinations (WeasyPrint writes one per id)."""
+    numbers = {page.objgen: n for n, page in enumerate(pdf.pages, start=1)}
+    found: dict[str, int] = {}
+
+    def walk(node):
+        for kid in node.get("/Kids", []):
+            walk(kid)
+        names = list(node.get("/Names", []))
+        for name, dest in zip(names[::2], names[1::2]):
+            dest = dest.get("/D", dest) if hasattr(dest, "get") and not hasattr(dest, "append") else dest
+            found[str(name)] = numbers.get(dest[0].objgen)
+    walk(pdf.Root.Names.Dests)
+    return found
+
+
+def index_links(pdf, page_number: int) -> list[tuple[str, int]]:
+    """(link text is not in the annotation; destination name, its page) of the links on a page."""
+    dests = named_destinations(pdf)
+    out = []
+    for annot in pdf.pages[page_number - 1].obj.get("/Annots", []):
+        dest = annot.get("/Dest")
+        if dest is None and annot.get("/A") is not None:
+            dest = annot.A.get("/D")
+        if dest is not None and str(dest) in dests:
+            out.append((str(dest), dests[str(dest)]))
+    return out
+
+
+def _pages_with(pdf: Path, phrase: str, count: int) -> list[int]:
+    return [n for n in range(1, count + 1) if phrase in squash(page_text(pdf, n))]
+
+
+def test_paper_pdf_index_has_the_real_pages_merged_and_linked(demo):
+    import pikepdf
+
+    pdf = demo.out / "tidal-cooperatives" / "tidal-cooperatives.pdf"
+    with pikepdf.open(pdf) as doc:
+        count = len(doc.pages)
+        links = index_links(doc, count)
+    index = squash(page_text(pdf, count))
+    assert index.startswith(f"Index {count} Index")
+    expect = {"tidal stream": ["Tidal streams are predictable"], "export prices": ["fixed export prices"],
+              "community ownership": ["Community ownership promised", "Community ownership did not make"],
+              "grid operator": ["the grid that takes the power", "Bargaining with the grid operator"]}
+    for term, phrases in expect.items():
+        pages = sorted({n for p in phrases for n in _pages_with(pdf, p, count - 1)})
+        assert pages, term
+        label = ", ".join(str(p) for p in pages) if len(pages) == 1 or pages[-1] - pages[0] != len(pages) - 1 \
+            else f"{pages[0]}\u2013{pages[-1]}"
+        assert f"{term}, {label}" in index, (term, label, index)
+    # every locator is a link to the first mark on the page it names
+    assert links and all(name.startswith("idx-") for name, _ in links)
+    assert {page for _, page in links} <= set(range(1, count))
+    assert len(links) == len(re.findall(r"\d+(?:\u2013\d+)?", index.split(" Index ", 1)[1]))
+
+
+def test_paper_epub_and_html_index_link_to_every_mark(demo):
+    epub = demo.out / "tidal-cooperatives" / "tidal-cooperatives.epub"
+    with zipfile.ZipFile(epub) as z:
+        index = z.read("EPUB/index.xhtml").decode("utf-8")
+        nav = z.read("EPUB/nav.xhtml").decode("utf-8")
+        targets = re.findall(r'href="([^"#]+)#(idx-\d+)"', index)
+        for file, ident in targets:
+            assert f'id="{ident}"' in z.read(f"EPUB/{file}").decode("utf-8")
+    assert 'epub:type="index"' in index and '<a href="index.xhtml" epub:type="index">Index</a>' in nav
+    marked = (ROOT / "content" / "_posts" / "2025-03-14-tidal-cooperatives.md").read_text(encoding="utf-8").count("{.index")
+    assert len(targets) == marked  # every mark in the post, none twice
+    assert len(set(targets)) == len(targets)
+    page = (demo.out / "tidal-cooperatives" / "index.html").read_text(encoding="utf-8")
+    tree = lxml_html.fromstring(page)
+    (section,) = tree.xpath("//section[@id='subject-index']")
+    hrefs = section.xpath(".//a/@href")
+    assert len(hrefs) == marked and all(tree.xpath(f"//*[@id='{h[1:]}']") for h in hrefs)
+    assert "community ownership" in section.text_content()
+
+
+def test_paper_without_index_terms_has_no_index(fixture_site, tmp_path):
+    out = tmp_path / "out"
+    build(BuildOptions(source=fixture_site, out=out, jobs=1, formats=["epub", "html"]))
+    assert not lxml_html.fromstring((out / "paper-1" / "index.html").read_bytes()).xpath("//*[@id='subject-index']")
+    with zipfile.ZipFile(out / "paper-1" / "paper-1.epub") as z:
+        assert "EPUB/index.xhtml" not in z.namelist()
+    with zipfile.ZipFile(out / "volumes" / "policy-2025" / "policy-2025.epub") as z:
+        assert "EPUB/index.xhtml" not in z.namelist()
+
+
+def test_volume_index_merges_the_papers_terms_in_every_edition(demo):
+    import pikepdf
+
+    folder = _folder(demo)
+    pdf = folder / f"{DEMO}.pdf"
+    with pikepdf.open(pdf) as doc:
+        count = len(doc.pages)
+        links = index_links(doc, count)
+    index = squash(page_text(pdf, count))
+    water = _pages_with(pdf, "failed to invest", count - 1)
+    tidal = _pages_with(pdf, "a regional grant", count - 1)
+    assert water and tidal and water[0] < tidal[0]
+    assert f"investment, {water[0]}" in index and f"grants, {tidal[0]}" in index  # one entry, both papers
+    assert all(page < count for _, page in links) and len(links) >= 15
+    with zipfile.ZipFile(folder / f"{DEMO}.epub") as z:
+        chapter = z.read("EPUB/index.xhtml").decode("utf-8")
+        targets = re.findall(r'href="([^"#]+)#(p0\d-idx-\d+)"', chapter)
+        assert {f[:3] for f, _ in targets} == {"p01", "p02"}
+        for file, ident in targets:
+            assert f'id="{ident}"' in z.read(f"EPUB/{file}").decode("utf-8")
+    page = lxml_html.fromstring((folder / "index.html").read_text(encoding="utf-8"))
+    hrefs = page.xpath("//section[@id='subject-index']//a/@href")
+    assert hrefs
+    for href in hrefs:
+        path, ident = href.split("#")
+        target = lxml_html.fromstring((folder / path).resolve().read_text(encoding="utf-8"))
+        assert target.xpath(f"//*[@id='{ident}']"), href
