@@ -414,8 +414,40 @@ def test_shards_build_the_volume_once_and_merge_keeps_it(fixture_site, tmp_path)
     dest = tmp_path / "merged"
     merge(outs, dest, source=fixture_site)
     assert (dest / "volumes" / "policy-2025" / "policy-2025.epub").is_file()
+    single = build(BuildOptions(source=fixture_site, out=tmp_path / "single", jobs=1, formats=["epub", "html"])).out
+    assert published(dest) == published(single)  # the merged dist is what one build gives
     manifest = json.loads((dest / "manifest.json").read_text(encoding="utf-8"))
     assert [p["slug"] for p in manifest["papers"] if p.get("kind") == "volume"] == ["volumes/policy-2025"]
+
+
+def published(out: Path) -> dict[str, bytes]:
+    """Every published file of OUT (not the private .publisher record) → bytes."""
+    return {p.relative_to(out).as_posix(): p.read_bytes() for p in sorted(out.rglob("*"))
+            if p.is_file() and ".publisher" not in p.relative_to(out).parts}
+
+
+def test_no_op_rebuild_with_a_volume_runs_neither_pandoc_nor_weasyprint(fixture_site, tmp_path):
+    import sys
+
+    out = tmp_path / "out"
+    build(BuildOptions(source=fixture_site, out=out, jobs=1))
+    script = f"""
+import sys
+from pathlib import Path
+import publisher.render as render
+def refuse(*a, **k):
+    raise SystemExit("pandoc was run")
+render.render = refuse
+from publisher.build import BuildOptions, build
+report = build(BuildOptions(source=Path({str(fixture_site)!r}), out=Path({str(out)!r}), jobs=1))
+assert not report.failed, report.failed
+assert all(r.cached for r in report.papers), [(r.slug, r.cached) for r in report.papers]
+assert "weasyprint" not in sys.modules, "WeasyPrint was imported"
+print("ok", sorted(r.slug for r in report.papers))
+"""
+    proc = subprocess.run([sys.executable, "-c", script], capture_output=True, text=True, timeout=300)
+    assert proc.returncode == 0, proc.stdout + proc.stderr
+    assert proc.stdout.strip() == "ok ['paper-1', 'paper-2', 'paper-3', 'volumes/policy-2025']"
 
 
 def test_command_line_volume_with_the_cli(fixture_site, tmp_path):
