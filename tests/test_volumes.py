@@ -635,3 +635,42 @@ def test_volume_index_merges_the_papers_terms_in_every_edition(demo):
         path, ident = href.split("#")
         target = lxml_html.fromstring((folder / path).resolve().read_text(encoding="utf-8"))
         assert target.xpath(f"//*[@id='{ident}']"), href
+
+
+# ---- a real-world site: a conference's blog track as proceedings --------------------------------------
+
+def test_proceedings_volume_of_a_realworld_site(tmp_path):
+    import pikepdf
+
+    source = SHARED / "realworld" / "iclr-2023"
+    if not source.is_dir():
+        pytest.skip("../shared/realworld is not here (the real-world sites are not part of the repository)")
+    root = tmp_path / "site"
+    shutil.copytree(source, root)  # a temporary copy, two of its posts kept (a small build)
+    keep = ("2023-05-01-facial-poisoning.md",
+            "2023-05-01-how-does-the-inductive-bias-influence-the-generalization-capability-of-neural-networks.md")
+    for post in (root / "_posts").iterdir():
+        if post.name not in keep:
+            post.unlink()
+    extra = tmp_path / "volume.yml"
+    extra.write_text("publisher:\n  volumes:\n    - slug: proceedings\n      title: Blog Track Proceedings\n"
+                     "      editors: [Ada Editor]\n      select: {from: 2023-05-01, to: 2023-05-01}\n"
+                     "      order: title\n", encoding="utf-8")
+    out = tmp_path / "out"
+    report = build(BuildOptions(source=root, out=out, jobs=2, formats=["pdf", "epub"],
+                                config_files=[root / "_config.yml", extra]))
+    r = _volume_result(report)
+    assert not r.failed, [str(p) for p in r.problems]
+    pdf = out / "volumes" / "proceedings" / "proceedings.pdf"
+    with pikepdf.open(pdf) as doc, doc.open_outline() as o:
+        numbers = {p.objgen: n for n, p in enumerate(doc.pages, start=1)}
+        papers = [(item.title, numbers[item.destination[0].objgen], len(item.children)) for item in o.root]
+    assert [t for t, _, _ in papers] == sorted(t for t, _, _ in papers)  # order: title
+    assert len(papers) == 2 and all(children >= 3 for _, _, children in papers)
+    contents = page_text(pdf, 2)
+    for title, number, _ in papers:
+        assert number % 2 == 1  # a recto
+        assert squash(page_text(pdf, number)).startswith(squash(title)[:30])
+        assert re.search(rf"\.\s+{number}\s*$", contents, re.M)  # the contents give that page
+    (check,) = epubcheck([out / "volumes" / "proceedings" / "proceedings.epub"])
+    assert check.ok, check.describe()
