@@ -153,7 +153,9 @@ def build_volume(volume: Volume, chosen: list[Paper], site: config.SiteConfig, o
         if not ms:
             raise InputError(Problem(volume.file, volume.line, f"volume '{volume.slug}': no member could be rendered"))
         vpaper = volume_paper(volume, ms, site)
-        info = VolumeInfo(volume, vpaper, identifier(volume, site.url), formats=list(formats))
+        public = catalog.editions_url(site)
+        info = VolumeInfo(volume, vpaper, identifier(volume, site.url), formats=list(formats),
+                          canonical=f"{public}/{volume.key}/" if public else "")
         modified = source_date_epoch()
         starts: list = []
         sizes: dict[str, int] = {}
@@ -162,7 +164,6 @@ def build_volume(volume: Volume, chosen: list[Paper], site: config.SiteConfig, o
                                             allowed_hosts=tuple(opts.allowed_hosts), timeout=opts.timeout,
                                             modified=modified, publisher=vpaper.publisher, rights=vpaper.rights,
                                             **paper_pdf.press_options(opts, extra))
-            pdf_opts.index_see_also = dict(opts.index_see_also)
             timeout = opts.timeout * max(1, len(ms))  # a volume is as long as its papers together
             path, pages, page_starts, warnings = isolation.call(
                 volume_pdf.write, info, ms, folder / names["pdf"], pdf_opts, what="WeasyPrint",

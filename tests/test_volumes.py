@@ -234,6 +234,7 @@ def test_volume_page_links_to_every_paper_and_edition(demo):
             assert f"../../{slug}/{name}" in hrefs
             assert (page.parent / f"../../{slug}/{name}").resolve().is_file()
     assert f"{DEMO}.pdf" in hrefs and f"{DEMO}.epub" in hrefs
+    assert tree.xpath("//link[@rel='canonical']/@href") == [f"https://papers.example.org/volumes/{DEMO}/"]
 
 
 def test_catalog_opds_and_manifest_list_the_volume(demo):

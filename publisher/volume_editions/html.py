@@ -55,7 +55,7 @@ def page(info: VolumeInfo, members: list[Member], sizes: dict[str, int], names: 
     return templates().get_template("volume.html.j2").render(
         volume=v, paper=paper, entries=entries, editions=editions, editors=editor_line(v),
         date=display_date(paper.date), css=css, version=__version__, lang=paper.lang or "en", up=up,
-        index_html=index_html(info, members, see_also))
+        index_html=index_html(info, members, see_also), canonical=info.canonical)
 
 
 def write(info: VolumeInfo, members: list[Member], folder: Path, sizes: dict[str, int],

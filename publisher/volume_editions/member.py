@@ -39,6 +39,7 @@ class VolumeInfo:
     paper: Paper  # the volume as a Paper: title, editors (as authors with role edt), date, identifier
     identifier: str
     editions_prefix: str = "../../"  # from the volume's folder to OUT, for links to the papers
+    canonical: str = ""  # the volume page's public address (publisher.editions_url or url + baseurl)
     formats: list[str] = field(default_factory=list)
 
 
