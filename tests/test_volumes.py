@@ -713,3 +713,9 @@ def test_ace_reports_no_violations_in_the_volume_and_a_paper_with_an_index(demo,
     failures = [(a["earl:testSubject"]["url"], b["earl:test"]["dct:title"]) for a in report["assertions"]
                 for b in a.get("assertions", []) if b["earl:result"]["earl:outcome"] == "fail"]
     assert proc.returncode == 0 and not failures, (proc.returncode, failures)
+
+
+@pytest.mark.parametrize("page", [f"volumes/{DEMO}/index.html", "tidal-cooperatives/index.html", "index.html"])
+def test_volume_page_paper_index_and_catalog_have_no_axe_violations(demo, axe_check, page):
+    violations = axe_check(demo.out / page, 1280, "light")
+    assert not violations, [(v["id"], v["help"], [n["target"] for n in v["nodes"]][:3]) for v in violations]
