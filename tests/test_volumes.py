@@ -576,6 +576,7 @@ def test_paper_pdf_index_has_the_real_pages_merged_and_linked(demo):
         label = ", ".join(str(p) for p in pages) if len(pages) == 1 or pages[-1] - pages[0] != len(pages) - 1 \
             else f"{pages[0]}\u2013{pages[-1]}"
         assert f"{term}, {label}" in index, (term, label, index)
+    assert re.search(r"maintenance, \d+ see also investment", index)  # index_see_also in content/_config.yml
     # every locator is a link to the first mark on the page it names
     assert links and all(name.startswith("idx-") for name, _ in links)
     assert {page for _, page in links} <= set(range(1, count))
@@ -600,6 +601,7 @@ def test_paper_epub_and_html_index_link_to_every_mark(demo):
     hrefs = section.xpath(".//a/@href")
     assert len(hrefs) == marked and all(tree.xpath(f"//*[@id='{h[1:]}']") for h in hrefs)
     assert "community ownership" in section.text_content()
+    assert "see also investment" in squash(section.text_content())
 
 
 def test_paper_without_index_terms_has_no_index(fixture_site, tmp_path):
