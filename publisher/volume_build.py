@@ -59,6 +59,7 @@ def build_volumes(site: config.SiteConfig, papers: list[Paper], out: Path, state
     results: list[PaperResult] = []
     inputs: dict[str, dict] = {}
     volumes = declared(site, selection, title)
+    rendered: dict[str, object] = {}  # slug → its document: a paper in several volumes goes through pandoc once
     for volume in volumes:
         if not in_shard(volume.key, shard):
             continue
@@ -77,7 +78,7 @@ def build_volumes(site: config.SiteConfig, papers: list[Paper], out: Path, state
                                 editions=[_edition(volume.key, f, out, reuse[f]) for f in FORMAT_ORDER if f in reuse],
                                 problems=[Problem(**p) for p in old.get("problems", [])], summary=old["summary"])
             else:
-                r = build_volume(volume, chosen, site, out, formats, page_size, extra, debug)
+                r = build_volume(volume, chosen, site, out, formats, page_size, extra, debug, rendered)
                 r.problems[:0] = problems
         results.append(r)
         if done:
@@ -98,9 +99,11 @@ def remove_stale_volumes(out: Path, state: State, current: set[str], shard) -> l
     return removed
 
 
-def member_documents(chosen: list[Paper], site: config.SiteConfig, out: Path, problems: list[Problem]):
-    """Each member's document (one pandoc pass each), with its ids prefixed and its bodies adapted
-    for the PDF and the EPUB; papers that fail are reported and left out."""
+def member_documents(chosen: list[Paper], site: config.SiteConfig, out: Path, problems: list[Problem],
+                     rendered: dict | None = None):
+    """Each member's document (one pandoc pass each, kept in RENDERED for the other volumes of the
+    build), with its ids prefixed and its bodies adapted for the PDF and the EPUB; papers that fail
+    are reported and left out."""
     from . import render
     from .build import _adapted, _user_filters
     from .editions import body as edition_body
@@ -108,12 +111,16 @@ def member_documents(chosen: list[Paper], site: config.SiteConfig, out: Path, pr
     from .volume_editions.member import Member
 
     opts = site.options
+    rendered = {} if rendered is None else rendered
     found: list[Member] = []
     for paper in chosen:
         try:
-            doc = render.render(paper, _user_filters(site), italic_quotes=opts.italic_quotes, timeout=opts.timeout,
-                                memory_mb=opts.memory_mb)
-            edition_body.prepare(paper, doc, site, out / ".cache" / "publisher" / "remote")
+            doc = rendered.get(paper.slug)
+            if doc is None:
+                doc = render.render(paper, _user_filters(site), italic_quotes=opts.italic_quotes,
+                                    timeout=opts.timeout, memory_mb=opts.memory_mb)
+                edition_body.prepare(paper, doc, site, out / ".cache" / "publisher" / "remote")
+                rendered[paper.slug] = doc
         except InputError as exc:
             problems.append(exc.problem)
             continue
@@ -130,8 +137,9 @@ def member_documents(chosen: list[Paper], site: config.SiteConfig, out: Path, pr
 
 
 def build_volume(volume: Volume, chosen: list[Paper], site: config.SiteConfig, out: Path, formats: list[str],
-                 page_size: str, extra: dict, debug: bool = False) -> PaperResult:
-    """Build one volume's editions into OUT/volumes/<slug>/. Never raises: problems are in the result."""
+                 page_size: str, extra: dict, debug: bool = False, rendered: dict | None = None) -> PaperResult:
+    """Build one volume's editions into OUT/volumes/<slug>/. Never raises: problems are in the result.
+    RENDERED: member documents already made for another volume of this build (slug → Document)."""
     from . import catalog
     from .editions import epub as paper_epub
     from .editions import pdf as paper_pdf
@@ -149,7 +157,7 @@ def build_volume(volume: Volume, chosen: list[Paper], site: config.SiteConfig, o
     names = edition_names(volume.slug)
     try:
         folder.mkdir(parents=True, exist_ok=True)
-        ms = member_documents(chosen, site, out, result.problems)
+        ms = member_documents(chosen, site, out, result.problems, rendered)
         if not ms:
             raise InputError(Problem(volume.file, volume.line, f"volume '{volume.slug}': no member could be rendered"))
         vpaper = volume_paper(volume, ms, site)

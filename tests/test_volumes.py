@@ -721,3 +721,22 @@ def test_ace_reports_no_violations_in_the_volume_and_a_paper_with_an_index(demo,
 def test_volume_page_paper_index_and_catalog_have_no_axe_violations(demo, axe_check, page):
     violations = axe_check(demo.out / page, 1280, "light")
     assert not violations, [(v["id"], v["help"], [n["target"] for n in v["nodes"]][:3]) for v in violations]
+
+
+def test_a_paper_in_two_volumes_goes_through_pandoc_once_for_both(fixture_site, tmp_path, monkeypatch):
+    import publisher.render as render
+
+    (fixture_site / "_config.yml").write_text(CONFIG.format(title="First") + (
+        "    - slug: again\n      title: Again\n      papers: [paper-3, paper-1]\n"), encoding="utf-8")
+    real, calls = render.render, []
+
+    def counted(paper, *args, **kwargs):  # the real pandoc pass, counted
+        calls.append(paper.slug)
+        return real(paper, *args, **kwargs)
+
+    monkeypatch.setattr(render, "render", counted)
+    report = build(BuildOptions(source=fixture_site, out=tmp_path / "out", jobs=1, formats=["html"]))
+    assert not report.failed, [str(p) for r in report.failed for p in r.problems]
+    assert sorted(calls) == sorted(["paper-1", "paper-2", "paper-3"] * 2)  # the papers', then the volumes' (once)
+    page = (tmp_path / "out" / "volumes" / "again" / "index.html").read_text(encoding="utf-8")
+    assert page.index("Paper number 3") < page.index("Paper number 1")  # as listed
