@@ -379,6 +379,9 @@ def test_volume_is_cached_and_rebuilt_when_a_member_or_its_declaration_changes(f
     changed = _volume_result(build(opts))
     assert not changed.cached and "A new conclusion" in squash(subprocess.run(
         ["pdftotext", str(pdf), "-"], capture_output=True, check=True).stdout.decode("utf-8"))
+    _write_posts(fixture_site, 4)  # a new paper the selection picks up
+    grown = _volume_result(build(opts))
+    assert not grown.cached and grown.summary["members"] == [f"paper-{i}" for i in (1, 2, 3, 4)]
     (fixture_site / "_config.yml").write_text(CONFIG.format(title="Renamed Volume"), encoding="utf-8")
     renamed = _volume_result(build(opts))
     assert not renamed.cached and renamed.summary["title"] == "Renamed Volume"
@@ -740,3 +743,27 @@ def test_a_paper_in_two_volumes_goes_through_pandoc_once_for_both(fixture_site, 
     assert sorted(calls) == sorted(["paper-1", "paper-2", "paper-3"] * 2)  # the papers', then the volumes' (once)
     page = (tmp_path / "out" / "volumes" / "again" / "index.html").read_text(encoding="utf-8")
     assert page.index("Paper number 3") < page.index("Paper number 1")  # as listed
+
+
+def test_volume_cover_image_opens_the_pdf_and_is_the_epub_cover(fixture_site, tmp_path):
+    import io
+
+    from PIL import Image
+
+    buf = io.BytesIO()
+    Image.new("RGB", (600, 900), (20, 60, 120)).save(buf, format="PNG")
+    (fixture_site / "assets").mkdir()
+    (fixture_site / "assets" / "cover.png").write_bytes(buf.getvalue())
+    config = CONFIG.format(title="With a Cover") + "      cover: assets/cover.png\n      isbn: 978-3-16-148410-0\n"
+    (fixture_site / "_config.yml").write_text(config, encoding="utf-8")
+    out = tmp_path / "out"
+    report = build(BuildOptions(source=fixture_site, out=out, jobs=1, formats=["pdf", "epub"]))
+    assert not _volume_result(report).failed
+    folder = out / "volumes" / "policy-2025"
+    images = subprocess.run(["pdfimages", "-list", "-f", "1", "-l", "1", str(folder / "policy-2025.pdf")],
+                            capture_output=True, text=True, check=True).stdout
+    assert re.search(r"^\s*1\s+\d+\s+image\s+600\s+900", images, re.M), images  # the cover fills page 1
+    assert "With a Cover" in squash(page_text(folder / "policy-2025.pdf", 2))  # then the title page
+    with zipfile.ZipFile(folder / "policy-2025.epub") as z:
+        assert z.read("EPUB/cover.png") == buf.getvalue()
+        assert "<dc:identifier id=\"id\">urn:isbn:9783161484100</dc:identifier>" in z.read("EPUB/content.opf").decode()
