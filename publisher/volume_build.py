@@ -38,8 +38,10 @@ def volume_keys(volume: Volume, chosen: list[Paper], site, state: State, ctx: ca
     member_keys = [[p.slug, cache.keys_for(p, site, state, ctx, formats)] for p in chosen]
     cover = ""
     if volume.cover:
+        from .safety import inside
+
         path = (site.root / volume.cover.lstrip("/")).resolve()
-        cover = state.hashes.sha(path) if path.is_file() else ""
+        cover = state.hashes.sha(path) if path.is_file() and inside(path, [site.root]) else ""  # nothing outside
     base = cache.digest(ctx.base, "volume", volume.declaration(), member_keys, cover)
     return cache.edition_keys(base, formats, ctx.options)
 
@@ -60,6 +62,7 @@ def build_volumes(site: config.SiteConfig, papers: list[Paper], out: Path, state
     inputs: dict[str, dict] = {}
     volumes = declared(site, selection, title)
     rendered: dict[str, object] = {}  # slug → its document: a paper in several volumes goes through pandoc once
+    clash = next((p for p in papers if p.slug == FOLDER), None)  # a paper whose folder would be OUT/volumes/
     for volume in volumes:
         if not in_shard(volume.key, shard):
             continue
@@ -80,14 +83,18 @@ def build_volumes(site: config.SiteConfig, papers: list[Paper], out: Path, state
             else:
                 r = build_volume(volume, chosen, site, out, formats, page_size, extra, debug, rendered)
                 r.problems[:0] = problems
+        if clash:
+            r.problems.append(Problem(clash.rel_source, None, f"the paper's slug '{FOLDER}' is the folder of the "
+                                      "volumes; its editions and the volumes share OUT/volumes/",
+                                      "give the post another slug: in its front matter", severity="warning"))
         results.append(r)
         if done:
             done(r)
-    remove_stale_volumes(out, state, {v.key for v in volumes}, shard)
+    remove_stale_volumes(out, state, {v.key for v in volumes})
     return results, inputs
 
 
-def remove_stale_volumes(out: Path, state: State, current: set[str], shard) -> list[str]:
+def remove_stale_volumes(out: Path, state: State, current: set[str]) -> list[str]:
     """Remove `OUT/volumes/<slug>/` of volumes no longer declared (that this shard built)."""
     removed = []
     for key in sorted(state.papers):
