@@ -443,7 +443,8 @@ def _build(opts: BuildOptions, progress: Progress, started: float, root: Path, s
     # volumes (issue 17): many papers as one book, after the papers (publisher/volume_build.py)
     from .volume_build import build_volumes
     volume_results, volume_inputs = build_volumes(site, all_papers, out, state, ctx, formats, page_size, extra,
-                                                  opts.shard, opts.volume, opts.volume_title, opts.debug, done)
+                                                  opts.shard, opts.volume, opts.volume_title, opts.debug, done,
+                                                  blocked=any(isolation.write_failed(r.problems) for r in report.papers))
     report.papers.extend(volume_results)
     built += [r for r in volume_results if not r.failed]
     inputs.update(volume_inputs)

@@ -53,9 +53,11 @@ def _edition(key: str, fmt: str, out: Path, rec: dict) -> Edition:
 
 def build_volumes(site: config.SiteConfig, papers: list[Paper], out: Path, state: State, ctx: cache.Context,
                   formats: list[str], page_size: str, extra: dict, shard, selection: str | None = None,
-                  title: str | None = None, debug: bool = False, done=None) -> tuple[list[PaperResult], dict]:
+                  title: str | None = None, debug: bool = False, done=None,
+                  blocked: bool = False) -> tuple[list[PaperResult], dict]:
     """Build (or take from the cache) every volume in this shard. PAPERS: every paper of the site.
-    Returns the results (catalog entries with kind: volume) and their keys for the build record."""
+    Returns the results (catalog entries with kind: volume) and their keys for the build record.
+    BLOCKED: OUT could not be written (a full disk): no volume is made, the previous ones are kept."""
     from .build import in_shard
 
     results: list[PaperResult] = []
@@ -67,7 +69,12 @@ def build_volumes(site: config.SiteConfig, papers: list[Paper], out: Path, state
         if not in_shard(volume.key, shard):
             continue
         chosen, problems = members(volume, papers)
-        if not chosen:
+        if blocked:
+            problems.append(Problem(volume.file, volume.line, f"volume '{volume.slug}' not built: the output folder "
+                                    "could not be written for the papers", "free some disk space or make the output "
+                                    "folder writable; the previous edition of the volume was kept"))
+            r = PaperResult(volume.file, slug=volume.key, title=volume.title, problems=problems, failed=True)
+        elif not chosen:
             problems.append(Problem(volume.file, volume.line, f"volume '{volume.slug}' has no papers; not built",
                                     "check its select: or papers: against `publisher list`"))
             r = PaperResult(volume.file, slug=volume.key, title=volume.title, problems=problems, failed=True)
