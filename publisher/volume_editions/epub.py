@@ -19,7 +19,7 @@ from ..editions import body, pagemap, xhtml
 from ..editions import epub as paper_epub
 from ..editions.common import display_date
 from ..editions.cover import make_cover
-from ..editions.xhtml import XHTML, E
+from ..editions.xhtml import E
 from ..model import Document
 from ..resources import read_style
 from ..safety import sanitize

@@ -16,7 +16,7 @@ from .. import __version__
 from ..dist import atomic_write
 from ..editions import pdf as paper_pdf
 from ..editions.common import display_date, templates, toc_html
-from ..model import Heading, Problem
+from ..model import Document, Heading, Problem
 from ..resources import read_style
 from .member import Member, VolumeInfo, editor_line
 
@@ -81,10 +81,7 @@ def render(info: VolumeInfo, members: list[Member], opts: paper_pdf.PdfOptions, 
                                url_fetcher=paper_pdf._fetcher(opts.roots, opts.network, opts.allowed_hosts))
         document = html.render(stylesheets=sheets, font_config=paper_pdf._font_config())
     meta = document.metadata
-    doc = dataclasses.replace(members[0].doc, title_text=paper.title) if members else None
-    from ..model import Document
-
-    doc = doc or Document(body_html="", title_html=paper.title, title_text=paper.title)
+    doc = Document(body_html="", title_html=html_lib.escape(paper.title), title_text=paper.title)
     xmp = paper_pdf.xmp_packet(paper, doc, opts, meta.created or "", meta.modified or "", archive, access)
     data = document.write_pdf(pdf_identifier=paper.slug.encode("utf-8")[:32] or b"publisher",
                               pdf_variant=archive or access or None,
