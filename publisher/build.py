@@ -45,6 +45,8 @@ class BuildOptions:
     clean: bool = False  # empty OUT before building (also removes files publisher did not write)
     shard: tuple[int, int] | None = None  # (K, N): build only the K-th of N deterministic parts
     strict: bool = False  # warnings fail the paper
+    volume: str | None = None  # --volume 'category=policy': a one-off volume (issue 17)
+    volume_title: str | None = None  # --volume-title
 
 
 @dataclass
@@ -147,6 +149,7 @@ def html_extras(job: Job, doc, names: dict[str, str], sizes: dict[str, int], out
                                       citation=cite.reference(cited, canonical), site_url=site_url,
                                       editions_url=editions_url, site_title=job.site.title)
     extras.self_contained = bool(job.extra.get("self_contained"))
+    extras.index_see_also = dict(job.site.options.index_see_also)  # subject index (issue 17)
     extras.asset_roots = [out_dir, paper.source.parent, job.site.root]
     return extras
 
@@ -415,6 +418,7 @@ def _build(opts: BuildOptions, progress: Progress, started: float, root: Path, s
     for paper in papers:
         paper.dependencies += [source_of[s] for s in linked_posts(paper, targets, site.url, site.baseurl)
                                if source_of[s] not in paper.dependencies]
+    all_papers = papers  # volumes (issue 17) select from every paper, whatever the shard
     papers = [p for p in papers if in_shard(p.slug, opts.shard)]
     failed = [r for r in failed if in_shard(r.slug or r.rel_source, opts.shard)]
     report.problems.extend(problems)
@@ -441,6 +445,15 @@ def _build(opts: BuildOptions, progress: Progress, started: float, root: Path, s
     results.sort(key=lambda r: order.get(r.slug, 0))
     report.papers.extend(results)
     built = [r for r in results if not r.failed]
+
+    # volumes (issue 17): many papers as one book, after the papers (publisher/volume_build.py)
+    from .volume_build import build_volumes
+    volume_results, volume_inputs = build_volumes(site, all_papers, out, state, ctx, formats, page_size, extra,
+                                                  opts.shard, opts.volume, opts.volume_title, opts.debug, done,
+                                                  blocked=any(isolation.write_failed(r.problems) for r in report.papers))
+    report.papers.extend(volume_results)
+    built += [r for r in volume_results if not r.failed]
+    inputs.update(volume_inputs)
 
     # dist: stale editions out; catalog, feeds and manifest in; the cache record last
     built += previous_editions(out, state, [r for r in report.papers if r.failed], built)

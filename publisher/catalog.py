@@ -111,14 +111,16 @@ def filter_css(items: list[Facet]) -> str:
 def write(out: Path, site: SiteConfig, results: list[PaperResult]) -> Path:
     """Write `OUT/index.html`, every paper newest first with links to its editions, filterable by tag and series."""
     entries = [dict(e) for e in newest_first(results)]
+    volumes = [e for e in entries if e.get("kind") == "volume"]  # volumes (issue 17): listed apart
+    entries = [e for e in entries if e.get("kind") != "volume"]
     items = facets(entries)
-    for e in entries:
+    for e in entries + volumes:
         e["tag_links"] = [(facet_id("tag", t), t) for t in dict.fromkeys(e.get("tags") or [])]
         e["facet_ids"] = [facet_id("series", e["series"])] * bool(e.get("series")) + [i for i, _ in e["tag_links"]]
         e["sizes"] = {f: human_size(v["size"]) for f, v in e["editions"].items() if v.get("size")}
     css = "\n".join([read_style("paper.css"), read_style("catalog.css"), filter_css(items)])
     page = templates().get_template("catalog.html.j2").render(
-        site=site, entries=entries, css=css, facets=items, feed=bool(entries), version=__version__,
+        site=site, entries=entries, volumes=volumes, css=css, facets=items, feed=bool(entries), version=__version__,
         formats=[label for f, label in (("html", "HTML"), ("pdf", "PDF"), ("epub", "EPUB"))
                  if any(f in e["editions"] for e in entries)],
         lang=site.lang or "en", title=site.title or "Papers", description=site.raw.get("description") or "",
@@ -154,6 +156,7 @@ def manifest(site: SiteConfig, results: list[PaperResult], out: Path, tools: dic
         source = {"source": s.get("source"), "source_sha256": s.get("source_sha256")}
         editions = {fmt: {**e, **source, "tools": edition_tools(tools, fmt)} for fmt, e in s.get("editions", {}).items()}
         papers.append({"slug": r.slug, **source, "dependencies": s.get("dependencies", []),
-                       "title": s.get("title"), "date": s.get("date"), "url": s.get("url"), "editions": editions})
+                       "title": s.get("title"), "date": s.get("date"), "url": s.get("url"), "editions": editions,
+                       **({"kind": "volume", "members": s.get("members", [])} if s.get("kind") == "volume" else {})})
     return {"generator": f"publisher {__version__}", "tools": tools, "site": site.title,
             "papers": papers}

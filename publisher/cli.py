@@ -148,6 +148,18 @@ def _page_size(ctx, param, value: str | None) -> str | None:
     return value
 
 
+def _volume(ctx, param, value: str | None) -> str | None:
+    """--volume (issue 17): a selection such as 'category=policy,from=2025-01-01'."""
+    if value:
+        from .volumes import parse_selection
+
+        try:
+            parse_selection(value)
+        except InputError as exc:
+            raise click.BadParameter(f"{exc.problem.message} ({exc.problem.hint})") from None
+    return value
+
+
 def _pdf_variant(ctx, param, value: str | None) -> str | None:
     if value and (why := pdf_variant_problem(value)):
         raise click.BadParameter(f"{why}; use for example pdf/a-3b, pdf/ua-1 or 'pdf/a-3b,pdf/ua-1'")
@@ -195,8 +207,12 @@ def cli() -> None:
 @click.option("--shard", callback=_shard, metavar="K/N", help="Build only part K of N (stable split by slug).")
 @click.option("--strict", is_flag=True, help="Warnings are fatal: a paper with a warning fails (exit 1).")
 @click.option("--json", "as_json", is_flag=True, help="Machine-readable events on stdout, one JSON object per line.")
+@click.option("--volume", callback=_volume, metavar="SELECTION", help="Also build a one-off volume of the papers "
+              "selected, e.g. 'category=policy,from=2025-01-01' (keys: category, tag, series, from, to).")
+@click.option("--volume-title", help="The title of the --volume volume.")
 def build_cmd(source, out, formats, jobs, future, drafts, unpublished, config_files, page_size, print_ready,
-              pdf_variant, quiet, debug, self_contained, force, clean, shard, strict, as_json):
+              pdf_variant, quiet, debug, self_contained, force, clean, shard, strict, as_json, volume=None,
+              volume_title=None):
     """Build every paper under SOURCE (default: content/) into OUT.
 
     Exit status: 0 every paper built, 1 some papers failed (the others were built), 2 usage or
@@ -207,7 +223,7 @@ def build_cmd(source, out, formats, jobs, future, drafts, unpublished, config_fi
                         future=future, drafts=drafts, unpublished=unpublished,
                         config_files=_config_files(config_files), page_size=page_size, debug=debug,
                         self_contained=self_contained, force=force, clean=clean, shard=shard, strict=strict,
-                        print_ready=print_ready, pdf_variant=pdf_variant)
+                        print_ready=print_ready, pdf_variant=pdf_variant, volume=volume, volume_title=volume_title)
     reporter = JsonEvents() if as_json else Reporter(quiet)
     if as_json:
         reporter.out = out.resolve()

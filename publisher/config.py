@@ -78,6 +78,9 @@ class PublisherOptions:
     # Cross-references (issue 18, docs/crossrefs.md); a post's front matter `publisher:` may override them.
     list_of_figures: bool = False  # a list of the numbered figures at the end of each paper
     list_of_tables: bool = False  # a list of the numbered tables at the end of each paper
+    # volumes (issue 17): many papers as one book, see docs/volumes.md and publisher/volumes.py
+    volumes: list = field(default_factory=list)  # volumes.Volume for each entry of `publisher: volumes:`
+    index_see_also: dict = field(default_factory=dict)  # subject index: {term: [see-also terms]}
 
 
 @dataclass
@@ -135,6 +138,18 @@ def _check_options(data: Any, file: str, lines: dict) -> PublisherOptions:
             close = difflib.get_close_matches(str(key), known, n=1)
             hint = f"did you mean '{close[0]}'?" if close else "known options: " + ", ".join(known)
             raise InputError(Problem(file, line, f"unknown publisher option '{key}'", hint))
+        if key == "volumes":  # volumes (issue 17): a list of mappings, checked by publisher/volumes.py
+            from .volumes import parse_config
+
+            opts.volumes = parse_config(value, file, line)
+            continue
+        if key == "index_see_also":  # subject index (issue 17): term → a term or a list of terms
+            if not isinstance(value, dict) or not all(isinstance(k, str) and (isinstance(v, str) or isinstance(v, list)
+                                                      and all(isinstance(x, str) for x in v)) for k, v in value.items()):
+                raise InputError(Problem(file, line, "publisher option 'index_see_also' must map terms to terms",
+                                         "write e.g. {GD: gradient descent, optimisation: [Adam, momentum]}"))
+            opts.index_see_also = {k: [v] if isinstance(v, str) else list(v) for k, v in value.items()}
+            continue
         default = getattr(opts, key)
         if isinstance(default, bool):
             ok = isinstance(value, bool)

@@ -164,6 +164,7 @@ class Document:
     warnings: list[Problem] = field(default_factory=list)
     assets: dict[str, Asset] = field(default_factory=dict)  # images by their src (publisher/assets.py)
     cover: Asset | None = None  # the front-matter image, when it could be read
+    index: list = field(default_factory=list)  # subject-index marks (subject_index.Mark, issue 17), reading order
 
 
 @dataclass

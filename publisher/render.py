@@ -12,7 +12,7 @@ from pathlib import Path
 import yaml
 from lxml import html as lxml_html
 
-from . import crossref, safety
+from . import crossref, safety, subject_index
 from .isolation import memory_limiter
 from .model import Document, Heading, InputError, Paper, Problem
 from .resources import filter_path, template_path
@@ -22,7 +22,7 @@ from .resources import filter_path, template_path
 READER = "markdown-citations+tex_math_double_backslash+emoji+markdown_attribute-native_divs"
 # Posts written in HTML (`_posts/*.html`): Jekyll converts no Markdown there, MathJax still reads $$…$$.
 HTML_READER = "html+tex_math_dollars+tex_math_double_backslash+raw_html-native_divs"
-HOUSE_FILTERS = ["excerpt.lua", "bio.lua", "italic-quotes.lua", "headings.lua"]
+HOUSE_FILTERS = ["excerpt.lua", "bio.lua", "italic-quotes.lua", "headings.lua", "index.lua"]  # index: issue 17
 _MARK = re.compile(r"<!--@@([a-z-]+)@@-->\n")
 HIGHLIGHT_STYLE = "pygments"
 
@@ -160,4 +160,5 @@ def render(paper: Paper, user_filters: list[Path] | None = None, italic_quotes: 
         headings=headings(body),
         has_math="<math" in body or "<math" in parts.get("summary", ""),
         warnings=_warnings(stderr, offset, paper) + xref_warnings,
+        index=subject_index.marks(body) if "index-term" in body else [],  # issue 17
     )

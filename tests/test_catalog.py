@@ -18,7 +18,7 @@ def cards(doc):
 @pytest.mark.parametrize("site", ["content", "webmeta", "corpus"])
 def test_every_paper_newest_first_with_its_editions(built_sites, site):
     report = built_sites[site]
-    built = [r for r in report.papers if not r.failed]
+    built = [r for r in report.papers if not r.failed and not r.slug.startswith("volumes/")]  # volumes: listed apart
     doc = catalog(report)
     found = cards(doc)
     assert len(found) == len(built) > 0

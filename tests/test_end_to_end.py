@@ -23,7 +23,7 @@ def editions(report, slug):
 def test_content_builds_three_editions_per_paper_and_a_catalog(built_sites):
     report = built_sites["content"]
     assert not report.failed, [str(p) for r in report.failed for p in r.problems]
-    slugs = sorted(r.slug for r in report.papers)
+    slugs = sorted(r.slug for r in report.papers if not r.slug.startswith("volumes/"))  # volumes: test_volumes.py
     assert slugs == ["tidal-cooperatives", "water-utility-open-data"]
     for slug in slugs:
         for path in editions(report, slug):
@@ -33,7 +33,7 @@ def test_content_builds_three_editions_per_paper_and_a_catalog(built_sites):
         for name in ("index.html", f"{slug}.pdf", f"{slug}.epub"):
             assert f'href="{slug}/{name}"' in catalog
     manifest = json.loads((report.out / "manifest.json").read_text(encoding="utf-8"))
-    assert [p["slug"] for p in manifest["papers"]] == slugs
+    assert [p["slug"] for p in manifest["papers"] if p.get("kind") != "volume"] == slugs
 
 
 def test_every_epub_passes_epubcheck_with_no_errors_or_warnings(epub_reports):

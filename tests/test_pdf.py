@@ -138,7 +138,10 @@ def test_no_blank_pages_and_title_page_text_is_not_indented(built_sites):
         for path in report.out.rglob("*.pdf"):
             with pikepdf.open(path) as pdf:
                 pictures = [bool(pg.Resources.get("/XObject")) for pg in pdf.pages]  # a cover has no text
+            volume = "volumes" in path.relative_to(report.out).parts  # issue 17: papers open on rectos
             for page, picture in enumerate(pictures, 1):
+                if volume and page % 2 == 0 and page < len(pictures):
+                    continue  # a volume's blank verso before a paper (or its index) opening on the recto
                 assert picture or page_text(path, page).strip(), f"{path.name} page {page} is blank"
     path = pdf_of(built_sites["pdf-typeset"], "harbour-scripts")
     g = pdf_edition.geometry("6x9")

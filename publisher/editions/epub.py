@@ -48,6 +48,7 @@ class EpubOptions:
     page_size: str = ""
     embed_fonts: bool = False  # embed a subset of Source Serif 4
     warnings: list[Problem] = field(default_factory=list)  # filled by build(): missing alt text …
+    index_see_also: dict = field(default_factory=dict)  # subject index (issue 17): term → see-also terms
 
 
 def options(site, modified: dt.datetime | None, page_starts: list[PageStart], pdf_name: str,
@@ -55,7 +56,8 @@ def options(site, modified: dt.datetime | None, page_starts: list[PageStart], pd
     """EpubOptions for a paper of SITE (a config.SiteConfig)."""
     return EpubOptions(modified=modified, site_url=site.url, page_starts=list(page_starts),
                        page_source=pdf_name if page_starts else "", page_size=page_size,
-                       embed_fonts=site.options.epub_embed_fonts)
+                       embed_fonts=site.options.epub_embed_fonts,
+                       index_see_also=dict(getattr(site.options, "index_see_also", {})))
 
 
 class _Doc(epub.EpubHtml):
@@ -592,6 +594,12 @@ def build(paper: Paper, doc: Document, opts: EpubOptions | None = None) -> bytes
     # Content: the title page, then the chapters.
     tp = title_page(paper, doc, title)
     chs = chapters(paper, doc)
+    index_ch = None
+    if doc.index:  # the subject index (issue 17): a chapter at the back, with a landmark
+        from ..subject_index import epub_chapter
+
+        index_ch = epub_chapter(chs, doc.index, opts.index_see_also)
+        chs += [index_ch] if index_ch else []
     all_docs = [tp] + chs
     _ensure_heading_ids(chs)
     ids = _id_map(all_docs)
@@ -641,7 +649,7 @@ def build(paper: Paper, doc: Document, opts: EpubOptions | None = None) -> bytes
         items.append(item)
 
     # Navigation: every heading level, landmarks, the page-list of the PDF edition.
-    entries = toc_entries(chs)
+    entries = toc_entries([c for c in chs if c is not index_ch]) + ([(2, "Index", index_ch.file)] if index_ch else [])
     first_text = next((c for c in chs if c.kind == "chapter"), chs[0] if chs else tp)
     if not entries:  # an empty paper: the contents still need one entry
         entries = [(2, title, first_text.file)]
@@ -651,6 +659,8 @@ def build(paper: Paper, doc: Document, opts: EpubOptions | None = None) -> bytes
     notes = next((c for c in chs if c.file == "notes.xhtml"), None)
     if notes:
         landmarks.append(("endnotes", "Notes", notes.file))
+    if index_ch:
+        landmarks.append(("index", "Index", index_ch.file))
     nav_bytes = nav_document(title, lang, tree, landmarks, pages)
     ncx_bytes = ncx_document(uid, title, lang, tree, pages)
     book.toc = [epub.Link(href, text, f"toc-{i}") for i, (_, text, href) in enumerate(entries)]

@@ -45,6 +45,7 @@ class PageExtras:
     asset_roots: list[Path] = field(default_factory=list)  # where local images may be read from
     hero: str = ""  # the front-matter image (a file beside the page, or the author's remote URL)
     hero_alt: str = ""
+    index_see_also: dict = field(default_factory=dict)  # subject index (issue 17): term → see-also terms
 
 
 def human_size(n: int) -> str:
@@ -194,6 +195,15 @@ def anchor_headings(body_html: str) -> str:
                            else m.group(1) + m.group(4) + link(m.group(3), m.group(4)) + m.group(5), body_html)
 
 
+def html_index(doc: Document, see_also: dict | None = None) -> str:
+    """The page's subject index (issue 17), after the text; '' when the paper marks no terms."""
+    if not doc.index:
+        return ""
+    from ..subject_index import html_section
+
+    return html_section(doc.index, see_also=see_also)
+
+
 def render_page(paper: Paper, doc: Document, extras: PageExtras | None = None) -> str:
     """The page's HTML text."""
     extras = extras or PageExtras()
@@ -207,6 +217,7 @@ def render_page(paper: Paper, doc: Document, extras: PageExtras | None = None) -
         editions=extras.editions, cite_links=extras.cite_links, citation=extras.citation,
         hero=extras.hero, hero_alt=extras.hero_alt,
         canonical=extras.canonical, head_meta=extras.head_meta, head_links=extras.head_links, json_ld=json_ld,
+        index_html=html_index(doc, extras.index_see_also),
     )
     if extras.self_contained:
         page = inline_assets(page, extras.asset_roots)

@@ -50,6 +50,7 @@ class PdfOptions:
     min_dpi: int = 300  # with print_ready: warn about images below this resolution at printed size
     publisher: str = ""
     rights: str = ""
+    index_see_also: dict = dataclasses.field(default_factory=dict)  # subject index (issue 17): term → see-also terms
 
 
 def press_options(site_options, extra: dict | None = None) -> dict:
@@ -59,7 +60,8 @@ def press_options(site_options, extra: dict | None = None) -> dict:
     return {"print_ready": bool(extra.get("print")) or site_options.print, "bleed": site_options.bleed,
             "marks": site_options.marks, "pdf_variant": extra.get("pdf_variant") or site_options.pdf_variant,
             "pdf_tags": site_options.pdf_tags, "min_dpi": site_options.min_dpi,
-            "page_size_forced": bool(extra.get("page_size_forced"))}
+            "page_size_forced": bool(extra.get("page_size_forced")),
+            "index_see_also": dict(getattr(site_options, "index_see_also", {}))}
 
 
 def warm(opts: PdfOptions, paper: Paper | None = None) -> None:
@@ -575,6 +577,13 @@ def render_pdf(paper: Paper, doc: Document, body_html: str, opts: PdfOptions,
     sheets = _stylesheets(page_size_for(paper, opts, problems), opts.print_ready, opts.bleed, opts.marks,
                           None if not archive else False)
     document = html.render(stylesheets=sheets, font_config=_font_config())
+    if doc.index:  # the subject index (issue 17): at the back, with the pages its terms fell on
+        from ..subject_index import anchor_pages, into_print_html, pdf_section
+
+        source = into_print_html(source, pdf_section(doc.index, anchor_pages(document), opts.index_see_also))
+        html = HTML(string=source, base_url=paper.source.parent.as_uri() + "/",
+                    url_fetcher=_fetcher(opts.roots, opts.network, opts.allowed_hosts))
+        document = html.render(stylesheets=sheets, font_config=_font_config())
     meta = document.metadata
     xmp = xmp_packet(paper, doc, opts, meta.created or "", meta.modified or "", archive, access)
     data = document.write_pdf(pdf_identifier=paper.slug.encode("utf-8")[:32] or b"publisher",
