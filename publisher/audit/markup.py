@@ -127,7 +127,7 @@ def measure_bodies(bodies: list) -> Measures:
                 m.citations += 1
     text = "".join(parts)
     words = [w.lower() for w in WORD.findall(text) if any(ch.isalpha() for ch in w)]
-    m.first_words = words[:12]
+    m.first_words = [w for w in words if w.isalpha()][:12]
     m.vocabulary = set(words)
     m.images_total = len(m.images)
     m.raster = sum(1 for src in srcs if not urlsplit(src).path.lower().endswith(".svg")

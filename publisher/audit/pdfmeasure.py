@@ -37,7 +37,10 @@ def house_faces() -> set[str]:
     from ..resources import read_style
 
     css = read_style("print.css")
-    return {_norm_face(name) for name in re.findall(r'"([^"]+)"', css)}
+    faces = set()
+    for stack in re.findall(r"(?:font-family|--[\w-]+)\s*:\s*([^;{}]+)", css):
+        faces |= {_norm_face(name) for name in re.findall(r'"([^"]+)"', stack)}
+    return {f for f in faces if f}
 
 
 def _norm_face(name: str) -> str:
@@ -234,12 +237,12 @@ def _repeated_heads(lines: list[str], heads: list[tuple[str, ...]]) -> Counter:
 
 def _body_start(lines: list[str], html) -> int | None:
     """Index of the line where the body begins: the first line from which the HTML body's first words follow."""
-    first = [w.lower() for w in (getattr(html, "first_words", None) or [])][:START_WORDS]
+    first = [w for w in (getattr(html, "first_words", None) or []) if w.isalpha()][:START_WORDS]
     if not first:
         return None
     tokens: list[tuple[str, int]] = []
     for n, line in enumerate(lines):
-        tokens += [(w.lower(), n) for w in WORD.findall(line) if any(ch.isalpha() for ch in w)]
+        tokens += [(w.lower(), n) for w in WORD.findall(line) if w.isalpha()]
     words = [t for t, _ in tokens]
     for k in range(len(words) - len(first) + 1):
         if words[k:k + len(first)] == first:
