@@ -119,7 +119,7 @@ def audit(out: Path, source: Path | None = None) -> list[PaperAudit]:
                 elif fmt == "epub":
                     m = epub_ref = measure_epub(path)
                 else:
-                    m = measure_pdf(path, html_ref, epub_ref)
+                    m = measure_pdf(path, html_ref or epub_ref, epub_ref)
             except Exception as exc:  # a broken edition is a finding, never a crash
                 result.findings.append(Problem(ed.get("path", ""), None, f"the {fmt.upper()} edition cannot be "
                                                f"read for the audit: {type(exc).__name__}: {exc}"))

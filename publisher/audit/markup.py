@@ -202,6 +202,7 @@ def measure_epub(path: Path) -> Measures:
         base = PurePosixPath(opf_path).parent
         items = {i.get("id"): i for i in opf.iterfind(".//{*}manifest/{*}item")}
         bodies = []
+        about_words: list[str] = []
         for ref in opf.iterfind(".//{*}spine/{*}itemref"):
             item = items.get(ref.get("idref"))
             if item is None or "nav" in (item.get("properties") or "").split():
@@ -210,4 +211,10 @@ def measure_epub(path: Path) -> Measures:
             body = doc.find("{*}body")
             if body is not None and not _is_front(body):
                 bodies.append(body)
-    return measure_bodies(bodies)
+            elif body is not None and body.xpath('.//*[contains(concat(" ", @class, " "), " about-author ")]'):
+                parts: list[str] = []
+                _text(body, parts, [])
+                about_words += [w.lower() for w in WORD.findall("".join(parts)) if any(c.isalpha() for c in w)]
+    m = measure_bodies(bodies)
+    m.about_words = about_words
+    return m

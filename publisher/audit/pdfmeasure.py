@@ -30,6 +30,7 @@ class PdfExtras:
     fallback: dict[str, tuple[list[int], set[str]]] = field(default_factory=dict)  # face → (pages, chars)
     notdef: list[tuple[int, str]] = field(default_factory=list)  # (page, font)
     body_found: bool = True
+    house_chars: set[str] = field(default_factory=set)  # characters the PDF sets in a house face somewhere
 
 
 def house_faces() -> set[str]:
@@ -78,23 +79,27 @@ def _lines_text(chars: list[dict]) -> list[str]:
 
 
 def _words(lines: list[str], vocabulary: set[str]) -> list[str]:
-    """Words of the lines, joining a word the typesetter hyphenated at a line end."""
+    """Words of the lines, joining a word the typesetter hyphenated at a line end. A hyphen that was in
+    the text (open-access) is kept: the two halves are joined only when the whole word is in the
+    VOCABULARY (the words of the HTML page) or when the halves are not both in it."""
     words: list[str] = []
     carry = ""
     for line in lines:
         line = line.strip()
         tokens = WORD.findall(line)
         if carry and tokens:
-            joined = carry + tokens[0]
-            if not vocabulary or joined.lower() in vocabulary or not carry.lower() in vocabulary:
-                tokens[0] = joined
+            joined = (carry + tokens[0]).lower()
+            whole = joined in vocabulary or not vocabulary
+            halves = carry.lower() in vocabulary and tokens[0].lower() in vocabulary
+            if whole or not halves:
+                tokens[0] = carry + tokens[0]
             else:
                 tokens.insert(0, carry)
             carry = ""
         elif carry:
             words.append(carry)
             carry = ""
-        if line.endswith(("\u2010", "\u00ad")) and tokens:
+        if line.endswith(("\u2010", "\u00ad", "-")) and tokens and line[-2:-1].isalpha():
             carry = tokens.pop()
         words += tokens
     if carry:
@@ -184,7 +189,9 @@ def measure_pdf(path: Path, html=None, epub=None, lang: str = "") -> Measures:
                         outside.append(c)
                     if top - EDGE_TOLERANCE <= c["top"] and c["bottom"] <= bottom + EDGE_TOLERANCE:
                         body_chars.append(c)
-                    if not _is_house(c["fontname"], faces):
+                    if _is_house(c["fontname"], faces):
+                        extras.house_chars.add(c["text"])
+                    else:
                         face = c["fontname"].split("+", 1)[-1]
                         pages, chars = extras.fallback.setdefault(face, ([], set()))
                         if i + 1 not in pages:
@@ -274,4 +281,9 @@ def _outline(path: Path) -> list[str]:
 
 def fallback_summary(extras: PdfExtras) -> list[tuple[str, list[int], str]]:
     """(face, pages, the characters set in it) for every face outside the house stacks."""
-    return sorted((face, pages, "".join(sorted(chars))) for face, (pages, chars) in extras.fallback.items())
+    out = []
+    for face, (pages, chars) in extras.fallback.items():
+        lacking = chars - extras.house_chars  # a character the house faces set elsewhere was a style's choice
+        if lacking:
+            out.append((face, pages, "".join(sorted(lacking))))
+    return sorted(out)
