@@ -1,0 +1,176 @@
+"""`publisher audit`: findings made to happen for real in tiny posts, a clean post without any, the exit
+status, and the audit of every site the suite builds."""
+from __future__ import annotations
+
+import json
+import zlib
+import struct
+from pathlib import Path
+
+import pytest
+from click.testing import CliRunner
+
+from publisher.audit import audit
+from publisher.build import BuildOptions, build
+from publisher.cli import cli
+
+
+def png(width: int, height: int) -> bytes:
+    """A small grey PNG, written by hand (no image library needed)."""
+    raw = b"".join(b"\x00" + b"\x80" * width for _ in range(height))
+
+    def chunk(kind, data):
+        return struct.pack(">I", len(data)) + kind + data + struct.pack(">I", zlib.crc32(kind + data))
+
+    return (b"\x89PNG\r\n\x1a\n" + chunk(b"IHDR", struct.pack(">IIBBBBB", width, height, 8, 0, 0, 0, 0))
+            + chunk(b"IDAT", zlib.compress(raw)) + chunk(b"IEND", b""))
+
+
+CLEAN = """---
+title: A clean paper
+---
+The harbour keeps a tide book, and the book keeps the harbour honest.[^a]
+
+## Readings
+
+![Monthly readings at the quay](/assets/readings.png)
+
+| Month | Height |
+|-------|-------:|
+| March | 4.1    |
+
+$$h = a \\sin(\\omega t)$$
+
+## Conclusion
+
+Records made by hand remain the longest series there is.
+
+[^a]: The book starts in 1931.
+"""
+
+REMOTE = """---
+title: A remote figure
+---
+The photograph below lives on another server and the build may not fetch it.
+
+![Aerial view of the harbour](https://archive.example.net/harbour.png)
+
+The text goes on after the figure, as it does in every edition.
+"""
+
+WIDE = """---
+title: A wide string
+---
+The checksum of the archive follows, exactly as the server printed it.
+
+```
+sha512=8f434346648f6b96df89dda901c5176b10a6d83961dd3c1ac88b59b2dc327aa4a8f434346648f6b96df89dda901c5176b10a6d83961dd3c1ac88b59b2dc327aa4
+```
+
+And inline, as the log printed it: `8f434346648f6b96df89dda901c5176b10a6d83961dd3c1ac88b59b2dc327aa4a8f434346648f6b96df89dda901c5176b10a6d83961dd3c1ac88b59b2dc327aa4` in full.
+"""
+
+GLYPH = """---
+title: A rare script
+---
+The tablet shows the sign \U00010000 for a, which no house font has.
+"""
+
+
+def _site(root: Path, posts: dict[str, str]) -> Path:
+    (root / "_posts").mkdir(parents=True)
+    (root / "_config.yml").write_text("title: Audit fixtures\n", encoding="utf-8")
+    (root / "assets").mkdir()
+    (root / "assets" / "readings.png").write_bytes(png(64, 40))
+    for name, text in posts.items():
+        (root / "_posts" / name).write_text(text, encoding="utf-8")
+    return root
+
+
+@pytest.fixture(scope="module")
+def clean_out(tmp_path_factory) -> Path:
+    root = _site(tmp_path_factory.mktemp("audit-clean"), {"2025-01-01-clean.md": CLEAN})
+    out = root.parent / "out"
+    report = build(BuildOptions(source=root, out=out, jobs=1))
+    assert not report.failed
+    return out
+
+
+@pytest.fixture(scope="module")
+def faulty_out(tmp_path_factory) -> Path:
+    root = _site(tmp_path_factory.mktemp("audit-faulty"), {
+        "2025-01-02-remote.md": REMOTE, "2025-01-03-wide.md": WIDE, "2025-01-04-glyph.md": GLYPH})
+    out = root.parent / "out"
+    report = build(BuildOptions(source=root, out=out, jobs=1))
+    assert not report.failed
+    return out
+
+
+def by_slug(out: Path) -> dict:
+    return {r.slug: r for r in audit(out)}
+
+
+def test_clean_paper_has_no_finding_and_measures_agree(clean_out):
+    r = by_slug(clean_out)["clean"]
+    assert r.findings == [], [str(p) for p in r.findings]
+    html, epub, pdf, src = (r.measures[k] for k in ("html", "epub", "pdf", "source"))
+    assert html.words == epub.words and abs(pdf.words - html.words) <= 5
+    assert html.words > 30
+    assert html.images == epub.images == ["readings"] and len(pdf.images) == 1
+    assert html.equations == epub.equations == 1 and html.footnotes == epub.footnotes == 1
+    assert html.tables == epub.tables == 1
+    assert html.headings == epub.headings == pdf.headings == ["Readings", "Conclusion"]
+    assert len(src.figures) == 1 and src.equations and src.footnotes
+
+
+def test_cli_exit_status_clean_and_usage(clean_out, tmp_path):
+    result = CliRunner().invoke(cli, ["audit", str(clean_out), "--json"])
+    assert result.exit_code == 0, result.output
+    record = json.loads(result.stdout.splitlines()[0])
+    assert record["slug"] == "clean" and record["findings"] == []
+    assert record["measures"]["pdf"]["words"] == record["measures"]["html"]["words"]
+    assert CliRunner().invoke(cli, ["audit", str(tmp_path)]).exit_code == 2
+
+
+def test_remote_figure_missing_from_epub_and_pdf_is_traced_to_its_line(faulty_out):
+    findings = [str(p) for p in by_slug(faulty_out)["remote"].findings]
+    assert any(f.startswith("_posts/2025-01-02-remote.md:6: error: figure") and "EPUB" in f for f in findings), findings
+    assert any("the PDF shows 0 raster image(s)" in f and "the HTML page 1" in f for f in findings), findings
+
+
+def test_unbreakable_string_off_the_page(faulty_out):
+    findings = [str(p) for p in by_slug(faulty_out)["wide"].findings]
+    assert any("text runs outside the text block" in f and f.startswith("wide/wide.pdf") for f in findings), findings
+
+
+def test_character_no_house_font_has(faulty_out):
+    findings = [str(p) for p in by_slug(faulty_out)["glyph"].findings]
+    assert any("fallback face" in f and "\U00010000" in f for f in findings), findings
+
+
+def test_cli_reports_findings_with_exit_1(faulty_out):
+    result = CliRunner().invoke(cli, ["audit", str(faulty_out)])
+    assert result.exit_code == 1
+    assert "_posts/2025-01-02-remote.md:6: error:" in result.stderr
+    assert "finding(s)" in result.stderr
+
+
+# Findings the audit makes on the suite's own sites today, each for a reason outside the audit:
+KNOWN = {
+    # the fixture's remote photograph is not fetched with the network off (by design of that test site)
+    ("fidelity", "is not in the EPUB"), ("fidelity", "raster image(s)"),
+    # 🎉 is set in Noto Color Emoji: print.css names no emoji face in its stacks
+    ("jekyll-syntax", "fallback face Noto-Color-Emoji"),
+}
+
+
+def test_audit_of_every_site_the_suite_builds(built_sites):
+    unexpected = []
+    for name, report in built_sites.items():
+        if name == "corpus" and not (Path(__file__).resolve().parents[2] / "shared" / "corpus").is_dir():
+            continue
+        for r in audit(report.out):
+            for p in r.findings:
+                if not any(name == site and part in str(p) for site, part in KNOWN):
+                    unexpected.append(f"{name}: {p}")
+    assert not unexpected, "\n".join(unexpected)
