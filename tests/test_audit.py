@@ -89,8 +89,9 @@ def _site(root: Path, posts: dict[str, str]) -> Path:
 
 @pytest.fixture(scope="module")
 def clean_out(tmp_path_factory) -> Path:
-    root = _site(tmp_path_factory.mktemp("audit-clean"), {"2025-01-01-clean.md": CLEAN})
-    out = root.parent / "out"
+    base = tmp_path_factory.mktemp("audit-clean")
+    root = _site(base / "site", {"2025-01-01-clean.md": CLEAN})
+    out = base / "out"
     report = build(BuildOptions(source=root, out=out, jobs=1))
     assert not report.failed
     return out
@@ -98,9 +99,10 @@ def clean_out(tmp_path_factory) -> Path:
 
 @pytest.fixture(scope="module")
 def faulty_out(tmp_path_factory) -> Path:
-    root = _site(tmp_path_factory.mktemp("audit-faulty"), {
+    base = tmp_path_factory.mktemp("audit-faulty")
+    root = _site(base / "site", {
         "2025-01-02-remote.md": REMOTE, "2025-01-03-wide.md": WIDE, "2025-01-04-glyph.md": GLYPH})
-    out = root.parent / "out"
+    out = base / "out"
     report = build(BuildOptions(source=root, out=out, jobs=1))
     assert not report.failed
     return out
@@ -174,3 +176,28 @@ def test_audit_of_every_site_the_suite_builds(built_sites):
                 if not any(name == site and part in str(p) for site, part in KNOWN):
                     unexpected.append(f"{name}: {p}")
     assert not unexpected, "\n".join(unexpected)
+
+
+def test_figure_the_pdf_lost_is_traced_to_its_line(clean_out, tmp_path):
+    """The clean build's PDF with its one image no longer drawn (the typesetter's failure, made for real
+    by removing the `Do` from the page's content stream): the audit names the figure and its line."""
+    import shutil
+
+    import pikepdf
+
+    out = tmp_path / "out"
+    shutil.copytree(clean_out, out)
+    pdf_path = out / "clean" / "clean.pdf"
+    with pikepdf.open(pdf_path, allow_overwriting_input=True) as pdf:
+        removed = 0
+        for page in pdf.pages:
+            ops = pikepdf.parse_content_stream(page)
+            kept = [(o, op) for o, op in ops if str(op) != "Do"]
+            removed += len(ops) - len(kept)
+            page.obj.Contents = pdf.make_stream(pikepdf.unparse_content_stream(kept))
+        pdf.save(pdf_path)
+    assert removed == 1
+    findings = [str(p) for p in by_slug(out)["clean"].findings]
+    assert any(f.startswith("_posts/2025-01-01-clean.md:8: error: figure 'readings' (64x40 pixels) is in the EPUB "
+                            "but not in the PDF") for f in findings), findings
+    assert any("the PDF shows 0 raster image(s) in the body, the HTML page 1, the EPUB 1" in f for f in findings)

@@ -22,6 +22,7 @@ class Measures:
     images: list[str] | None = None  # identities: file stem (HTML, EPUB, source) or "WxH" pixel size (PDF)
     images_total: int | None = None  # every image placement, SVG included where countable
     raster: int | None = None  # images that are not SVG (the PDF draws SVG as vector art, not image objects)
+    raster_sizes: list[tuple[str, str]] = field(default_factory=list)  # (identity, "WxH" pixels) (EPUB only)
     equations: int | None = None  # display equations
     inline_math: int | None = None
     footnotes: int | None = None
@@ -41,7 +42,7 @@ class Measures:
     def as_json(self) -> dict:
         out = {}
         for key, value in self.__dict__.items():
-            if key in ("chars", "tex_commands", "first_words", "vocabulary", "about_words", "media_words", "table_heads", "pdf"):
+            if key in ("chars", "tex_commands", "first_words", "vocabulary", "about_words", "media_words", "table_heads", "raster_sizes", "pdf"):
                 continue
             if isinstance(value, list):
                 value = len(value)

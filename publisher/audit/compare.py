@@ -61,6 +61,14 @@ def compare(result, source_path: Path | None, editions: dict) -> list[Problem]:
     if pdf is not None and pdf.images is not None:
         epub = present.get("epub")
         counts = {f: present[f].raster for f in ("html", "epub") if f in present and present[f].raster is not None}
+        drawn = Counter(pdf.images)
+        for ident, size in (epub.raster_sizes if epub is not None else []):
+            if drawn[size] > 0:
+                drawn[size] -= 1
+                continue
+            lines = [line for line, i, _ in (src.figures if src is not None else []) if i == ident]
+            add(lines[0] if lines else None, f"figure {ident!r} ({size} pixels) is in the EPUB but not in the PDF",
+                "the PDF could not show it: check the image's format and its width/height attributes")
         if counts and len(pdf.images) < max(counts.values()):
             add(None, f"the PDF shows {len(pdf.images)} raster image(s) in the body, "
                 + ", ".join(f"the {NAMES[f]} {v}" for f, v in counts.items()),

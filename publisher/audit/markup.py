@@ -202,6 +202,7 @@ def measure_epub(path: Path) -> Measures:
         base = PurePosixPath(opf_path).parent
         items = {i.get("id"): i for i in opf.iterfind(".//{*}manifest/{*}item")}
         bodies = []
+        docs: list[PurePosixPath] = []
         about_words: list[str] = []
         for ref in opf.iterfind(".//{*}spine/{*}itemref"):
             item = items.get(ref.get("idref"))
@@ -211,10 +212,47 @@ def measure_epub(path: Path) -> Measures:
             body = doc.find("{*}body")
             if body is not None and not _is_front(body):
                 bodies.append(body)
+                docs.append(base / unquote(item.get("href")))
             elif body is not None and body.xpath('.//*[contains(concat(" ", @class, " "), " about-author ")]'):
                 parts: list[str] = []
                 _text(body, parts, [])
                 about_words += [w.lower() for w in WORD.findall("".join(parts)) if any(c.isalpha() for c in w)]
-    m = measure_bodies(bodies)
-    m.about_words = about_words
+        m = measure_bodies(bodies)
+        m.about_words = about_words
+        m.raster_sizes = _raster_sizes(z, bodies, docs)
     return m
+
+
+def _raster_sizes(z: zipfile.ZipFile, bodies: list, docs: list[PurePosixPath]) -> list[tuple[str, str]]:
+    """(identity, 'WxH') of every raster image of the EPUB's body, read from the image files."""
+    import io
+
+    from PIL import Image
+
+    sizes = []
+    for body, doc in zip(bodies, docs):
+        for el in _counted(body):
+            if local(el.tag) != "img" or "math-svg" in classes(el):
+                continue
+            src = el.get("src") or ""
+            if urlsplit(src).scheme or src.lower().endswith(".svg"):
+                continue
+            name = str(PurePosixPath(*[p for p in (doc.parent / unquote(src)).parts]))
+            name = _normpath(name)
+            try:
+                with Image.open(io.BytesIO(z.read(name))) as im:
+                    sizes.append((image_identity(src), f"{im.width}x{im.height}"))
+            except (KeyError, OSError, ValueError):
+                continue
+    return sizes
+
+
+def _normpath(name: str) -> str:
+    parts: list[str] = []
+    for p in name.split("/"):
+        if p == "..":
+            if parts:
+                parts.pop()
+        elif p not in ("", "."):
+            parts.append(p)
+    return "/".join(parts)
