@@ -134,8 +134,7 @@ def measure_bodies(bodies: list) -> Measures:
                    and not src.startswith("data:image/svg"))
     m.words = count_words(text)
     m.chars = text_chars(text)
-    code_text = " ".join(code)
-    m.tex_commands = set(TEX_COMMAND.findall(text)) - set(TEX_COMMAND.findall(code_text))
+    m.tex_commands = set(TEX_COMMAND.findall(text))  # code included: the PDF cannot tell code from text
     return m
 
 

@@ -243,18 +243,20 @@ def _repeated_heads(lines: list[str], heads: list[tuple[str, ...]]) -> Counter:
 
 
 def _body_start(lines: list[str], html) -> int | None:
-    """Index of the line where the body begins: the first line from which the HTML body's first words follow."""
+    """Index of the line where the body begins: the first line from which the letters of the HTML body's
+    first words follow (letters only, so that a word boundary the PDF lost or added does not matter)."""
     first = [w for w in (getattr(html, "first_words", None) or []) if w.isalpha()][:START_WORDS]
-    if not first:
+    needle = "".join(first)
+    if not needle:
         return None
-    tokens: list[tuple[str, int]] = []
+    stream: list[str] = []
+    line_at: list[int] = []
     for n, line in enumerate(lines):
-        tokens += [(w.lower(), n) for w in WORD.findall(line) if w.isalpha()]
-    words = [t for t, _ in tokens]
-    for k in range(len(words) - len(first) + 1):
-        if words[k:k + len(first)] == first:
-            return tokens[k][1]
-    return None
+        letters = [ch for ch in line.lower() if ch.isalpha()]
+        stream += letters
+        line_at += [n] * len(letters)
+    found = "".join(stream).find(needle)
+    return line_at[found] if found >= 0 else None
 
 
 def _outline(path: Path) -> list[str]:

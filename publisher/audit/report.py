@@ -10,9 +10,11 @@ from . import audit
 
 def run_audit(out: Path, source: Path | None, as_json: bool, err: Callable[[str], None],
               emit: Callable[[str], None]) -> int:
-    """Audit OUT and report; returns the exit status (0 clean, 1 findings). Raises NotABuild."""
+    """Audit OUT and report; returns the exit status (0 no finding, 1 findings; warnings about the source
+    do not count). Raises NotABuild."""
     results = audit(out, source)
-    findings = sum(len(r.findings) for r in results)
+    findings = sum(1 for r in results for p in r.findings if p.severity == "error")
+    warnings = sum(1 for r in results for p in r.findings if p.severity != "error")
     for r in results:
         if as_json:
             emit(json.dumps({"event": "audit", **r.as_json()}, ensure_ascii=False, sort_keys=True))
@@ -20,6 +22,7 @@ def run_audit(out: Path, source: Path | None, as_json: bool, err: Callable[[str]
             for p in r.findings:
                 err(str(p))
     if not as_json:
-        clean = sum(1 for r in results if not r.findings)
-        err(f"audit: {clean} of {len(results)} paper(s) without a finding, {findings} finding(s)")
+        clean = sum(1 for r in results if not any(p.severity == "error" for p in r.findings))
+        err(f"audit: {clean} of {len(results)} paper(s) without a finding, {findings} finding(s)"
+            + (f", {warnings} warning(s) about the source" if warnings else ""))
     return 1 if findings else 0

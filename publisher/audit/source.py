@@ -10,7 +10,7 @@ from pathlib import Path
 
 from .markup import image_identity
 
-FENCE = re.compile(r"^\s*(```|~~~)")
+FENCE = re.compile(r"^\s*(```|~~~|\{%-?\s*(end)?highlight\b)")
 MD_IMAGE = re.compile(r"!\[[^\]]*\]\(\s*<?((?:\{\{.*?\}\}|[^)\s>])+)")
 HTML_IMAGE = re.compile(r"<img\b[^>]*?\bsrc\s*=\s*[\"']?([^\"'\s>]+)", re.I)
 INCLUDE_IMAGE = re.compile(r"\{%-?\s*include\s+\S*(?:figure|image|img)\S*\s.*?\b(?:path|src|file|image|url)\s*=\s*"
@@ -56,13 +56,15 @@ def measure_source(path: Path) -> SourceMeasures:
     except OSError:
         return m
     in_fence = in_math = False
+    previous = ""
     for n, line in body_lines(text):
+        blank_before, previous = not previous.strip(), line
         if FENCE.match(line):
             in_fence = not in_fence
             continue
         if in_fence:
             continue
-        if DISPLAY_MATH.match(line):
+        if DISPLAY_MATH.match(line) and (in_math or blank_before):  # a math block is a paragraph of its own
             if not in_math:
                 m.equations.append(n)
             in_math = not in_math if line.strip().count("$$") == 1 else in_math
@@ -79,6 +81,6 @@ def measure_source(path: Path) -> SourceMeasures:
         if TABLE_RULE.match(line):
             m.tables.append(n)
         h = ATX.match(line)
-        if h and not line.startswith("#{"):
+        if h and not line.startswith("#{") and blank_before:  # kramdown and pandoc want a blank line before
             m.headings.append((n, h.group(2)))
     return m
