@@ -70,6 +70,14 @@ sha512=8f434346648f6b96df89dda901c5176b10a6d83961dd3c1ac88b59b2dc327aa4a8f434346
 And inline, as the log printed it: `8f434346648f6b96df89dda901c5176b10a6d83961dd3c1ac88b59b2dc327aa4a8f434346648f6b96df89dda901c5176b10a6d83961dd3c1ac88b59b2dc327aa4` in full.
 """
 
+NO_FILE = """---
+title: A figure without its file
+---
+The figure below was never added to the site.
+
+![A chart that was never uploaded](/assets/never-uploaded.png)
+"""
+
 GLYPH = """---
 title: A rare script
 ---
@@ -90,7 +98,7 @@ def _site(root: Path, posts: dict[str, str]) -> Path:
 @pytest.fixture(scope="module")
 def clean_out(tmp_path_factory) -> Path:
     base = tmp_path_factory.mktemp("audit-clean")
-    root = _site(base / "site", {"2025-01-01-clean.md": CLEAN})
+    root = _site(base / "site", {"2025-01-01-clean.md": CLEAN, "2025-01-05-no-file.md": NO_FILE})
     out = base / "out"
     report = build(BuildOptions(source=root, out=out, jobs=1))
     assert not report.failed
@@ -125,11 +133,19 @@ def test_clean_paper_has_no_finding_and_measures_agree(clean_out):
     assert len(src.figures) == 1 and src.equations and src.footnotes
 
 
+def test_figure_whose_file_the_site_lacks_is_a_warning_about_the_source(clean_out):
+    findings = by_slug(clean_out)["no-file"].findings
+    assert [str(p) for p in findings] == [
+        "_posts/2025-01-05-no-file.md:6: warning: figure '/assets/never-uploaded.png' is in no edition: the site has "
+        "no file named 'never-uploaded.png' (hint: add the image to the site, or correct the path)"]
+
+
 def test_cli_exit_status_clean_and_usage(clean_out, tmp_path):
     result = CliRunner().invoke(cli, ["audit", str(clean_out), "--json"])
-    assert result.exit_code == 0, result.output
-    record = json.loads(result.stdout.splitlines()[0])
-    assert record["slug"] == "clean" and record["findings"] == []
+    assert result.exit_code == 0, result.output  # a warning about the source is not a finding
+    records = {r["slug"]: r for r in map(json.loads, result.stdout.splitlines())}
+    record = records["clean"]
+    assert record["findings"] == [] and records["no-file"]["findings"][0]["severity"] == "warning"
     assert record["measures"]["pdf"]["words"] == record["measures"]["html"]["words"]
     assert CliRunner().invoke(cli, ["audit", str(tmp_path)]).exit_code == 2
 
