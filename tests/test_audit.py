@@ -217,3 +217,9 @@ def test_figure_the_pdf_lost_is_traced_to_its_line(clean_out, tmp_path):
     assert any(f.startswith("_posts/2025-01-01-clean.md:8: error: figure 'readings' (64x40 pixels) is in the EPUB "
                             "but not in the PDF") for f in findings), findings
     assert any("the PDF shows 0 raster image(s) in the body, the HTML page 1, the EPUB 1" in f for f in findings)
+
+
+def test_check_includes_the_audit(clean_out, faulty_out):
+    assert CliRunner().invoke(cli, ["check", "--no-epubcheck", "--audit", str(clean_out)]).exit_code == 0
+    result = CliRunner().invoke(cli, ["check", "--no-epubcheck", "--audit", str(faulty_out)])
+    assert result.exit_code == 1 and "text runs outside the text block" in result.stderr
