@@ -1,4 +1,4 @@
-"""Measures of the PDF edition: body words, image placements, headings (the outline), glyphs outside the
+"""Measures of the PDF edition: body words, image placements (pdfplumber's, larger than a glyph), headings (the outline), glyphs outside the
 text block, and characters the PDF could not set (fallback faces, .notdef, characters that vanished).
 
 The body starts where the first words of the HTML page's body appear (after the title page and the
@@ -18,7 +18,8 @@ from .markup import TEX_COMMAND, WORD, text_chars
 
 PT_PER_MM = 72 / 25.4
 EDGE_TOLERANCE = 2.0  # points a glyph may overhang the text block (italic overhang, optical margins)
-START_WORDS = 8  # consecutive body words that locate the start of the body in the PDF
+START_WORDS = 8
+GLYPH_SIZE = 16.0  # points: an image drawn no larger than this is a glyph (a colour emoji), not a figure  # consecutive body words that locate the start of the body in the PDF
 RTL = ("ar", "he", "fa", "ur", "yi", "ps", "sd", "ug", "dv")
 
 
@@ -107,32 +108,6 @@ def _words(lines: list[str], vocabulary: set[str]) -> list[str]:
     return words
 
 
-def _image_placements(pdf, page_index: int) -> list[str]:
-    """'WxH' of every raster image drawn on the page (Do of an /Image XObject, forms followed)."""
-    import pikepdf
-
-    found: list[str] = []
-
-    def walk(stream_owner, resources, depth=0):
-        if depth > 8 or resources is None:
-            return
-        xobjects = resources.get("/XObject")
-        for operands, operator in pikepdf.parse_content_stream(stream_owner):
-            if str(operator) != "Do" or xobjects is None:
-                continue
-            xo = xobjects.get(str(operands[0]))
-            if xo is None:
-                continue
-            if xo.get("/Subtype") == "/Image":
-                found.append(f"{int(xo.get('/Width', 0))}x{int(xo.get('/Height', 0))}")
-            elif xo.get("/Subtype") == "/Form":
-                walk(xo, xo.get("/Resources"), depth + 1)
-
-    page = pdf.pages[page_index]
-    walk(page, page.obj.get("/Resources"))
-    return found
-
-
 def _notdef(pdf, page_index: int) -> list[str]:
     """Fonts in which the page draws glyph 0 (.notdef: the font has no glyph for the character)."""
     import pikepdf
@@ -202,7 +177,8 @@ def measure_pdf(path: Path, html=None, epub=None, lang: str = "") -> Measures:
                 for line in _lines_text(body_chars):
                     lines.append(line)
                     page_of_line.append(i + 1)
-                images += [(i + 1, wh) for wh in _image_placements(pk, i)]
+                images += [(i + 1, f"{int(im['srcsize'][0])}x{int(im['srcsize'][1])}") for im in page.images
+                           if im["width"] > GLYPH_SIZE or im["height"] > GLYPH_SIZE]
                 extras.notdef += [(i + 1, f) for f in _notdef(pk, i)]
     start = _body_start(lines, html)
     if start is None:
@@ -216,7 +192,8 @@ def measure_pdf(path: Path, html=None, epub=None, lang: str = "") -> Measures:
     counted = Counter(w.lower() for w in words)
     counted.subtract(Counter(html.about_words if html else []))
     counted.subtract(Counter(epub.media_words if epub else []))
-    counted.subtract(_repeated_heads(body_lines, html.table_heads if html else []))
+    tops = {n - start for n in range(start, len(lines)) if n == start or page_of_line[n] != page_of_line[n - 1]}
+    counted.subtract(_repeated_heads(body_lines, html.table_heads if html else [], tops))
     text = "\n".join(body_lines).replace("\u2010\n", "")
     m = Measures(words=sum(v for v in counted.values() if v > 0),
                  images=[wh for page, wh in images if page >= first_page],
@@ -227,17 +204,21 @@ def measure_pdf(path: Path, html=None, epub=None, lang: str = "") -> Measures:
     return m
 
 
-def _repeated_heads(lines: list[str], heads: list[tuple[str, ...]]) -> Counter:
-    """The words of table header rows the PDF repeats at the top of each page a table runs onto."""
+def _repeated_heads(lines: list[str], heads: list[tuple[str, ...]], page_tops: set[int]) -> Counter:
+    """The words of table header rows the PDF repeats at the top of each page a table runs onto: a header
+    line seen more often than the HTML has it, counted only where it opens a page (PAGE_TOPS: indices of
+    the first line of each page)."""
     wanted = Counter(h for h in heads if h)
     seen: Counter = Counter()
-    for line in lines:
+    at_top: Counter = Counter()
+    for n, line in enumerate(lines):
         key = tuple(w.lower() for w in WORD.findall(line) if any(c.isalpha() for c in w))
         if key in wanted:
             seen[key] += 1
+            at_top[key] += n in page_tops
     extra: Counter = Counter()
     for key, n in seen.items():
-        for _ in range(max(0, n - wanted[key])):
+        for _ in range(min(max(0, n - wanted[key]), at_top[key])):
             extra.update(key)
     return extra
 
