@@ -223,3 +223,11 @@ def test_check_includes_the_audit(clean_out, faulty_out):
     assert CliRunner().invoke(cli, ["check", "--no-epubcheck", "--audit", str(clean_out)]).exit_code == 0
     result = CliRunner().invoke(cli, ["check", "--no-epubcheck", "--audit", str(faulty_out)])
     assert result.exit_code == 1 and "text runs outside the text block" in result.stderr
+
+
+def test_line_end_hyphens_joined_only_where_the_typesetter_put_them():
+    from publisher.audit.pdfmeasure import _words
+
+    vocabulary = {"an", "open", "access", "paper", "on", "typography", "as", "certain", "ascertain"}
+    lines = ["an open-", "access paper on typo\u2010", "graphy to as-", "certain"]
+    assert _words(lines, vocabulary) == ["an", "open", "access", "paper", "on", "typography", "to", "ascertain"]
