@@ -63,7 +63,7 @@ def image_identity(src: str) -> str:
     return EDITION_HASH.sub("", stem).lower()
 
 
-def _text(el, parts: list[str], code: list[str]) -> None:
+def _text(el, parts: list[str]) -> None:
     """Collect the text of EL (not math, SVG, margin notes), with a space at every block boundary."""
     tag = local(el.tag)
     if tag in SKIP_TAGS or classes(el) & (SKIP_CLASSES | MEDIA_CLASSES) or epub_types(el) & {"pagebreak"} \
@@ -76,10 +76,8 @@ def _text(el, parts: list[str], code: list[str]) -> None:
         parts.append(" ")
     if el.text and tag:
         parts.append(el.text)
-        if tag in ("code", "pre", "kbd", "samp"):
-            code.append(el.text)
     for child in el:
-        _text(child, parts, code)
+        _text(child, parts)
     if block or "footnote-ref" in classes(el):
         parts.append(" ")
     if el.tail:
@@ -89,12 +87,11 @@ def _text(el, parts: list[str], code: list[str]) -> None:
 def measure_bodies(bodies: list) -> Measures:
     """The measures of the body text spread over BODIES (lxml elements)."""
     parts: list[str] = []
-    code: list[str] = []
     srcs: list[str] = []
     m = Measures(images=[], images_total=0, equations=0, inline_math=0, footnotes=0, citations=0, tables=0,
                  headings=[])
     for body in bodies:
-        _text(body, parts, code)
+        _text(body, parts)
         for el in _counted(body):
             tag = local(el.tag)
             cls = classes(el)
@@ -110,7 +107,7 @@ def measure_bodies(bodies: list) -> Measures:
                 m.tables += 1
             elif tag in ("h1", "h2", "h3", "h4", "h5", "h6") and not _notes_heading(el):
                 parts_h: list[str] = []
-                _text(el, parts_h, [])
+                _text(el, parts_h)
                 m.headings.append(" ".join("".join(parts_h).split()))
             if cls & MEDIA_CLASSES and not any(classes(a) & MEDIA_CLASSES for a in el.iterancestors()):
                 media: list[str] = []
@@ -176,7 +173,7 @@ def measure_html(path: Path) -> Measures:
     about_words: list[str] = []
     for about in body.xpath('.//section[contains(concat(" ", normalize-space(@class), " "), " about-author ")]'):
         parts: list[str] = []
-        _text(about, parts, [])
+        _text(about, parts)
         about_words += [w.lower() for w in WORD.findall("".join(parts)) if any(ch.isalpha() for ch in w)]
         about.getparent().remove(about)
     m = measure_bodies([body])
@@ -214,7 +211,7 @@ def measure_epub(path: Path) -> Measures:
                 docs.append(base / unquote(item.get("href")))
             elif body is not None and body.xpath('.//*[contains(concat(" ", @class, " "), " about-author ")]'):
                 parts: list[str] = []
-                _text(body, parts, [])
+                _text(body, parts)
                 about_words += [w.lower() for w in WORD.findall("".join(parts)) if any(c.isalpha() for c in w)]
         m = measure_bodies(bodies)
         m.about_words = about_words

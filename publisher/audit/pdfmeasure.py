@@ -8,7 +8,6 @@ margins and are not read. Line-end hyphens the typesetter added (U+2010) are joi
 from __future__ import annotations
 
 import re
-import unicodedata
 from collections import Counter
 from dataclasses import dataclass, field
 from pathlib import Path
