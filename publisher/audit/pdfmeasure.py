@@ -193,7 +193,7 @@ def measure_pdf(path: Path, html=None, epub=None, lang: str = "") -> Measures:
     counted.subtract(Counter(epub.media_words if epub else []))
     tops = {n - start for n in range(start, len(lines)) if n == start or page_of_line[n] != page_of_line[n - 1]}
     counted.subtract(_repeated_heads(body_lines, html.table_heads if html else [], tops))
-    text = "\n".join(body_lines).replace("\u2010\n", "")
+    text = "\n".join(body_lines)
     m = Measures(words=sum(v for v in counted.values() if v > 0),
                  images=[wh for page, wh in images if page >= first_page],
                  chars=text_chars(text), tex_commands=set(TEX_COMMAND.findall(text)))
