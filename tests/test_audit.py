@@ -231,3 +231,24 @@ def test_line_end_hyphens_joined_only_where_the_typesetter_put_them():
     vocabulary = {"an", "open", "access", "paper", "on", "typography", "as", "certain", "ascertain"}
     lines = ["an open-", "access paper on typo\u2010", "graphy to as-", "certain"]
     assert _words(lines, vocabulary) == ["an", "open", "access", "paper", "on", "typography", "to", "ascertain"]
+
+
+def test_text_an_edition_lost_is_traced_to_its_line(clean_out, tmp_path):
+    """The clean build's EPUB with one paragraph taken out of its XHTML (for real, in the zip): the
+    word counts disagree, and the finding points at the paragraph's line in the post."""
+    import shutil
+    import zipfile
+
+    out = tmp_path / "out"
+    shutil.copytree(clean_out, out)
+    epub = out / "clean" / "clean.epub"
+    with zipfile.ZipFile(epub) as z:
+        items = [(info, z.read(info)) for info in z.infolist()]
+    sentence = b"<p>Records made by hand remain the longest series there is.</p>"
+    assert sum(data.count(sentence) for _, data in items) == 1
+    with zipfile.ZipFile(epub, "w") as z:
+        for info, data in items:
+            z.writestr(info, data.replace(sentence, b""))
+    findings = [str(p) for p in by_slug(out)["clean"].findings]
+    assert any(f.startswith("_posts/2025-01-01-clean.md:18: error: the EPUB has") and "words of body text" in f
+               for f in findings), findings

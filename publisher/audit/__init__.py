@@ -8,6 +8,7 @@ What counts as body text, and the tolerances, are documented in docs/audit.md.
 from __future__ import annotations
 
 import json
+from collections import Counter
 from dataclasses import dataclass, field
 from pathlib import Path
 
@@ -37,12 +38,13 @@ class Measures:
     about_words: list[str] = field(default_factory=list)
     media_words: list[str] = field(default_factory=list)  # stand-ins for media a medium cannot show (EPUB)
     table_heads: list[tuple[str, ...]] = field(default_factory=list)  # words of each table's header row
+    word_counts: Counter = field(default_factory=Counter)  # how often each body word occurs (lower case)
     pdf: object = None  # PdfExtras (PDF only)
 
     def as_json(self) -> dict:
         out = {}
         for key, value in self.__dict__.items():
-            if key in ("chars", "tex_commands", "first_words", "vocabulary", "about_words", "media_words", "table_heads", "raster_sizes", "pdf"):
+            if key in ("chars", "tex_commands", "first_words", "vocabulary", "about_words", "media_words", "table_heads", "raster_sizes", "word_counts", "pdf"):
                 continue
             if isinstance(value, list):
                 value = len(value)

@@ -43,7 +43,8 @@ def compare(result, source_path: Path | None, editions: dict) -> list[Problem]:
         tol = word_tolerance(ref.words)
         for fmt, m in present.items():
             if fmt != ref_fmt and m.words is not None and abs(m.words - ref.words) > tol:
-                add(None, f"the {NAMES[fmt]} has {m.words} words of body text, the {NAMES[ref_fmt]} {ref.words} "
+                add(_line_of_missing_words(source_path, ref.word_counts - m.word_counts, m.word_counts -
+                                           ref.word_counts), f"the {NAMES[fmt]} has {m.words} words of body text, the {NAMES[ref_fmt]} {ref.words} "
                     f"(more than {tol} apart)", "text is missing from or duplicated in one edition")
     pdf = present.get("pdf")
     if pdf is not None and pdf.pdf is not None and not pdf.pdf.body_found and ref is not None:
@@ -165,3 +166,25 @@ def _file_name(ref: str) -> str:
 
     path = unquote(urlsplit(re.sub(r"\{\{.*?\}\}", "", ref)).path)
     return path.rstrip("/").rsplit("/", 1)[-1].lower()
+
+
+def _line_of_missing_words(post: Path | None, missing: Counter, extra: Counter) -> int | None:
+    """The source line that holds most of the words one edition lacks (or has too many of), when one
+    line clearly does: at least three distinct such words of four letters or more."""
+    import re
+
+    words = {w for w in (missing if sum(missing.values()) >= sum(extra.values()) else extra) if len(w) >= 4}
+    if post is None or not words:
+        return None
+    from .source import body_lines
+
+    try:
+        lines = body_lines(post.read_text(encoding="utf-8", errors="replace"))
+    except OSError:
+        return None
+    best, best_score = None, 2
+    for n, line in lines:
+        score = len(words & {w.lower() for w in re.findall(r"\w+", line)})
+        if score > best_score:
+            best, best_score = n, score
+    return best

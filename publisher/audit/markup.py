@@ -11,6 +11,7 @@ from __future__ import annotations
 import re
 import unicodedata
 import zipfile
+from collections import Counter
 from pathlib import Path, PurePosixPath
 from urllib.parse import unquote, urlsplit
 
@@ -125,6 +126,7 @@ def measure_bodies(bodies: list) -> Measures:
     text = "".join(parts)
     words = [w.lower() for w in WORD.findall(text) if any(ch.isalpha() for ch in w)]
     m.first_words = [w for w in words if w.isalpha()][:12]
+    m.word_counts = Counter(words)
     m.vocabulary = set(words)
     m.images_total = len(m.images)
     m.raster = sum(1 for src in srcs if not urlsplit(src).path.lower().endswith(".svg")

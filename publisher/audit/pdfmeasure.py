@@ -198,6 +198,7 @@ def measure_pdf(path: Path, html=None, epub=None, lang: str = "") -> Measures:
                  images=[wh for page, wh in images if page >= first_page],
                  chars=text_chars(text), tex_commands=set(TEX_COMMAND.findall(text)))
     m.images_total = len(m.images)
+    m.word_counts = +counted
     m.headings = _outline(path)
     m.pdf = extras
     return m
