@@ -43,8 +43,9 @@ def compare(result, source_path: Path | None, editions: dict) -> list[Problem]:
         tol = word_tolerance(ref.words)
         for fmt, m in present.items():
             if fmt != ref_fmt and m.words is not None and abs(m.words - ref.words) > tol:
-                add(_line_of_missing_words(source_path, ref.word_counts - m.word_counts, m.word_counts -
-                                           ref.word_counts), f"the {NAMES[fmt]} has {m.words} words of body text, the {NAMES[ref_fmt]} {ref.words} "
+                line = _line_of_missing_words(source_path, ref.word_counts - m.word_counts,
+                                              m.word_counts - ref.word_counts)
+                add(line, f"the {NAMES[fmt]} has {m.words} words of body text, the {NAMES[ref_fmt]} {ref.words} "
                     f"(more than {tol} apart)", "text is missing from or duplicated in one edition")
     pdf = present.get("pdf")
     if pdf is not None and pdf.pdf is not None and not pdf.pdf.body_found and ref is not None:
