@@ -125,7 +125,7 @@ def measure_bodies(bodies: list) -> Measures:
                 m.citations += 1
     text = "".join(parts)
     words = [w.lower() for w in WORD.findall(text) if any(ch.isalpha() for ch in w)]
-    m.first_words = [w for w in words if w.isalpha()][:12]
+    m.first_words = [w for w in words if w.isalpha()][:200]
     m.word_counts = Counter(words)
     m.vocabulary = set(words)
     m.images_total = len(m.images)

@@ -225,10 +225,11 @@ def _repeated_heads(lines: list[str], heads: list[tuple[str, ...]], page_tops: s
 
 def _body_start(lines: list[str], html) -> int | None:
     """Index of the line where the body begins: the first line from which the letters of the HTML body's
-    first words follow (letters only, so that a word boundary the PDF lost or added does not matter)."""
-    first = [w for w in (getattr(html, "first_words", None) or []) if w.isalpha()][:START_WORDS]
-    needle = "".join(first)
-    if not needle:
+    first words follow (letters only, so that a word boundary the PDF lost or added does not matter).
+    When the opening differs (a formula the PDF shows otherwise), later runs of words are tried and the
+    start is taken back to the nearest line before them that holds the body's first two words."""
+    words = [w for w in (getattr(html, "first_words", None) or []) if w.isalpha()]
+    if not words:
         return None
     stream: list[str] = []
     line_at: list[int] = []
@@ -236,8 +237,20 @@ def _body_start(lines: list[str], html) -> int | None:
         letters = [ch for ch in line.lower() if ch.isalpha()]
         stream += letters
         line_at += [n] * len(letters)
-    found = "".join(stream).find(needle)
-    return line_at[found] if found >= 0 else None
+    text = "".join(stream)
+    for k in range(0, max(1, len(words) - START_WORDS + 1), START_WORDS // 2):
+        found = text.find("".join(words[k:k + START_WORDS]))
+        if found < 0:
+            continue
+        line = line_at[found]
+        if k == 0:
+            return line
+        opening = "".join(words[:2])
+        for back in range(line, max(-1, line - 40), -1):
+            if opening in "".join(ch for ch in lines[back].lower() if ch.isalpha()):
+                return back
+        return line
+    return None
 
 
 def _outline(path: Path) -> list[str]:
