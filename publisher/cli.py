@@ -325,7 +325,8 @@ def serve_cmd(source, out, host, port, fast, formats, future, drafts, unpublishe
 @click.argument("out", type=click.Path(file_okay=False, path_type=Path), default="dist")
 @click.option("--no-epubcheck", is_flag=True, help="Skip EPUBCheck (needs Java).")
 @click.option("--json", "as_json", is_flag=True, help="One JSON object per checked file on stdout.")
-def check_cmd(out, no_epubcheck, as_json):
+@click.option("--audit", "with_audit", is_flag=True, help="Also run the fidelity audit (`publisher audit`).")
+def check_cmd(out, no_epubcheck, as_json, with_audit):
     """Validate every edition in OUT: EPUBCheck, PDF fonts and metadata, HTML and its links.
 
     Exit status: 0 all passed, 1 some file failed, 2 OUT is not a build output."""
@@ -346,7 +347,31 @@ def check_cmd(out, no_epubcheck, as_json):
     if not as_json:
         click.echo(f"{len(results) - len(bad)} of {len(results)} file(s) passed" + (
             "; failed: " + ", ".join(r.path for r in bad) if bad else ""), err=True)
-    sys.exit(EXIT_PAPERS_FAILED if bad else EXIT_OK)
+    audited = EXIT_OK
+    if with_audit:
+        from .audit.report import run_audit
+
+        audited = run_audit(out, None, as_json, lambda text: click.echo(text, err=True), click.echo)
+    sys.exit(EXIT_PAPERS_FAILED if bad or audited else EXIT_OK)
+
+
+@cli.command("audit")
+@click.argument("out", type=click.Path(file_okay=False, path_type=Path), default="dist")
+@click.option("--source", type=click.Path(file_okay=False, exists=True, path_type=Path),
+              help="The site the editions were built from (default: the one recorded in OUT).")
+@click.option("--json", "as_json", is_flag=True, help="One JSON object per paper on stdout.")
+def audit_cmd(out, source, as_json):
+    """Compare the three editions of every paper in OUT with each other and with the source (docs/audit.md).
+
+    Exit status: 0 no finding, 1 some finding, 2 OUT is not a build output."""
+    from .audit import NotABuild
+    from .audit.report import run_audit
+
+    try:
+        sys.exit(run_audit(out, source, as_json, lambda text: click.echo(text, err=True), click.echo))
+    except NotABuild as exc:
+        click.echo(f"{exc} (hint: run `publisher build` first)", err=True)
+        sys.exit(EXIT_USAGE)
 
 
 @cli.command("merge")

@@ -1,0 +1,134 @@
+"""`publisher audit OUT`: prove that the three editions of every paper carry the same text.
+
+For each paper in OUT/manifest.json the audit measures the source post (`source.py`), the HTML page and
+the EPUB (`markup.py`) and the PDF (`pdfmeasure.py`), then compares the measures (`compare.py`). Each
+difference is a `Problem` (`file:line: error: …`) pointing at the source line when it can be traced.
+What counts as body text, and the tolerances, are documented in docs/audit.md.
+"""
+from __future__ import annotations
+
+import json
+from collections import Counter
+from dataclasses import dataclass, field
+from pathlib import Path
+
+from ..model import Problem
+
+
+@dataclass
+class Measures:
+    """What one edition (or the source) contains; None: not measured in this medium."""
+
+    words: int | None = None
+    images: list[str] | None = None  # identities: file stem (HTML, EPUB, source) or "WxH" pixel size (PDF)
+    images_total: int | None = None  # every image placement, SVG included where countable
+    raster: int | None = None  # images that are not SVG (the PDF draws SVG as vector art, not image objects)
+    raster_sizes: list[tuple[str, str]] = field(default_factory=list)  # (identity, "WxH" pixels) (EPUB only)
+    equations: int | None = None  # display equations
+    inline_math: int | None = None
+    footnotes: int | None = None
+    citations: int | None = None
+    tables: int | None = None
+    headings: list[str] | None = None
+    chars: set[str] | None = None  # distinct characters of the body text (NFKC), letters and symbols only
+    tex_commands: set[str] | None = None  # TeX control words seen as text (outside code)
+    # for locating the body in the PDF (HTML page only)
+    first_words: list[str] = field(default_factory=list)
+    vocabulary: set[str] = field(default_factory=set)
+    about_words: list[str] = field(default_factory=list)
+    media_words: list[str] = field(default_factory=list)  # stand-ins for media a medium cannot show (EPUB)
+    table_heads: list[tuple[str, ...]] = field(default_factory=list)  # words of each table's header row
+    word_counts: Counter = field(default_factory=Counter)  # how often each body word occurs (lower case)
+    pdf: object = None  # PdfExtras (PDF only)
+
+    def as_json(self) -> dict:
+        out = {}
+        for key, value in self.__dict__.items():
+            if key in ("chars", "tex_commands", "first_words", "vocabulary", "about_words", "media_words", "table_heads", "raster_sizes", "word_counts", "pdf"):
+                continue
+            if isinstance(value, list):
+                value = len(value)
+            out[key] = value
+        return out
+
+
+@dataclass
+class PaperAudit:
+    """The audit of one paper: its measures per edition and the findings."""
+
+    slug: str
+    source: str  # the post, relative to the site root
+    measures: dict[str, Measures] = field(default_factory=dict)  # "source", "html", "epub", "pdf"
+    findings: list[Problem] = field(default_factory=list)
+    seconds: float = 0.0
+
+    def as_json(self) -> dict:
+        return {"slug": self.slug, "source": self.source, "seconds": round(self.seconds, 2),
+                "measures": {k: m.as_json() for k, m in sorted(self.measures.items())},
+                "findings": [{"file": p.file, "line": p.line, "severity": p.severity, "message": p.message,
+                              "hint": p.hint, "text": str(p)} for p in self.findings]}
+
+
+class NotABuild(Exception):
+    """OUT holds no manifest.json (a usage error)."""
+
+
+def site_root(out: Path) -> Path | None:
+    """The site the build in OUT was made from (recorded in OUT/.publisher/state.json), if known."""
+    try:
+        data = json.loads((out / ".publisher" / "state.json").read_text(encoding="utf-8"))
+    except (OSError, ValueError):
+        return None
+    root = data.get("source") or ""
+    return Path(root) if root and Path(root).is_dir() else None
+
+
+def audit(out: Path, source: Path | None = None) -> list[PaperAudit]:
+    """Audit every paper in OUT's manifest; SOURCE is the site (default: the one OUT was built from).
+
+    Raises NotABuild when OUT has no readable manifest.json."""
+    import time
+
+    from .compare import compare
+    from .markup import measure_epub, measure_html
+    from .pdfmeasure import measure_pdf
+    from .source import measure_source
+
+    out = out.resolve()
+    try:
+        manifest = json.loads((out / "manifest.json").read_text(encoding="utf-8"))
+    except (OSError, ValueError) as exc:
+        raise NotABuild(f"{out}: cannot read manifest.json: {exc}") from None
+    root = source.resolve() if source else site_root(out)
+    results = []
+    for paper in manifest.get("papers", []):
+        started = time.monotonic()
+        rel = paper.get("source") or paper.get("slug", "")
+        result = PaperAudit(paper.get("slug", ""), rel)
+        editions = paper.get("editions", {})
+        src = measure_source(root / rel) if root and (root / rel).is_file() else None
+        if src is not None:
+            result.measures["source"] = src
+        html_ref = epub_ref = None
+        for fmt in ("html", "epub", "pdf"):
+            ed = editions.get(fmt)
+            if not ed:
+                continue
+            path = out / ed.get("path", "")
+            try:
+                if fmt == "html":
+                    m = measure_html(path)
+                    html_ref = m
+                elif fmt == "epub":
+                    m = epub_ref = measure_epub(path)
+                else:
+                    m = measure_pdf(path, html_ref or epub_ref, epub_ref)
+            except Exception as exc:  # a broken edition is a finding, never a crash
+                result.findings.append(Problem(ed.get("path", ""), None, f"the {fmt.upper()} edition cannot be "
+                                               f"read for the audit: {type(exc).__name__}: {exc}"))
+                continue
+            result.measures[fmt] = m
+        result.findings += compare(result, root / rel if root else None, editions)
+        result.seconds = time.monotonic() - started
+        results.append(result)
+    return results

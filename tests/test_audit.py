@@ -1,0 +1,254 @@
+"""`publisher audit`: findings made to happen for real in tiny posts, a clean post without any, the exit
+status, and the audit of every site the suite builds."""
+from __future__ import annotations
+
+import json
+import zlib
+import struct
+from pathlib import Path
+
+import pytest
+from click.testing import CliRunner
+
+from publisher.audit import audit
+from publisher.build import BuildOptions, build
+from publisher.cli import cli
+
+
+def png(width: int, height: int) -> bytes:
+    """A small grey PNG, written by hand (no image library needed)."""
+    raw = b"".join(b"\x00" + b"\x80" * width for _ in range(height))
+
+    def chunk(kind, data):
+        return struct.pack(">I", len(data)) + kind + data + struct.pack(">I", zlib.crc32(kind + data))
+
+    return (b"\x89PNG\r\n\x1a\n" + chunk(b"IHDR", struct.pack(">IIBBBBB", width, height, 8, 0, 0, 0, 0))
+            + chunk(b"IDAT", zlib.compress(raw)) + chunk(b"IEND", b""))
+
+
+CLEAN = """---
+title: A clean paper
+---
+The harbour keeps a tide book, and the book keeps the harbour honest.[^a]
+
+## Readings
+
+![Monthly readings at the quay](/assets/readings.png)
+
+| Month | Height |
+|-------|-------:|
+| March | 4.1    |
+
+$$h = a \\sin(\\omega t)$$
+
+## Conclusion
+
+Records made by hand remain the longest series there is.
+
+[^a]: The book starts in 1931.
+"""
+
+REMOTE = """---
+title: A remote figure
+---
+The photograph below lives on another server and the build may not fetch it.
+
+![Aerial view of the harbour](https://archive.example.net/harbour.png)
+
+The text goes on after the figure, as it does in every edition.
+"""
+
+WIDE = """---
+title: A wide string
+---
+The checksum of the archive follows, exactly as the server printed it.
+
+```
+sha512=8f434346648f6b96df89dda901c5176b10a6d83961dd3c1ac88b59b2dc327aa4a8f434346648f6b96df89dda901c5176b10a6d83961dd3c1ac88b59b2dc327aa4
+```
+
+And inline, as the log printed it: `8f434346648f6b96df89dda901c5176b10a6d83961dd3c1ac88b59b2dc327aa4a8f434346648f6b96df89dda901c5176b10a6d83961dd3c1ac88b59b2dc327aa4` in full.
+"""
+
+NO_FILE = """---
+title: A figure without its file
+---
+The figure below was never added to the site.
+
+![A chart that was never uploaded](/assets/never-uploaded.png)
+"""
+
+GLYPH = """---
+title: A rare script
+---
+The tablet shows the sign \U00010000 for a, which no house font has.
+"""
+
+
+def _site(root: Path, posts: dict[str, str]) -> Path:
+    (root / "_posts").mkdir(parents=True)
+    (root / "_config.yml").write_text("title: Audit fixtures\n", encoding="utf-8")
+    (root / "assets").mkdir()
+    (root / "assets" / "readings.png").write_bytes(png(64, 40))
+    for name, text in posts.items():
+        (root / "_posts" / name).write_text(text, encoding="utf-8")
+    return root
+
+
+@pytest.fixture(scope="module")
+def clean_out(tmp_path_factory) -> Path:
+    base = tmp_path_factory.mktemp("audit-clean")
+    root = _site(base / "site", {"2025-01-01-clean.md": CLEAN, "2025-01-05-no-file.md": NO_FILE})
+    out = base / "out"
+    report = build(BuildOptions(source=root, out=out, jobs=1))
+    assert not report.failed
+    return out
+
+
+@pytest.fixture(scope="module")
+def faulty_out(tmp_path_factory) -> Path:
+    base = tmp_path_factory.mktemp("audit-faulty")
+    root = _site(base / "site", {
+        "2025-01-02-remote.md": REMOTE, "2025-01-03-wide.md": WIDE, "2025-01-04-glyph.md": GLYPH})
+    out = base / "out"
+    report = build(BuildOptions(source=root, out=out, jobs=1))
+    assert not report.failed
+    return out
+
+
+def by_slug(out: Path) -> dict:
+    return {r.slug: r for r in audit(out)}
+
+
+def test_clean_paper_has_no_finding_and_measures_agree(clean_out):
+    r = by_slug(clean_out)["clean"]
+    assert r.findings == [], [str(p) for p in r.findings]
+    html, epub, pdf, src = (r.measures[k] for k in ("html", "epub", "pdf", "source"))
+    assert html.words == epub.words and abs(pdf.words - html.words) <= 5
+    assert html.words > 30
+    assert html.images == epub.images == ["readings"] and len(pdf.images) == 1
+    assert html.equations == epub.equations == 1 and html.footnotes == epub.footnotes == 1
+    assert html.tables == epub.tables == 1
+    assert html.headings == epub.headings == pdf.headings == ["Readings", "Conclusion"]
+    assert len(src.figures) == 1 and src.equations and src.footnotes
+
+
+def test_figure_whose_file_the_site_lacks_is_a_warning_about_the_source(clean_out):
+    findings = by_slug(clean_out)["no-file"].findings
+    assert [str(p) for p in findings] == [
+        "_posts/2025-01-05-no-file.md:6: warning: figure '/assets/never-uploaded.png' is in no edition: the site has "
+        "no file named 'never-uploaded.png' (hint: add the image to the site, or correct the path)"]
+
+
+def test_cli_exit_status_clean_and_usage(clean_out, tmp_path):
+    result = CliRunner().invoke(cli, ["audit", str(clean_out), "--json"])
+    assert result.exit_code == 0, result.output  # a warning about the source is not a finding
+    records = {r["slug"]: r for r in map(json.loads, result.stdout.splitlines())}
+    record = records["clean"]
+    assert record["findings"] == [] and records["no-file"]["findings"][0]["severity"] == "warning"
+    assert record["measures"]["pdf"]["words"] == record["measures"]["html"]["words"]
+    assert CliRunner().invoke(cli, ["audit", str(tmp_path)]).exit_code == 2
+
+
+def test_remote_figure_missing_from_epub_and_pdf_is_traced_to_its_line(faulty_out):
+    findings = [str(p) for p in by_slug(faulty_out)["remote"].findings]
+    assert any(f.startswith("_posts/2025-01-02-remote.md:6: error: figure") and "EPUB" in f for f in findings), findings
+    assert any("the PDF shows 0 raster image(s)" in f and "the HTML page 1" in f for f in findings), findings
+
+
+def test_unbreakable_string_off_the_page(faulty_out):
+    findings = [str(p) for p in by_slug(faulty_out)["wide"].findings]
+    assert any("text runs outside the text block" in f and f.startswith("wide/wide.pdf") for f in findings), findings
+
+
+def test_character_no_house_font_has(faulty_out):
+    findings = [str(p) for p in by_slug(faulty_out)["glyph"].findings]
+    assert any("fallback face" in f and "\U00010000" in f for f in findings), findings
+
+
+def test_cli_reports_findings_with_exit_1(faulty_out):
+    result = CliRunner().invoke(cli, ["audit", str(faulty_out)])
+    assert result.exit_code == 1
+    assert "_posts/2025-01-02-remote.md:6: error:" in result.stderr
+    assert "finding(s)" in result.stderr
+
+
+# Findings the audit makes on the suite's own sites today, each for a reason outside the audit:
+KNOWN = {
+    # the fixture's remote photograph is not fetched with the network off (by design of that test site)
+    ("fidelity", "is not in the EPUB"), ("fidelity", "raster image(s)"),
+    # 🎉 is set in Noto Color Emoji: print.css names no emoji face in its stacks
+    ("jekyll-syntax", "fallback face Noto-Color-Emoji"),
+}
+
+
+def test_audit_of_every_site_the_suite_builds(built_sites):
+    unexpected = []
+    for name, report in built_sites.items():
+        if name == "corpus" and not (Path(__file__).resolve().parents[2] / "shared" / "corpus").is_dir():
+            continue
+        for r in audit(report.out):
+            for p in r.findings:
+                if not any(name == site and part in str(p) for site, part in KNOWN):
+                    unexpected.append(f"{name}: {p}")
+    assert not unexpected, "\n".join(unexpected)
+
+
+def test_figure_the_pdf_lost_is_traced_to_its_line(clean_out, tmp_path):
+    """The clean build's PDF with its one image no longer drawn (the typesetter's failure, made for real
+    by removing the `Do` from the page's content stream): the audit names the figure and its line."""
+    import shutil
+
+    import pikepdf
+
+    out = tmp_path / "out"
+    shutil.copytree(clean_out, out)
+    pdf_path = out / "clean" / "clean.pdf"
+    with pikepdf.open(pdf_path, allow_overwriting_input=True) as pdf:
+        removed = 0
+        for page in pdf.pages:
+            ops = pikepdf.parse_content_stream(page)
+            kept = [(o, op) for o, op in ops if str(op) != "Do"]
+            removed += len(ops) - len(kept)
+            page.obj.Contents = pdf.make_stream(pikepdf.unparse_content_stream(kept))
+        pdf.save(pdf_path)
+    assert removed == 1
+    findings = [str(p) for p in by_slug(out)["clean"].findings]
+    assert any(f.startswith("_posts/2025-01-01-clean.md:8: error: figure 'readings' (64x40 pixels) is in the EPUB "
+                            "but not in the PDF") for f in findings), findings
+    assert any("the PDF shows 0 raster image(s) in the body, the HTML page 1, the EPUB 1" in f for f in findings)
+
+
+def test_check_includes_the_audit(clean_out, faulty_out):
+    assert CliRunner().invoke(cli, ["check", "--no-epubcheck", "--audit", str(clean_out)]).exit_code == 0
+    result = CliRunner().invoke(cli, ["check", "--no-epubcheck", "--audit", str(faulty_out)])
+    assert result.exit_code == 1 and "text runs outside the text block" in result.stderr
+
+
+def test_line_end_hyphens_joined_only_where_the_typesetter_put_them():
+    from publisher.audit.pdfmeasure import _words
+
+    vocabulary = {"an", "open", "access", "paper", "on", "typography", "as", "certain", "ascertain"}
+    lines = ["an open-", "access paper on typo\u2010", "graphy to as-", "certain"]
+    assert _words(lines, vocabulary) == ["an", "open", "access", "paper", "on", "typography", "to", "ascertain"]
+
+
+def test_text_an_edition_lost_is_traced_to_its_line(clean_out, tmp_path):
+    """The clean build's EPUB with one paragraph taken out of its XHTML (for real, in the zip): the
+    word counts disagree, and the finding points at the paragraph's line in the post."""
+    import shutil
+    import zipfile
+
+    out = tmp_path / "out"
+    shutil.copytree(clean_out, out)
+    epub = out / "clean" / "clean.epub"
+    with zipfile.ZipFile(epub) as z:
+        items = [(info, z.read(info)) for info in z.infolist()]
+    sentence = b"<p>Records made by hand remain the longest series there is.</p>"
+    assert sum(data.count(sentence) for _, data in items) == 1
+    with zipfile.ZipFile(epub, "w") as z:
+        for info, data in items:
+            z.writestr(info, data.replace(sentence, b""))
+    findings = [str(p) for p in by_slug(out)["clean"].findings]
+    assert any(f.startswith("_posts/2025-01-01-clean.md:18: error: the EPUB has") and "words of body text" in f
+               for f in findings), findings
