@@ -72,6 +72,11 @@ class PublisherOptions:
     sidenotes: bool = False  # HTML: also show each note in the margin on wide screens
     epub_embed_fonts: bool = False  # embed Source Serif 4 in the EPUB (readers may still use their own font)
     editions_url: str = ""  # public URL of the OUT folder (feeds, sitemap, citation_pdf_url); default url + baseurl
+    # Citations (issue 14, docs/citations.md): the citation style, the site's default bibliography
+    # (else jekyll-scholar's scholar: source/bibliography), and the title of the reference list.
+    csl: str = ""  # a shipped style (author-date, numeric) or a .csl file in the site; default author-date
+    bibliography: str = ""  # a bibliography file in the site, for posts that name none
+    references_title: str = "References"
 
 
 @dataclass

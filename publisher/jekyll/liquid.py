@@ -323,6 +323,9 @@ def make_environment(site_url: str, baseurl: str) -> Environment:
     env = Environment(strict_filters=False)
     for tag in (IncludeTag, IncludeRelativeTag, PostUrlTag, LinkTag, HighlightTag):
         env.add_tag(tag)
+    from ..citations import scholar  # jekyll-scholar's cite, reference, quote and bibliography (issue 14)
+
+    scholar.register(env)
 
     def relative_url(value):
         text = str(value or "")

@@ -1,0 +1,121 @@
+-- citations.lua: resolve citations with citeproc, mark the missing ones, link the reference list back.
+--
+-- Runs when the paper has a bibliography (render.py passes it with --bibliography, the style with
+-- --csl, and nocite @* over exactly the entries the list should show). Three passes:
+-- 1. a citation of a key that is not in the bibliography becomes a visible "[key?]" marker (class
+--    citation-missing) instead of citeproc's bold "key?" with a link to nowhere; a bare @word that
+--    is not a key stays the text it was (kramdown sites write @handles);
+-- 2. pandoc's citeproc renders the citations and the reference list (#refs);
+-- 3. each citation gets an id (cite-N), each entry a back-link to its first citation, a
+--    {% reference %} span takes its entry's text, and a "References" heading (id references, at the
+--    level of the paper's top headings) goes before the list.
+
+local function known_keys(doc)
+  local known = {}
+  for _, ref in ipairs(pandoc.utils.references(doc)) do
+    known[ref.id] = true
+  end
+  return known
+end
+
+local function mark_missing(doc, known)
+  return doc:walk({
+    Cite = function(cite)
+      local keep, missing = {}, {}
+      for _, c in ipairs(cite.citations) do
+        if known[c.id] then table.insert(keep, c) else table.insert(missing, c) end
+      end
+      if #missing == 0 then return nil end
+      if #keep == 0 and #cite.citations == 1 and cite.citations[1].mode == "AuthorInText" then
+        return cite.content
+      end
+      local out = pandoc.Inlines({})
+      if #keep > 0 then out:insert(pandoc.Cite(pandoc.Inlines({}), keep)) end
+      for _, c in ipairs(missing) do
+        out:insert(pandoc.Span(pandoc.Inlines({pandoc.Str("[" .. c.id .. "?]")}),
+          pandoc.Attr("", {"citation-missing"}, {{"data-key", c.id}})))
+      end
+      return out
+    end,
+  })
+end
+
+local function top_level(doc)
+  local level = 7
+  doc.blocks:walk({ Header = function(h) if h.level < level then level = h.level end end })
+  return level < 7 and level or 2
+end
+
+local function entry_inlines(entry)
+  local found = pandoc.Inlines({})
+  for _, b in ipairs(entry.content) do
+    if b.t == "Para" or b.t == "Plain" then found:extend(b.content) end
+  end
+  return found
+end
+
+function Pandoc(doc)
+  local known = known_keys(doc)
+  local title = doc.meta["references-title"] and pandoc.utils.stringify(doc.meta["references-title"]) or "References"
+  doc = mark_missing(doc, known)
+  doc = pandoc.utils.citeproc(doc)
+
+  local entries, first = {}, {}
+  doc.blocks:walk({ Div = function(d)
+    if d.identifier:match("^ref%-") then entries[d.identifier:sub(5)] = d end
+  end })
+  local n = 0
+  doc = doc:walk({
+    Span = function(s)
+      if s.classes:includes("citation-reference") then
+        return s:walk({ Cite = function(c)
+          local e = entries[c.citations[1].id]
+          if e then c.content = entry_inlines(e) end
+          return c
+        end })
+      end
+    end,
+  })
+  doc = doc:walk({
+    Cite = function(cite)
+      n = n + 1
+      local id = "cite-" .. n
+      for _, c in ipairs(cite.citations) do
+        if not first[c.id] then first[c.id] = id end
+      end
+      return pandoc.Span(pandoc.Inlines({cite}), pandoc.Attr(id, {"citation-anchor"}))
+    end,
+  })
+  local level, placed = top_level(doc), false
+  local function add(blocks)
+    local out = pandoc.Blocks({})
+    for _, b in ipairs(blocks) do
+      if b.t == "Div" and b.identifier == "refs" and not placed then
+        placed = true
+        if #b.content > 0 then
+          out:insert(pandoc.Header(level, pandoc.Inlines(title), pandoc.Attr("references", {"unnumbered", "references"})))
+          out:insert(b)
+        end
+      else
+        out:insert(b)
+      end
+    end
+    return out
+  end
+  doc.blocks = doc.blocks:walk({
+    Div = function(d)
+      local key = d.identifier:match("^ref%-(.+)$")
+      if key and first[key] then
+        local last = d.content[#d.content]
+        if last and (last.t == "Para" or last.t == "Plain") then
+          last.content:insert(pandoc.Space())
+          last.content:insert(pandoc.Link(pandoc.Inlines("↩"), "#" .. first[key], "",
+            pandoc.Attr("", {"citation-backlink"}, {{"role", "doc-backlink"}, {"aria-label", "Back to the citation"}})))
+        end
+        return d
+      end
+    end,
+    Blocks = add,
+  })
+  return doc
+end
