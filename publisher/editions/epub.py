@@ -213,7 +213,14 @@ def chapters(paper: Paper, doc: Document) -> list[Chapter]:
     preface = []
     n = 0
     for child in list(container):
-        if child.tag == "section" and (child.get("class") or "").split()[:1] == ["level2"]:
+        if child.tag == "section" and child.get("id") == "references" and child.find(".//div[@id='refs']") is not None:
+            # issue 14: the reference list is a chapter file of its own, marked as the bibliography
+            child.set("epub:type", "bibliography")
+            child.set("role", "doc-bibliography")
+            h = child.find("h2")
+            found.append(Chapter("references.xhtml", _plain(h) if h is not None else "References",
+                                 xhtml.to_xhtml_elements(_wrap(child)), "backmatter"))
+        elif child.tag == "section" and (child.get("class") or "").split()[:1] == ["level2"]:
             n += 1
             h = child.find("h2")
             ctitle = _plain(h) if h is not None else f"Section {n}"
@@ -675,6 +682,9 @@ def build(paper: Paper, doc: Document, opts: EpubOptions | None = None) -> bytes
     notes = next((c for c in chs if c.file == "notes.xhtml"), None)
     if notes:
         landmarks.append(("endnotes", "Notes", notes.file))
+    bibliography = next((c for c in chs if c.file == "references.xhtml"), None)
+    if bibliography:  # issue 14
+        landmarks.append(("bibliography", bibliography.title, bibliography.file))
     nav_bytes = nav_document(title, lang, tree, landmarks, pages)
     ncx_bytes = ncx_document(uid, title, lang, tree, pages)
     book.toc = [epub.Link(href, text, f"toc-{i}") for i, (_, text, href) in enumerate(entries)]
