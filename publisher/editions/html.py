@@ -110,6 +110,11 @@ def page_extras(paper: Paper, doc: Document, *, editions: list[EditionLink], cit
     add("name", "citation_publisher", paper.publisher)
     if paper.identifier.lower().startswith(("10.", "doi:", "https://doi.org/")):
         add("name", "citation_doi", re.sub(r"^(doi:|https://doi\.org/)", "", paper.identifier, flags=re.I))
+    if paper.references:  # issue 14: the paper's own references
+        from ..citations import listing
+
+        for item in listing.items(paper):
+            add("name", "citation_reference", listing.highwire(item))
     # Dublin Core.
     add("name", "DC.title", title)
     for a in paper.authors:
