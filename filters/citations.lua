@@ -23,7 +23,7 @@ local function mark_missing(doc, known)
     Cite = function(cite)
       local keep, missing = {}, {}
       for _, c in ipairs(cite.citations) do
-        if known[c.id] then table.insert(keep, c) else table.insert(missing, c) end
+        if known[c.id] or c.id == "*" then table.insert(keep, c) else table.insert(missing, c) end
       end
       if #missing == 0 then return nil end
       if #keep == 0 and #cite.citations == 1 and cite.citations[1].mode == "AuthorInText" then

@@ -130,7 +130,7 @@ def _render_bibliography(node, context, buffer, state) -> int:
                                                   "--query": True, "--template": True, "--style": True})
     out = _files(opts)
     if "--cited" not in opts and "--cited_in_order" not in opts:
-        queries = opts.get("--query", []) or ["*"]
+        queries = opts.get("--query", []) or ["@*"]
         for q in queries:
             m = re.match(r"@(\*|[A-Za-z]+)", q.strip())
             if not m:
