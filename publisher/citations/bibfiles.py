@@ -19,7 +19,7 @@ import yaml
 from ..model import Problem
 
 _ENTRY_START = re.compile(r"^[ \t]*@[ \t]*([A-Za-z]+)[ \t]*[{(]", re.M)
-_KEY = re.compile(r"^[ \t]*@[ \t]*[A-Za-z]+[ \t]*[{(][ \t]*([^,\s]+)[ \t]*,")
+_KEY = re.compile(r"^[ \t]*@[ \t]*[A-Za-z]+[ \t]*[{(]\s*([^,\s]+)\s*,")
 _SPECIAL = {"string", "preamble", "comment"}
 _CACHE: dict[tuple, "BibFile"] = {}
 BIBTEX_SUFFIXES = (".bib", ".bibtex", ".biblatex")

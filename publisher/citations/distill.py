@@ -11,7 +11,7 @@
 | `<d-bibliography src="x.bib">` | the bibliography file x.bib is read for the post |
 
 Any other `<d-…>` element (d-title, d-toc, d-front-matter, d-hover-box, d-figure, …) is dropped with
-its content and a warning naming it. Fenced code blocks and code spans are left alone.
+its content and a warning naming it. Fenced code blocks, code spans and HTML comments are left alone.
 """
 from __future__ import annotations
 
@@ -48,7 +48,8 @@ def _mask_code(text: str) -> str:
         chunk = lines[start:end]
         out.extend(re.sub(r"[^\n]", " ", ln) if in_code else ln for ln in chunk)
     masked = "\n".join(out)
-    return _CODE_SPAN.sub(lambda m: re.sub(r"[^\n]", " ", m.group(0)), masked)
+    masked = _CODE_SPAN.sub(lambda m: re.sub(r"[^\n]", " ", m.group(0)), masked)
+    return re.sub(r"<!--.*?-->", lambda m: re.sub(r"[^\n]", " ", m.group(0)), masked, flags=re.S)  # comments too
 
 
 def has_elements(text: str) -> bool:

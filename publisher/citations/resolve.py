@@ -18,7 +18,7 @@ from pathlib import Path
 
 from ..model import Paper, Problem
 from ..resources import STYLES_DIR
-from . import bibfiles, markers
+from . import bibfiles, htmlblocks, markers
 
 SHIPPED_STYLES = {"author-date": "author-date.csl", "numeric": "numeric.csl"}
 CSL_DIR = STYLES_DIR / "csl"
@@ -157,8 +157,12 @@ def prepare(paper: Paper, site) -> None:
     from ..render import pandoc_path
 
     body, marks = markers.take(paper.body)
-    paper.body = body
+    if "@" in body:
+        body = htmlblocks.join_adjacent(body, _mask(body))
     cited = citations(body)
+    if cited:
+        body = htmlblocks.open_blocks(body, {index for _, index, bracketed in cited if bracketed})
+    paper.body = body
     nocite = [v for k, v in marks if k == "nocite"]
     explicit = [v for k, v in marks if k == "file"]
     if not cited and not nocite and not _REFS_DIV.search(body):
