@@ -75,8 +75,9 @@ def convert(text: str, file: str, first_line: int) -> tuple[str, list[Problem]]:
             else:
                 c = close.search(masked, inner_start)
                 nested = _OPEN.search(masked, inner_start, c.start() if c else len(masked))
-                if c is None:
-                    end, inner = inner_start, ""
+                same = re.compile(rf"<{name}[\s>/]", re.I).search(masked, inner_start, c.start() if c else len(masked))
+                if c is None or same is not None or (name == "d-cite" and "\n\n" in masked[inner_start:c.start()]):
+                    end, inner = inner_start, ""  # not closed (before the next one opens): the element alone
                 elif nested is not None and name in ("d-footnote", "d-article", "d-appendix", "d-byline"):
                     continue  # convert the inner elements first
                 else:

@@ -2,18 +2,16 @@
 
 pandoc reads Markdown inside an HTML block only when the block's tag has `markdown="1"` (kramdown's
 rule, which publisher follows). distill posts put `<d-cite>` in captions (`<div class="caption">…`), so
-in an HTML block that holds a citation, the block tags from the block's first line to the citation's
-line get `markdown="1"`: the citation is then read as one. And `[@a][@b]` (two `<d-cite>` side by side) would be
+every HTML block element that is open where a citation stands gets `markdown="1"`: the citation is
+then read as one. And `[@a][@b]` (two `<d-cite>` side by side) would be
 read as a reference link, so adjacent bracketed citations are joined into one: `[@a; @b]`.
 """
 from __future__ import annotations
 
 import re
 
-_BLOCK_OPEN = re.compile(r"^( {0,3}<(?:div|figure|figcaption|details|summary|p|center|aside|section|blockquote|li|td|th)\b)"
-                         r"([^>]*)>", re.I)
-_TAG = re.compile(r"(<(?:div|figure|figcaption|details|summary|p|center|aside|section|blockquote|li|td|th)\b)([^<>]*?)/?>",
-                  re.I)
+_ANY_TAG = re.compile(r"<(/?)(div|figure|figcaption|details|summary|p|center|aside|section|blockquote|ul|ol|li|table|"
+                      r"thead|tbody|tfoot|tr|td|th|dl|dt|dd|header|footer|nav|article|main)\b([^<>]*?)(/?)>", re.I)
 _ADJACENT = re.compile(r"(\[-?@[^\[\]\n]*)\]\[(?=-?@)")
 
 
@@ -28,20 +26,28 @@ def join_adjacent(body: str, masked: str) -> str:
             masked = masked[:at] + "; " + masked[at + 2:]
 
 
-def open_blocks(body: str, cited_lines: set[int]) -> str:
-    """BODY with `markdown="1"` on the opening tag of each HTML block that holds a citation (by the
-    0-based CITED_LINES)."""
-    lines = body.split("\n")
-    done: set[int] = set()
-    for index in sorted(cited_lines):
-        start = index
-        while start > 0 and lines[start - 1].strip():
-            start -= 1
-        if not _BLOCK_OPEN.match(lines[start]):
-            continue  # a paragraph: pandoc reads its citations already
-        for i in range(start, index + 1):  # the block's tag and the block tags nested in it up to the citation
-            if i not in done:
-                lines[i] = _TAG.sub(lambda m: m.group(0) if "markdown=" in m.group(2)
-                                    else f'{m.group(1)}{m.group(2)} markdown="1">', lines[i])
-                done.add(i)
-    return "\n".join(lines)
+def open_blocks(body: str, masked: str, positions: list[int]) -> str:
+    """BODY with `markdown="1"` on every HTML block element that is open at one of POSITIONS (offsets of
+    citations; MASKED is BODY with code blanked), so that pandoc reads the citation inside it."""
+    stack: list[tuple[str, int]] = []  # (tag name, offset just before the tag's ">")
+    marked: set[int] = set()
+    todo = sorted(positions)
+    k = 0
+    for m in _ANY_TAG.finditer(masked):
+        while k < len(todo) and todo[k] < m.start():
+            marked.update(at for _, at in stack if at >= 0)
+            k += 1
+        if k >= len(todo):
+            break
+        name = m.group(2).lower()
+        if m.group(1):  # a closing tag: close up to the matching opening one
+            names = [n for n, _ in stack]
+            if name in names:
+                del stack[len(names) - 1 - names[::-1].index(name):]
+        elif not m.group(4):
+            while stack and stack[-1][0] == "p":
+                stack.pop()  # a block element ends an open paragraph (HTML's rule)
+            stack.append((name, m.end(3) if "markdown=" not in m.group(3) else -1))
+    for at in sorted(marked, reverse=True):
+        body = body[:at] + ' markdown="1"' + body[at:]
+    return body

@@ -40,10 +40,10 @@ def _mask(body: str) -> str:
     return _COMMENT.sub(lambda m: re.sub(r"[^\n]", " ", m.group(0)), masked)
 
 
-def citations(body: str) -> list[tuple[str, int, bool]]:
-    """Every citation key in BODY (pandoc Markdown) as (key, 0-based line, bracketed), in order.
+def citations(body: str, masked: str | None = None) -> list[tuple[str, int, bool, int]]:
+    """Every citation key in BODY (pandoc Markdown) as (key, 0-based line, bracketed, offset), in order.
     Code, comments and link texts (`[@x](url)`) are not citations."""
-    masked = _mask(body)
+    masked = masked if masked is not None else _mask(body)
     found = []
     for m in _CITE.finditer(masked):
         key = m.group(2)
@@ -58,7 +58,7 @@ def citations(body: str) -> list[tuple[str, int, bool]]:
             continue  # a link text, not a citation
         if not bracketed and m.group(1):
             continue
-        found.append((key, masked.count("\n", 0, m.start()), bracketed))
+        found.append((key, masked.count("\n", 0, m.start()), bracketed, m.start()))
     return found
 
 
@@ -157,11 +157,13 @@ def prepare(paper: Paper, site) -> None:
     from ..render import pandoc_path
 
     body, marks = markers.take(paper.body)
+    masked = _mask(body)
     if "@" in body:
-        body = htmlblocks.join_adjacent(body, _mask(body))
-    cited = citations(body)
-    if cited:
-        body = htmlblocks.open_blocks(body, {index for _, index, bracketed in cited if bracketed})
+        body = htmlblocks.join_adjacent(body, masked)
+        masked = _mask(body)
+    cited = citations(body, masked)
+    if cited and "<" in body:
+        body = htmlblocks.open_blocks(body, masked, [at for _, _, bracketed, at in cited if bracketed])
     paper.body = body
     nocite = [v for k, v in marks if k == "nocite"]
     explicit = [v for k, v in marks if k == "file"]
@@ -207,7 +209,7 @@ def prepare(paper: Paper, site) -> None:
     by_key = {i["id"]: i for i in items}
     listed: dict[str, dict] = {}
     where = ", ".join(sources) or "any bibliography"
-    for key, index, bracketed in cited:
+    for key, index, bracketed, _ in cited:
         if key in by_key:
             listed.setdefault(key, by_key[key])
         elif bracketed:
