@@ -6,7 +6,8 @@
 --    citation-missing) instead of citeproc's bold "key?" with a link to nowhere; a bare @word that
 --    is not a key stays the text it was (kramdown sites write @handles);
 -- 2. pandoc's citeproc renders the citations and the reference list (#refs);
--- 3. each citation gets an id (cite-N), each entry a back-link to its first citation, a
+-- 3. a citation in a heading loses its links (the contents list links the heading); each other
+--    citation gets an id (cite-N), each entry a back-link to its first citation, a
 --    {% reference %} span takes its entry's text, and a "References" heading (id references, at the
 --    level of the paper's top headings) goes before the list.
 
@@ -64,6 +65,17 @@ function Pandoc(doc)
   doc.blocks:walk({ Div = function(d)
     if d.identifier:match("^ref%-") then entries[d.identifier:sub(5)] = d end
   end })
+  -- A citation in a heading is shown unlinked (the heading is also a link in the contents).
+  doc = doc:walk({
+    Header = function(h)
+      return h:walk({ Cite = function(c)
+        local ids = {}
+        for _, x in ipairs(c.citations) do table.insert(ids, x.id) end
+        local plain = c.content:walk({ Link = function(l) return l.content end })
+        return pandoc.Span(plain, pandoc.Attr("", {"citation"}, {{"cites", table.concat(ids, " ")}}))
+      end })
+    end,
+  })
   local n = 0
   doc = doc:walk({
     Span = function(s)

@@ -60,10 +60,13 @@ def _chunks(text: str) -> tuple[list[_Chunk], str]:
     return chunks, text[:starts[0]] if starts else text
 
 
-def _balanced(text: str) -> bool:
-    """Whether the braces of one entry balance (TeX escapes `\\{` `\\}` aside) and close the entry."""
-    depth, seen = 0, False
-    i = 0
+def _entry_end(text: str) -> int | None:
+    """Where one entry's braces close (TeX escapes `\\{` `\\}` aside), or None when they never do.
+    What follows (a stray `}`, a comment) is not part of the entry, as BibTeX reads it."""
+    opener = re.match(r"[ \t]*@[ \t]*[A-Za-z]+[ \t]*([{(])", text)
+    if opener and opener.group(1) == "(":
+        return len(text) if text.count("(") - text.count(")") == 0 else None
+    depth, i = 0, 0
     while i < len(text):
         c = text[i]
         if c == "\\":
@@ -71,16 +74,12 @@ def _balanced(text: str) -> bool:
             continue
         if c == "{":
             depth += 1
-            seen = True
         elif c == "}":
             depth -= 1
-            if depth < 0:
-                return False
+            if depth == 0:
+                return i + 1
         i += 1
-    opener = re.match(r"[ \t]*@[ \t]*[A-Za-z]+[ \t]*([{(])", text)
-    if opener and opener.group(1) == "(":
-        return depth == 0
-    return seen and depth == 0
+    return None
 
 
 def _pandoc_csl(text: str, pandoc: str, fmt: str, timeout: float) -> tuple[list[dict] | None, str]:
@@ -101,7 +100,10 @@ def read_bibtex(text: str, rel: str, pandoc: str, timeout: float = 60, fmt: str 
         if ch.kind in _SPECIAL:
             good.append(ch)
             continue
-        if not _balanced(ch.text):
+        end = _entry_end(ch.text)
+        if end is not None:
+            ch.text = ch.text[:end] + "\n" * ch.text[end:].count("\n")  # keep the line count for pandoc's lines
+        if end is None:
             result.problems.append(Problem(rel, ch.line, f"bibliography entry '{ch.key or ch.kind}' is malformed "
                                            "(its braces do not balance); skipped",
                                            "close every { with a } and end the entry with }", severity="warning"))

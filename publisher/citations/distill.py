@@ -83,7 +83,10 @@ def convert(text: str, file: str, first_line: int) -> tuple[str, list[Problem]]:
                 else:
                     end, inner = c.end(), text[inner_start:c.start()]
             line = masked.count("\n", 0, m.start()) + first_line
-            edits.append((m.start(), end, _replace(name, _attrs(m.group(2)), inner, file, line, problems)))
+            new = _replace(name, _attrs(m.group(2)), inner, file, line, problems)
+            if name == "d-cite" and new.startswith("[") and text[end:end + 1] in ("(", "["):
+                new += "\\"  # `[@a](text)` would be read as a link: escape the bracket that follows
+            edits.append((m.start(), end, new))
         if not edits:
             break
         for start, end, new in reversed(edits):

@@ -52,7 +52,7 @@ def citations(body: str, masked: str | None = None) -> list[tuple[str, int, bool
         close_before = masked.rfind("]", 0, m.start())
         close_at = masked.find("]", m.end())
         open_after = masked.find("[", m.end())
-        bracketed = open_at > close_before and close_at != -1 and (open_after == -1 or open_after > close_at) \
+        bracketed = open_at > close_before and masked[open_at - 1:open_at] != "^" and close_at != -1 and (open_after == -1 or open_after > close_at) \
             and "\n\n" not in masked[open_at:close_at]
         if bracketed and masked[close_at + 1:close_at + 2] in ("(", "["):
             continue  # a link text, not a citation
