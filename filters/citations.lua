@@ -88,7 +88,7 @@ function Pandoc(doc)
       end
     end,
   })
-  doc = doc:walk({
+  doc.blocks = doc.blocks:walk({
     Cite = function(cite)
       n = n + 1
       local id = "cite-" .. n
