@@ -212,3 +212,24 @@ def test_epub_has_a_bibliography_chapter_and_cite_files_list_the_references(tmp_
     assert '<meta name="citation_reference" content="citation_title=A good paper; citation_author=Smith, John; ' \
            'citation_author=Doe, Jane; citation_publication_date=2020; citation_journal_title=Journal of Things; ' \
            'citation_doi=10.1000/xyz">' in html
+
+
+def test_distill_conversion_edge_cases():
+    from publisher.citations.distill import convert
+
+    text, problems = convert('Open <d-cite key="a">\n\nnext <d-cite key=b></d-cite>(aside) and '
+                             '<d-cite key="c"></d-cite><d-cite key="d"></d-cite>.\n<!-- <d-cite key="e"></d-cite> -->',
+                             "p.md", 5)
+    # unclosed: the element alone; a bracket after a citation is escaped (not a link); comments untouched
+    assert text == 'Open [@a]\n\nnext [@b]\\(aside) and [@c][@d].\n<!-- <d-cite key="e"></d-cite> -->'
+    assert problems == []
+
+
+def test_adjacent_citations_join_and_html_blocks_are_read(tmp_site, tmp_path):
+    post = ('---\ntitle: Blocks\nbibliography: refs.bib\n---\n\nTwo <d-cite key="smith2020"></d-cite>'
+            '<d-cite key="roe2019"></d-cite> together.\n\n<div class="l-page">\n<div class="caption">Figure 1 '
+            '<d-cite key="lee2021"></d-cite>.</div>\n</div>\n\n{% bibliography --cited %}\n\n{% bibliography %}\n')
+    _, problems = _build(_site(tmp_site, post), tmp_path / "out")
+    html = _main(_html(tmp_path / "out"))
+    assert 'data-cites="smith2020 roe2019"' in html and 'data-cites="lee2021"' in html
+    assert html.count('id="refs"') == 1 and html.count('id="references"') == 1

@@ -130,10 +130,39 @@ def test_the_pdf_has_the_reference_list_in_its_contents_and_links_citations(buil
         assert any(d.startswith("ref-") for d in dests), pdf
 
 
-def test_epubcheck_and_nu_on_the_books_and_pages(built):
+def test_epubcheck_on_the_books(built):
     from publisher.validate import epubcheck
 
     name, site, out, report, _ = built
     books = sorted(out.glob("*/*.epub"))
+    assert books
     for r in epubcheck(books):
         assert (r.fatals, r.errors, r.warnings) == (0, 0, 0), (r.path, r.messages[:5])
+
+
+# What the citations put in a page: their spans and links, the reference list and its entries.
+_CITATION_MARKUP = re.compile(r"citation|csl-|\bref-|cite-|\brefs\b|references|doc-biblio|doc-backlink")
+
+
+def test_nu_finds_no_error_in_the_citations_of_the_pages(built):
+    import json
+
+    from conftest import VNU_JAR
+
+    name, site, out, report, _ = built
+    pages = sorted(p for p in out.glob("*/index.html"))
+    proc = subprocess.run(["java", "-jar", str(VNU_JAR), "--format", "json", "--stdout", *map(str, pages)],
+                          capture_output=True, text=True, timeout=900)
+    errors = [m for m in json.loads(proc.stdout or proc.stderr)["messages"] if m.get("type") == "error"]
+    ours = [m for m in errors if _CITATION_MARKUP.search(m.get("extract", "") + m.get("message", ""))]
+    assert ours == [], ours[:5]
+
+
+def test_ace_finds_no_violation_in_a_book_with_references(built, tmp_path):
+    from test_epub import ace
+
+    name, site, out, report, _ = built
+    book = max(out.glob("*/*.epub"), key=lambda b: len(zipfile.ZipFile(b).read("EPUB/references.xhtml"))
+               if "EPUB/references.xhtml" in zipfile.ZipFile(b).namelist() else 0)
+    status, failures, _ = ace(book, tmp_path / "ace")
+    assert not [f for f in failures if "references" in f[0]], failures

@@ -26,6 +26,7 @@ _CODE_SPAN = re.compile(r"(`+)(?!`).*?(?<!`)\1(?!`)", re.S)
 _COMMENT = re.compile(r"<!--.*?-->", re.S)
 _CITE = re.compile(r"(?<![\w@])(-?)@(\{[^{}\n]*\}|[A-Za-z0-9_](?:[A-Za-z0-9_]|[:.#$%&\-+?<>~/](?=[A-Za-z0-9_]))*)")
 _REFS_DIV = re.compile(r"^:::+\s*\{#refs\}\s*$", re.M)
+_REFS_PAIR = re.compile(r"^:::+[ \t]*\{#refs\}[ \t]*\n:::+[ \t]*$", re.M)
 # BibTeX entry types that a `--query @type` selects, by CSL type
 _QUERY_TYPES = {"article": {"article-journal", "article", "article-magazine", "article-newspaper"},
                 "book": {"book"}, "inproceedings": {"paper-conference"}, "conference": {"paper-conference"},
@@ -164,6 +165,9 @@ def prepare(paper: Paper, site) -> None:
     cited = citations(body, masked)
     if cited and "<" in body:
         body = htmlblocks.open_blocks(body, masked, [at for _, _, bracketed, at in cited if bracketed])
+    divs = list(_REFS_PAIR.finditer(body))
+    for m in reversed(divs[1:]):  # one reference list per paper: the first place asked for
+        body = body[:m.start()] + "\n" * m.group(0).count("\n") + body[m.end():]
     paper.body = body
     nocite = [v for k, v in marks if k == "nocite"]
     explicit = [v for k, v in marks if k == "file"]

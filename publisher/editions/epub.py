@@ -161,7 +161,11 @@ def _notes(container) -> list:
             a.set("role", "doc-noteref")
     section = None
     for el in container.iter("section"):
-        if el.get("id") == "footnotes" or "footnotes" in (el.get("class") or "").split():
+        if "footnotes" in (el.get("class") or "").split():  # pandoc's notes (a "Footnotes" heading may share the id)
+            section = el
+            break
+    for el in container.iter("section") if section is None else ():
+        if el.get("id") == "footnotes":
             section = el
             break
     if section is None:
