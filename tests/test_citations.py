@@ -233,3 +233,12 @@ def test_adjacent_citations_join_and_html_blocks_are_read(tmp_site, tmp_path):
     html = _main(_html(tmp_path / "out"))
     assert 'data-cites="smith2020 roe2019"' in html and 'data-cites="lee2021"' in html
     assert html.count('id="refs"') == 1 and html.count('id="references"') == 1
+
+
+def test_a_post_with_only_handles_and_no_bibliography_is_left_alone(tmp_site, tmp_path):
+    post = "---\ntitle: Handles\n---\n\nThanks to @someone and [a link](https://x.org/@me).\n"
+    config = "title: S\nscholar:\n  source: /_bibliography/\n  bibliography: papers.bib\n"
+    root = _site(tmp_site, post, config=config, extra={"_bibliography/papers.bib": (HERE / "refs.bib").read_text()})
+    paper, problems = _build(root, tmp_path / "out")
+    html = _main(_html(tmp_path / "out"))
+    assert "@someone" in html and 'id="references"' not in html and "_bibliography/papers.bib" not in str(problems)

@@ -173,9 +173,12 @@ def prepare(paper: Paper, site) -> None:
     explicit = [v for k, v in marks if k == "file"]
     if not cited and not nocite and not _REFS_DIV.search(body):
         return
+    front = paper.meta.get("bibliography")
+    if not any(b for _, _, b, _ in cited) and not nocite and not explicit and not _REFS_DIV.search(body) \
+            and not front and not isinstance(paper.meta.get("references"), list):
+        return  # only bare @words, and no bibliography named: kramdown's text, as Jekyll shows it
     problems: list[Problem] = []
     names: list[tuple[str, int | None]] = []
-    front = paper.meta.get("bibliography")
     line = _front_line(paper, "bibliography")
     for name in (front if isinstance(front, list) else [front]):
         if isinstance(name, str) and name.strip():
