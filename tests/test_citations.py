@@ -242,3 +242,17 @@ def test_a_post_with_only_handles_and_no_bibliography_is_left_alone(tmp_site, tm
     paper, problems = _build(root, tmp_path / "out")
     html = _main(_html(tmp_path / "out"))
     assert "@someone" in html and 'id="references"' not in html and "_bibliography/papers.bib" not in str(problems)
+
+
+def test_a_key_with_non_ascii_letters_links_across_epub_files(tmp_site, tmp_path):
+    from publisher.validate import epubcheck
+
+    post = ("---\ntitle: Umlaut\nreferences:\n- id: müller2022\n  type: book\n  title: Ein Buch\n"
+            "  author: [{family: Müller, given: Jana}]\n  issued: {date-parts: [[2022]]}\n---\n\n"
+            "## One\n\nSee [@müller2022].\n")
+    out = tmp_path / "out"
+    _build(_site(tmp_site, post), out, ("html", "epub"))
+    [report] = epubcheck([out / "post" / "post.epub"])
+    assert (report.fatals, report.errors, report.warnings) == (0, 0, 0), report.messages
+    with zipfile.ZipFile(out / "post" / "post.epub") as z:
+        assert "references.xhtml#ref-m" in z.read("EPUB/ch01.xhtml").decode()

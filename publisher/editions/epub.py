@@ -12,6 +12,7 @@ import dataclasses
 import datetime as dt
 import io
 import re
+import urllib.parse
 import uuid
 import zipfile
 from dataclasses import dataclass, field
@@ -148,7 +149,7 @@ def _relink(ch: Chapter, ids: dict[str, str]) -> None:
         for a in el.iter(f"{{{XHTML}}}a"):
             href = a.get("href", "")
             if href.startswith("#") and len(href) > 1:
-                target = ids.get(href[1:])
+                target = ids.get(href[1:]) or ids.get(urllib.parse.unquote(href[1:]))  # pandoc %-encodes ids
                 if target and target != ch.file:
                     a.set("href", f"{target}{href}")
 
