@@ -9,7 +9,7 @@ from __future__ import annotations
 import re
 
 _MARK = re.compile(r"<!--publisher-citations ([a-z]+)=\"([^\"]*)\"-->")
-_SIMPLE_KEY = re.compile(r"[A-Za-z0-9_](?:[A-Za-z0-9_]|[:.#$%&\-+?<>~/](?=[A-Za-z0-9_]))*")
+_SIMPLE_KEY = re.compile(r"[^\W](?:[^\W]|[:.#$%&\-+?<>~/](?=[^\W]))*")
 
 
 def mark(name: str, value: str) -> str:

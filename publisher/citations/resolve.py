@@ -24,7 +24,7 @@ SHIPPED_STYLES = {"author-date": "author-date.csl", "numeric": "numeric.csl"}
 CSL_DIR = STYLES_DIR / "csl"
 _CODE_SPAN = re.compile(r"(`+)(?!`).*?(?<!`)\1(?!`)", re.S)
 _COMMENT = re.compile(r"<!--.*?-->", re.S)
-_CITE = re.compile(r"(?<![\w@])(-?)@(\{[^{}\n]*\}|[A-Za-z0-9_](?:[A-Za-z0-9_]|[:.#$%&\-+?<>~/](?=[A-Za-z0-9_]))*)")
+_CITE = re.compile(r"(?<![\w@])(-?)@(\{[^{}\n]*\}|[^\W](?:[^\W]|[:.#$%&\-+?<>~/](?=[^\W]))*)")
 _REFS_DIV = re.compile(r"^:::+\s*\{#refs\}\s*$", re.M)
 _REFS_PAIR = re.compile(r"^:::+[ \t]*\{#refs\}[ \t]*\n:::+[ \t]*$", re.M)
 # BibTeX entry types that a `--query @type` selects, by CSL type
