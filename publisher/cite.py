@@ -180,7 +180,7 @@ def write(paper: Paper, out_dir: Path, url: str = "", pdf_url: str = "") -> list
     """
     from .citations import listing  # issue 14: the paper's references follow the paper's own record
 
-    refs = paper.references
+    refs = getattr(paper, "references", [])
     bib, ris_file, csl = files(paper.slug)
     atomic_write(out_dir / bib.name, bibtex(paper, url, pdf_url) + "".join("\n" + listing.bibtex(i) for i in refs))
     atomic_write(out_dir / ris_file.name, ris(paper, url, pdf_url) + "".join(listing.ris(i) for i in listing.items(paper)))

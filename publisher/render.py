@@ -49,7 +49,7 @@ def filter_args(user_filters: list[Path]) -> list[str]:
 
 def _metadata_block(paper: Paper) -> str:
     meta = {"title": paper.title, "lang": paper.lang}
-    if paper.citations.get("on"):  # issue 14: the reference list shows exactly paper.references
+    if getattr(paper, "citations", {}).get("on"):  # issue 14: the reference list shows exactly paper.references
         meta.update({"link-citations": True, "link-bibliography": True,
                      "references-title": paper.citations.get("title") or "References"})
         if paper.references:
@@ -120,7 +120,7 @@ def render(paper: Paper, user_filters: list[Path] | None = None, italic_quotes: 
         args.append("--metadata=italic-quotes:false")
     args += filter_args(user_filters or [])
     bibliography = None
-    if paper.citations.get("on"):  # issue 14: citations.lua runs citeproc first, before the house filters
+    if getattr(paper, "citations", {}).get("on"):  # issue 14: citations.lua runs citeproc first, before the house filters
         from .citations import render_args
 
         bibliography = render_args.bibliography_file(paper)

@@ -22,6 +22,7 @@ _ENTRY_START = re.compile(r"^[ \t]*@[ \t]*([A-Za-z]+)[ \t]*[{(]", re.M)
 _KEY = re.compile(r"^[ \t]*@[ \t]*[A-Za-z]+[ \t]*[{(]\s*([^,\s]+)\s*,")
 _SPECIAL = {"string", "preamble", "comment"}
 _CACHE: dict[tuple, "BibFile"] = {}
+MAX_RETRIES = 25  # entries pandoc may stop at before the whole file is given up
 BIBTEX_SUFFIXES = (".bib", ".bibtex", ".biblatex")
 SUFFIXES = BIBTEX_SUFFIXES + (".json", ".yaml", ".yml")
 
@@ -83,8 +84,11 @@ def _entry_end(text: str) -> int | None:
 
 
 def _pandoc_csl(text: str, pandoc: str, fmt: str, timeout: float) -> tuple[list[dict] | None, str]:
-    proc = subprocess.run([pandoc, f"--from={fmt}", "--to=csljson", "--sandbox"], input=text.encode("utf-8"),
-                          capture_output=True, timeout=timeout)
+    try:
+        proc = subprocess.run([pandoc, f"--from={fmt}", "--to=csljson", "--sandbox"], input=text.encode("utf-8"),
+                              capture_output=True, timeout=timeout)
+    except subprocess.TimeoutExpired:
+        return None, f"pandoc took longer than {timeout:g} s to read it"
     if proc.returncode != 0:
         return None, proc.stderr.decode("utf-8", "replace")
     return json.loads(proc.stdout.decode("utf-8") or "[]"), ""
@@ -116,14 +120,14 @@ def read_bibtex(text: str, rel: str, pandoc: str, timeout: float = 60, fmt: str 
         seen[ch.key] = ch.line
         good.append(ch)
     items = None
-    for _ in range(len(good) + 1):
+    for attempt in range(len(good) + 1):
         joined = "".join(ch.text if ch.text.endswith("\n") else ch.text + "\n" for ch in good)
         items, err = _pandoc_csl(joined, pandoc, fmt, timeout)
         if items is not None:
             break
         m = re.search(r"line (\d+), column (\d+)", err)
         bad = _blame(good, int(m.group(1)), int(m.group(2))) if m else None
-        if bad is None:
+        if bad is None or attempt >= MAX_RETRIES:
             detail = re.sub(r"\s+", " ", err).strip()[:300]
             result.problems.append(Problem(rel, None, f"pandoc cannot read this bibliography: {detail}",
                                            severity="warning"))
@@ -198,11 +202,15 @@ def csl_items(data, rel: str, problems: list[Problem]) -> list[dict]:
 
 def read(path: Path, rel: str, pandoc: str, timeout: float = 60) -> BibFile:
     """Read the bibliography file PATH (cached while its size and time are unchanged)."""
-    st = path.stat()
-    key = (str(path), st.st_size, st.st_mtime_ns)
-    if key in _CACHE:
-        return _CACHE[key]
-    text = path.read_bytes().decode("utf-8-sig", "replace").replace("\r\n", "\n")
+    try:
+        st = path.stat()
+        key = (str(path), st.st_size, st.st_mtime_ns)
+        if key in _CACHE:
+            return _CACHE[key]
+        text = path.read_bytes().decode("utf-8-sig", "replace").replace("\r\n", "\n")
+    except OSError as exc:
+        return BibFile(rel, problems=[Problem(rel, None, f"cannot read this bibliography: {exc.strerror}",
+                                              severity="warning")])
     suffix = path.suffix.lower()
     if suffix in BIBTEX_SUFFIXES:
         result = read_bibtex(text, rel, pandoc, timeout, "biblatex" if suffix == ".biblatex" else "bibtex")

@@ -21,11 +21,9 @@ import re
 from ..model import Problem
 from . import markers
 
-_FENCE_SPLIT = None
 _CODE_SPAN = re.compile(r"(`+)(?!`).*?(?<!`)\1(?!`)", re.S)
 _ATTR = re.compile(r"""([\w:-]+)(?:\s*=\s*("[^"]*"|'[^']*'|[^\s"'>]+))?""")
 _OPEN = re.compile(r"<(d-[a-z][a-z0-9-]*)((?:\s+[^<>]*?)?)(/?)>", re.I)
-KNOWN = {"d-cite", "d-footnote", "d-math", "d-code", "d-article", "d-byline", "d-appendix", "d-bibliography"}
 
 
 def _attrs(text: str) -> dict[str, str]:
@@ -91,7 +89,7 @@ def convert(text: str, file: str, first_line: int) -> tuple[str, list[Problem]]:
             break
         for start, end, new in reversed(edits):
             text = text[:start] + new + text[end:]
-        if not has_elements(_mask_code(text)) or not _OPEN.search(_mask_code(text)):
+        if not _OPEN.search(_mask_code(text)):
             break
     return text, problems
 

@@ -38,7 +38,7 @@ def _year(item: dict) -> str:
 
 def items(paper: Paper) -> list[dict]:
     """The paper's references as plain CSL-JSON items (publisher's own `_` fields removed)."""
-    return [{k: v for k, v in item.items() if not k.startswith("_")} for item in paper.references]
+    return [{k: v for k, v in item.items() if not k.startswith("_")} for item in getattr(paper, "references", [])]
 
 
 def highwire(item: dict) -> str:

@@ -110,7 +110,7 @@ def page_extras(paper: Paper, doc: Document, *, editions: list[EditionLink], cit
     add("name", "citation_publisher", paper.publisher)
     if paper.identifier.lower().startswith(("10.", "doi:", "https://doi.org/")):
         add("name", "citation_doi", re.sub(r"^(doi:|https://doi\.org/)", "", paper.identifier, flags=re.I))
-    if paper.references:  # issue 14: the paper's own references
+    if getattr(paper, "references", None):  # issue 14: the paper's own references
         from ..citations import listing
 
         for item in listing.items(paper):
