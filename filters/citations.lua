@@ -1,7 +1,9 @@
 -- citations.lua: resolve citations with citeproc, mark the missing ones, link the reference list back.
 --
 -- Runs when the paper has a bibliography (render.py passes it with --bibliography, the style with
--- --csl, and nocite @* over exactly the entries the list should show). Three passes:
+-- --csl, and nocite @* over exactly the entries the list should show). A citation inside raw HTML
+-- comes as a placeholder tag, <cite data-publisher-citation="[@a]"/>, and becomes the citation
+-- between the pieces of raw HTML around it. Then three passes:
 -- 1. a citation of a key that is not in the bibliography becomes a visible "[key?]" marker (class
 --    citation-missing) instead of citeproc's bold "key?" with a link to nowhere; a bare @word that
 --    is not a key stays the text it was (kramdown sites write @handles);
@@ -17,6 +19,44 @@ local function known_keys(doc)
     known[ref.id] = true
   end
   return known
+end
+
+-- A citation inside raw HTML, as publisher wrote it: <cite data-publisher-citation="[@a; @b]"/>.
+local PLACEHOLDER = '<cite data%-publisher%-citation="([^"]*)"/>'
+
+local function unescape(text)
+  return (text:gsub("&quot;", '"'):gsub("&#x27;", "'"):gsub("&lt;", "<"):gsub("&gt;", ">"):gsub("&amp;", "&"))
+end
+
+local function citation_inlines(text)
+  local doc = pandoc.read(unescape(text), "markdown+citations")
+  local first = doc.blocks[1]
+  return first and first.content or pandoc.Inlines({})
+end
+
+local function split_raw(text)
+  local out = pandoc.Inlines({})
+  local pos = 1
+  while true do
+    local s, e, cite = text:find(PLACEHOLDER, pos)
+    if not s then break end
+    if s > pos then out:insert(pandoc.RawInline("html", text:sub(pos, s - 1))) end
+    out:extend(citation_inlines(cite))
+    pos = e + 1
+  end
+  if pos <= #text then out:insert(pandoc.RawInline("html", text:sub(pos))) end
+  return out
+end
+
+local function read_placeholders(doc)
+  return doc:walk({
+    RawBlock = function(b)
+      if b.format == "html" and b.text:find(PLACEHOLDER) then return pandoc.Plain(split_raw(b.text)) end
+    end,
+    RawInline = function(r)
+      if r.format == "html" and r.text:find(PLACEHOLDER) then return split_raw(r.text) end
+    end,
+  })
 end
 
 local function mark_missing(doc, known)
@@ -58,7 +98,7 @@ end
 function Pandoc(doc)
   local known = known_keys(doc)
   local title = doc.meta["references-title"] and pandoc.utils.stringify(doc.meta["references-title"]) or "References"
-  doc = mark_missing(doc, known)
+  doc = mark_missing(read_placeholders(doc), known)
   doc = pandoc.utils.citeproc(doc)
 
   local entries, first = {}, {}

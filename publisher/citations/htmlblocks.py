@@ -1,13 +1,15 @@
 """Citations inside raw HTML blocks, and citations written side by side.
 
 pandoc reads Markdown inside an HTML block only when the block's tag has `markdown="1"` (kramdown's
-rule, which publisher follows). distill posts put `<d-cite>` in captions (`<div class="caption">…`), so
-every HTML block element that is open where a citation stands gets `markdown="1"`: the citation is
-then read as one. And `[@a][@b]` (two `<d-cite>` side by side) would be
-read as a reference link, so adjacent bracketed citations are joined into one: `[@a; @b]`.
+rule, which publisher follows), and distill posts put `<d-cite>` in captions (`<div class="caption">…`).
+Such a citation is written as a placeholder tag, `<cite data-publisher-citation="[@a]"/>`, that
+pandoc keeps inside the raw HTML and citations.lua turns back into the citation: the HTML around it
+stays as it was. And `[@a][@b]` (two `<d-cite>` side by side) would be read as a reference link, so
+adjacent bracketed citations are joined into one: `[@a; @b]`.
 """
 from __future__ import annotations
 
+import html
 import re
 
 _ANY_TAG = re.compile(r"<(/?)(div|figure|figcaption|details|summary|p|center|aside|section|blockquote|ul|ol|li|table|"
@@ -26,16 +28,18 @@ def join_adjacent(body: str, masked: str) -> str:
             masked = masked[:at] + "; " + masked[at + 2:]
 
 
-def open_blocks(body: str, masked: str, positions: list[int]) -> str:
-    """BODY with `markdown="1"` on every HTML block element that is open at one of POSITIONS (offsets of
-    citations; MASKED is BODY with code blanked), so that pandoc reads the citation inside it."""
-    stack: list[tuple[str, int]] = []  # (tag name, offset just before the tag's ">")
-    marked: set[int] = set()
+def protect(body: str, masked: str, positions: list[int]) -> str:
+    """BODY with each bracketed citation (at POSITIONS, offsets of its keys; MASKED is BODY with code
+    blanked) that stands inside a raw HTML block element written as a placeholder tag
+    `<cite data-publisher-citation="[@a; @b]"/>`, which citations.lua turns back into the citation."""
+    stack: list[tuple[str, bool]] = []  # (tag name, has a markdown= attribute)
+    inside: list[int] = []
     todo = sorted(positions)
     k = 0
     for m in _ANY_TAG.finditer(masked):
         while k < len(todo) and todo[k] < m.start():
-            marked.update(at for _, at in stack if at >= 0)
+            if stack and not any(md for _, md in stack):
+                inside.append(todo[k])
             k += 1
         if k >= len(todo):
             break
@@ -47,7 +51,13 @@ def open_blocks(body: str, masked: str, positions: list[int]) -> str:
         elif not m.group(4):
             while stack and stack[-1][0] == "p":
                 stack.pop()  # a block element ends an open paragraph (HTML's rule)
-            stack.append((name, m.end(3) if "markdown=" not in m.group(3) else -1))
-    for at in sorted(marked, reverse=True):
-        body = body[:at] + ' markdown="1"' + body[at:]
+            stack.append((name, "markdown=" in m.group(3)))
+    groups = []
+    for at in inside:
+        start, end = masked.rfind("[", 0, at), masked.find("]", at)
+        if start >= 0 and end > at and (start, end) not in groups:
+            groups.append((start, end))
+    for start, end in sorted(groups, reverse=True):
+        text = body[start:end + 1].replace("\n", " ")
+        body = body[:start] + f'<cite data-publisher-citation="{html.escape(text, quote=True)}"/>' + body[end + 1:]
     return body
