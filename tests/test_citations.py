@@ -256,3 +256,11 @@ def test_a_key_with_non_ascii_letters_links_across_epub_files(tmp_site, tmp_path
     assert (report.fatals, report.errors, report.warnings) == (0, 0, 0), report.messages
     with zipfile.ZipFile(out / "post" / "post.epub") as z:
         assert "references.xhtml#ref-m" in z.read("EPUB/ch01.xhtml").decode()
+
+
+def test_editions_with_citations_are_byte_identical_across_builds(tmp_site, tmp_path):
+    root = _site(tmp_site, (HERE / "scholar.md").read_text(encoding="utf-8"))
+    _build(root, tmp_path / "a", ("html", "epub"))
+    _build(root, tmp_path / "b", ("html", "epub"))
+    for name in ("index.html", "post.epub", "post.bib", "post.ris", "post.csl.json"):
+        assert (tmp_path / "a" / "post" / name).read_bytes() == (tmp_path / "b" / "post" / name).read_bytes(), name
