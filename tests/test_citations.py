@@ -165,9 +165,10 @@ def test_csl_json_and_yaml_files_and_front_matter_references(tmp_site, tmp_path)
     assert _entries(html) == ["inl1"] and "Inline Book" in html
 
 
-def test_site_default_bibliography_from_scholar_config(tmp_site, tmp_path):
+@pytest.mark.parametrize("config", ["title: S\nscholar:\n  source: /_bibliography/\n  bibliography: papers.bib\n",
+                                    "title: S\npublisher:\n  bibliography: _bibliography/papers.bib\n"])
+def test_site_default_bibliography_from_scholar_or_publisher_config(tmp_site, tmp_path, config):
     post = "---\ntitle: Default bib\n---\n\nSee {% cite roe2019 %}.\n"
-    config = "title: S\nscholar:\n  source: /_bibliography/\n  bibliography: papers.bib\n"
     root = _site(tmp_site, post, config=config, extra={"_bibliography/papers.bib": (HERE / "refs.bib").read_text()})
     paper, _ = _build(root, tmp_path / "out")
     assert _entries(_html(tmp_path / "out")) == ["roe2019"]
