@@ -175,11 +175,14 @@ def write(paper: Paper, out_dir: Path, url: str = "", pdf_url: str = "") -> list
 
     URL is the paper's public address (canonical), PDF_URL the PDF's; either may be empty.
     """
+    from .citations import listing  # issue 14: the paper's references follow the paper's own record
+
+    refs = getattr(paper, "references", [])
     bib, ris_file, csl = files(paper.slug)
-    atomic_write(out_dir / bib.name, bibtex(paper, url, pdf_url))
-    atomic_write(out_dir / ris_file.name, ris(paper, url, pdf_url))
-    atomic_write(out_dir / csl.name, json.dumps(csl_json(paper, url, pdf_url), ensure_ascii=False, indent=2,
-                                                sort_keys=True) + "\n")
+    atomic_write(out_dir / bib.name, bibtex(paper, url, pdf_url) + "".join("\n" + listing.bibtex(i) for i in refs))
+    atomic_write(out_dir / ris_file.name, ris(paper, url, pdf_url) + "".join(listing.ris(i) for i in listing.items(paper)))
+    atomic_write(out_dir / csl.name, json.dumps(csl_json(paper, url, pdf_url) + listing.items(paper), ensure_ascii=False,
+                                                indent=2, sort_keys=True) + "\n")
     return [bib, ris_file, csl]
 
 

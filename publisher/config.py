@@ -81,6 +81,11 @@ class PublisherOptions:
     # volumes (issue 17): many papers as one book, see docs/volumes.md and publisher/volumes.py
     volumes: list = field(default_factory=list)  # volumes.Volume for each entry of `publisher: volumes:`
     index_see_also: dict = field(default_factory=dict)  # subject index: {term: [see-also terms]}
+    # Citations (issue 14, docs/citations.md): the citation style, the site's default bibliography
+    # (else jekyll-scholar's scholar: source/bibliography), and the title of the reference list.
+    csl: str = ""  # a shipped style (author-date, numeric) or a .csl file in the site; default author-date
+    bibliography: str = ""  # a bibliography file in the site, for posts that name none
+    references_title: str = "References"
 
 
 @dataclass

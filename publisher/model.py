@@ -104,6 +104,10 @@ class Paper:
     line_map: list[int] = field(default_factory=list)  # body line i (0-based) came from source line line_map[i]
     meta: dict[str, Any] = field(default_factory=dict)
     warnings: list[Problem] = field(default_factory=list)
+    # Citations (issue 14): the entries of the paper's reference list (CSL-JSON items), and how pandoc
+    # reads and renders citations ({"on": bool, "csl": style path, "title": list title}).
+    references: list[dict[str, Any]] = field(default_factory=list)
+    citations: dict[str, Any] = field(default_factory=dict)
 
     @property
     def author_names(self) -> list[str]:

@@ -51,6 +51,11 @@ def filter_args(user_filters: list[Path], house: list[str] | None = None) -> lis
 
 def _metadata_block(paper: Paper) -> str:
     meta = {"title": paper.title, "lang": paper.lang}
+    if getattr(paper, "citations", {}).get("on"):  # issue 14: the reference list shows exactly paper.references
+        meta.update({"link-citations": True, "link-bibliography": True,
+                     "references-title": paper.citations.get("title") or "References"})
+        if paper.references:
+            meta["nocite"] = "@*"
     if paper.subtitle:
         meta["subtitle"] = paper.subtitle
     return "---\n" + yaml.safe_dump(meta, allow_unicode=True, sort_keys=True, width=10**6) + "---\n\n"
@@ -122,6 +127,12 @@ def render(paper: Paper, user_filters: list[Path] | None = None, italic_quotes: 
         args.append("--metadata=italic-quotes:false")
     args += crossref.pandoc_args(paper, list_of_figures, list_of_tables)
     args += filter_args(user_filters or [], HOUSE_FILTERS + crossref.filters(paper, list_of_figures, list_of_tables))
+    bibliography = None
+    if getattr(paper, "citations", {}).get("on"):  # issue 14: citations.lua runs citeproc first, before the house filters
+        from .citations import render_args
+
+        bibliography = render_args.bibliography_file(paper)
+        args = render_args.with_citations(args, paper, bibliography, filter_path("citations.lua"))
     env = dict(os.environ)
     env["PATH"] = os.path.dirname(sys.executable) + os.pathsep + env.get("PATH", "")
     try:
@@ -131,6 +142,9 @@ def render(paper: Paper, user_filters: list[Path] | None = None, italic_quotes: 
     except subprocess.TimeoutExpired:
         raise InputError(Problem(paper.rel_source, None, f"pandoc took longer than {timeout:g} s and was stopped",
                                  "simplify the post or raise publisher.timeout")) from None
+    finally:
+        if bibliography is not None:
+            bibliography.unlink(missing_ok=True)
     stderr, xref_warnings = crossref.warnings(proc.stderr.decode("utf-8", "replace"), paper)
     if proc.returncode != 0 and "out of memory" in stderr:
         raise InputError(Problem(paper.rel_source, None, f"pandoc ran out of memory (limit {memory_mb} MB)",

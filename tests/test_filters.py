@@ -17,12 +17,18 @@ FILTERS = sorted(p.name for p in HERE.iterdir() if p.is_dir())
 TEMPLATE = "$if(summary)$<div class=\"summary\">\n$summary$\n</div>\n$endif$$body$\n$if(bio)$<div class=\"bio\">\n$bio$\n</div>\n$endif$"
 
 
+def _extra_args(name: str) -> list[str]:
+    """pandoc options a filter's sample needs, one a line in tests/filters/<name>/args (e.g. a reader)."""
+    args = HERE / name / "args"
+    return args.read_text(encoding="utf-8").split() if args.is_file() else []
+
+
 def run_filter(name: str, tmp_path: Path) -> str:
     template = tmp_path / "t.html"
     template.write_text(TEMPLATE, encoding="utf-8")
     proc = subprocess.run([pandoc_path(), f"--from={READER}", "--to=html5", "--standalone", f"--template={template}",
                            "--wrap=none", "--sandbox", f"--lua-filter={FILTERS_DIR / (name + '.lua')}",
-                           str(HERE / name / "input.md")], capture_output=True, text=True, timeout=60)
+                           *_extra_args(name), str(HERE / name / "input.md")], capture_output=True, text=True, timeout=60)
     assert proc.returncode == 0, proc.stderr
     assert proc.stderr == "", proc.stderr
     return proc.stdout

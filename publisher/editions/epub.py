@@ -12,6 +12,7 @@ import dataclasses
 import datetime as dt
 import io
 import re
+import urllib.parse
 import zipfile
 from dataclasses import dataclass, field
 from pathlib import Path
@@ -140,7 +141,7 @@ def _relink(ch: Chapter, ids: dict[str, str]) -> None:
         for a in el.iter(f"{{{XHTML}}}a"):
             href = a.get("href", "")
             if href.startswith("#") and len(href) > 1:
-                target = ids.get(href[1:])
+                target = ids.get(href[1:]) or ids.get(urllib.parse.unquote(href[1:]))  # pandoc %-encodes ids
                 if target and target != ch.file:
                     a.set("href", f"{target}{href}")
 
@@ -153,7 +154,11 @@ def _notes(container) -> list:
             a.set("role", "doc-noteref")
     section = None
     for el in container.iter("section"):
-        if el.get("id") == "footnotes" or "footnotes" in (el.get("class") or "").split():
+        if "footnotes" in (el.get("class") or "").split():  # pandoc's notes (a "Footnotes" heading may share the id)
+            section = el
+            break
+    for el in container.iter("section") if section is None else ():
+        if el.get("id") == "footnotes":
             section = el
             break
     if section is None:
@@ -205,7 +210,14 @@ def chapters(paper: Paper, doc: Document) -> list[Chapter]:
     preface = []
     n = 0
     for child in list(container):
-        if child.tag == "section" and (child.get("class") or "").split()[:1] == ["level2"]:
+        if child.tag == "section" and child.get("id") == "references" and child.find(".//div[@id='refs']") is not None:
+            # issue 14: the reference list is a chapter file of its own, marked as the bibliography
+            child.set("epub:type", "bibliography")
+            child.set("role", "doc-bibliography")
+            h = child.find("h2")
+            found.append(Chapter("references.xhtml", _plain(h) if h is not None else "References",
+                                 xhtml.to_xhtml_elements(_wrap(child)), "backmatter"))
+        elif child.tag == "section" and (child.get("class") or "").split()[:1] == ["level2"]:
             n += 1
             h = child.find("h2")
             ctitle = _plain(h) if h is not None else f"Section {n}"
@@ -661,6 +673,9 @@ def build(paper: Paper, doc: Document, opts: EpubOptions | None = None) -> bytes
         landmarks.append(("endnotes", "Notes", notes.file))
     if index_ch:
         landmarks.append(("index", "Index", index_ch.file))
+    bibliography = next((c for c in chs if c.file == "references.xhtml"), None)
+    if bibliography:  # issue 14
+        landmarks.append(("bibliography", bibliography.title, bibliography.file))
     nav_bytes = nav_document(title, lang, tree, landmarks, pages)
     ncx_bytes = ncx_document(uid, title, lang, tree, pages)
     book.toc = [epub.Link(href, text, f"toc-{i}") for i, (_, text, href) in enumerate(entries)]

@@ -110,6 +110,11 @@ def page_extras(paper: Paper, doc: Document, *, editions: list[EditionLink], cit
         add("name", "citation_series_title", paper.series)
     add("name", "citation_publisher", paper.publisher)
     add("name", "citation_doi", identifiers.doi(paper.identifier))
+    if getattr(paper, "references", None):  # issue 14: the paper's own references
+        from ..citations import listing
+
+        for item in listing.items(paper):
+            add("name", "citation_reference", listing.highwire(item))
     # Dublin Core.
     add("name", "DC.title", title)
     for a in paper.authors:

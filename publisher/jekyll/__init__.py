@@ -257,12 +257,16 @@ _ENV_CACHE: dict[tuple[str, str], Any] = {}
 def convert(paper: Paper, site: SiteConfig, index: liquid.SiteIndex) -> None:
     """Liquid, then kramdown → pandoc Markdown, on PAPER's body; sets body, excerpt, dependencies."""
     from . import excerpt, kramdown, liquid, thematic_breaks
+    from ..citations import distill, resolve
 
     key = (site.url, site.baseurl)
     env = _ENV_CACHE.get(key) or _ENV_CACHE.setdefault(key, liquid.make_environment(site.url, site.baseurl))
     state = liquid.RenderState(paper.rel_source, paper.body_line, paper.source.parent, index)
     body = liquid.render(paper.body, page_variables(paper), state, env)
     paper.warnings.extend(state.problems)
+    if distill.has_elements(body):  # distill's <d-cite>, <d-footnote>, … (issue 14)
+        body, found = distill.convert(body, paper.rel_source, paper.body_line)
+        paper.warnings.extend(found)
     paper.dependencies = state.dependencies + [d for d in paper.dependencies if d not in state.dependencies]
     for name in dict.fromkeys(re.findall(r"site\.data\.([\w-]+)|site\.data\[['\"]([\w-]+)", paper.body)):
         _depend_on_data(paper, site, "".join(name))
@@ -279,6 +283,7 @@ def convert(paper: Paper, site: SiteConfig, index: liquid.SiteIndex) -> None:
         source_map = lines.identity(paper.body, paper.body_line)
         paper.line_map = lines.follow(body, converted, lines.follow(paper.body, body, source_map))
     paper.body = converted
+    resolve.prepare(paper, site)  # citations: bibliography, keys, style (issue 14)
 
 
 def is_html_post(paper: Paper) -> bool:

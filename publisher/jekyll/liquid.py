@@ -333,6 +333,9 @@ def make_environment(site_url: str, baseurl: str) -> Environment:
     for tag in (IncludeTag, IncludeRelativeTag, PostUrlTag, LinkTag, HighlightTag):
         env.add_tag(tag)
     plugin_tags.register(env)  # common plugins' tags (twitter, details, tabs …): jekyll/plugin_tags.py
+    from ..citations import scholar  # jekyll-scholar's cite, reference, quote and bibliography (issue 14)
+
+    scholar.register(env)
 
     def relative_url(value):
         text = str(value or "")

@@ -1,0 +1,1 @@
+"""Citations and bibliographies (issue 14): distill elements, jekyll-scholar tags, bibliography lookup."""
