@@ -20,7 +20,8 @@ from .resources import FILTERS_DIR, TEMPLATES_DIR
 # kramdown-flavoured Markdown: no citations (`@handle` is text), MathJax-style \\( \\), emoji shortcodes,
 # and Markdown inside an HTML block only with markdown="1" (kramdown's rule; the attribute is dropped).
 READER = "markdown-citations+tex_math_double_backslash+emoji+markdown_attribute-native_divs"
-HOUSE_FILTERS = ["excerpt.lua", "bio.lua", "italic-quotes.lua", "headings.lua"]
+HOUSE_FILTERS = ["excerpt.lua", "bio.lua", "italic-quotes.lua", "headings.lua",
+                 "math-environments.lua"]  # last: equation environments and \\tag for texmath
 _MARK = re.compile(r"<!--@@([a-z-]+)@@-->\n")
 HIGHLIGHT_STYLE = "pygments"
 

@@ -272,10 +272,23 @@ def convert(paper: Paper, site: SiteConfig, index: liquid.SiteIndex) -> None:
         head = excerpt.excerpt_markdown(body, paper.excerpt_separator)
         paper.excerpt = excerpt.to_plain(kramdown.plain_markdown(head))
     converted = kramdown.to_pandoc(body)
+    converted = _prepare_math(paper, site, converted)
     if converted != paper.body:
         source_map = lines.identity(paper.body, paper.body_line)
         paper.line_map = lines.follow(body, converted, lines.follow(paper.body, body, source_map))
     paper.body = converted
+
+
+def _prepare_math(paper: Paper, site: SiteConfig, body: str) -> str:
+    """Macros, legacy TeX and the site's `$` delimiter (publisher.mathprep); the site files that
+    configure math become dependencies of a post that has math."""
+    if "$" not in body and "\\" not in body:
+        return body
+    from .. import mathconfig, mathprep
+
+    math = mathconfig.for_site(site)
+    paper.dependencies += [f for f in math.files if f not in paper.dependencies]
+    return mathprep.prepare(body, math.macros, math.dollars)
 
 
 def _line_of(raw: RawPost, key: str) -> int | None:
