@@ -1,0 +1,152 @@
+"""Math the site renders: macros (post and site config), legacy TeX, equation environments, \\tag,
+`\\|` in kramdown tables and the site's `$` delimiter (publisher.texmacros, mathconfig, mathprep)."""
+from __future__ import annotations
+
+import re
+import subprocess
+
+import pytest
+
+from publisher import mathconfig, mathprep, texmacros
+from publisher.build import BuildOptions, build
+
+MATHJAX_INCLUDE = r"""<script>
+window.MathJax = {
+  tex: {
+    inlineMath: [['$', '$'], ['\\(', '\\)']],
+    macros: { RR: "{\\bf R}", norm: ["\\left\\lVert #1 \\right\\rVert", 1] }
+  }
+};
+</script>
+"""
+
+POST = r"""---
+title: Macros
+---
+<div style="display: none">
+$$
+\DeclareMathOperator{\opE}{\mathbb{E}}
+\newcommand{\E}[2]{\opE_{#1} \left[ #2 \right]}
+\def\xx{\pmb{x}}
+\definecolor{mom}{RGB}{27, 158, 119}
+$$
+</div>
+
+The risk is $ \E{p}{\xx} $ over $x \in \RR$ with $\norm{v}$ here, not math.
+
+$${\bf w} = {\rm d}x + {\cal L} + \textcolor{mom}{m} + \text{ok}$$
+
+| name | value |
+|------|-------|
+| abs  | $a \| b$ |
+
+$$\begin{equation}
+q = r \tag{7}
+\end{equation}$$
+
+\begin{align}
+s &= t \\
+u &= v
+\end{align}
+"""
+
+
+def _site(tmp_path, files: dict[str, str], config: str = "title: T\nurl: https://example.org\n"):
+    root = tmp_path / "site"
+    for rel, text in {"_config.yml": config, **files}.items():
+        p = root / rel
+        p.parent.mkdir(parents=True, exist_ok=True)
+        p.write_text(text, encoding="utf-8")
+    return root
+
+
+@pytest.fixture(scope="module")
+def built(tmp_path_factory):
+    tmp = tmp_path_factory.mktemp("math")
+    root = _site(tmp, {"_includes/mathjax.html": MATHJAX_INCLUDE, "_posts/2024-01-02-macros.md": POST})
+    report = build(BuildOptions(source=root, out=tmp / "out", jobs=1, formats=["pdf", "epub", "html"]))
+    return report
+
+
+def test_no_tex_source_and_no_warning(built):
+    (paper,) = built.papers
+    assert not paper.failed, paper.problems
+    math_warnings = [p for p in paper.problems if "math" in p.message]
+    assert not math_warnings, math_warnings
+    pdf = built.out / "macros" / "macros.pdf"
+    text = subprocess.run(["pdftotext", str(pdf), "-"], capture_output=True, text=True, check=True).stdout
+    assert "\\" not in text, text
+    assert "here, not math" in text
+    assert "$" not in text
+
+
+def test_macros_expanded_in_mathml(built):
+    page = (built.out / "macros" / "index.html").read_text(encoding="utf-8")
+    mathml = " ".join(re.findall(r"<math\b.*?</math>", page, re.S))
+    assert "𝔼" in mathml or 'mathvariant="double-struck">E' in mathml  # \E → \opE → \mathbb{E}
+    assert "𝑹" in mathml or "𝐑" in mathml  # the site's \RR ({\bf R}) from the MathJax include
+    assert "∥</mo><mi>v</mi>" in mathml  # the site's \norm with one argument
+    assert "𝒙" in mathml  # \xx → \pmb{x}
+    assert ("𝒘" in mathml or "𝐰" in mathml) and "ℒ" in mathml  # {\bf w}, {\cal L}
+    assert "(7)" in mathml  # \tag{7}
+    assert page.count("<math") >= 7
+    table = re.search(r"<table.*?</table>", page, re.S).group(0)
+    assert "<math" in table and "∥" not in table and "|" in table  # \| was escaped for the table: a bar
+
+
+def test_epub_has_expanded_mathml(built):
+    import zipfile
+
+    with zipfile.ZipFile(built.out / "macros" / "macros.epub") as z:
+        text = " ".join(z.read(n).decode("utf-8") for n in z.namelist() if n.endswith(".xhtml"))
+    assert "𝒙" in text and "\\xx" not in text.split("<annotation")[0]
+
+
+# ---- units ------------------------------------------------------------------------------------------
+
+def test_definitions_and_expansion():
+    found, rest = texmacros.definitions(r"\newcommand{\a}[2][z]{#1+#2}\renewcommand\b{B}\def\c#1#2{#2#1} x")
+    table = texmacros.as_dict(found)
+    assert rest.strip() == "x"
+    assert texmacros.expand(r"\a{y} \a[w]{y} \b \c12", table) == "z+y w+y B21"
+    loop = texmacros.as_dict([texmacros.Macro("x", 0, r"\x\x")])
+    assert len(texmacros.expand(r"\x", loop)) <= texmacros.MAX_LENGTH + 10  # a runaway definition stops
+    assert texmacros.expand(r"\f b", texmacros.as_dict([texmacros.Macro("f", 0, r"\alpha")])) == r"\alpha b"
+
+
+def test_legacy_tex():
+    assert texmacros.modernize(r"{\bf x} + {\rm d}x") == r"{\mathbf{x}} + {\mathrm{d}}x"
+    assert texmacros.modernize(r"{a \over b}") == r"{\frac{a}{b}}"
+    assert texmacros.modernize(r"\textcolor{red}{y} \color{blue} z") == "{y}  z"
+    assert texmacros.modernize(r"\Bbb R \require{cancel}") == r"\mathbb R "
+
+
+def test_dollar_delimiters_follow_the_site():
+    text = "costs $5 and $10, and $ x $ is math"
+    assert mathprep.prepare(text, dollars=True).endswith(r"\\(x\\) is math")
+    assert mathprep.prepare(text, dollars=False) == r"costs \$5 and \$10, and \$ x \$ is math"
+    assert mathprep.prepare("`$a$` and $$b$$", dollars=False) == "`$a$` and $$b$$"
+    assert mathprep.prepare(text) == text  # nothing said: pandoc's own rule
+
+
+def test_lines_are_kept():
+    body = "a\n<div>\n$$\n\\def\\x{y}\n\\def\\z{w}\n$$\n</div>\n$$\n\\x\n\n$$ b"
+    out = mathprep.prepare(body)
+    assert out.count("\n") == body.count("\n")
+    assert "\\def" not in out
+
+
+def test_site_config_detection(tmp_path):
+    root = _site(tmp_path, {
+        "_layouts/post.html": "<script>renderMathInElement(document.body, {delimiters: [{left: '$$', right: '$$', "
+                              "display: true}, {left: '\\\\(', right: '\\\\)', display: false}], "
+                              "macros: {'\\\\RR': '\\\\mathbb{R}'}});</script>"})
+    config = mathconfig.load(root)
+    assert config.dollars is False and config.macros["RR"].body == "\\mathbb{R}"
+    assert config.files == ["_layouts/post.html"]
+    katex = _site(tmp_path / "k", {"_includes/katex.html": "katex: delimiters: [{left: \"$\", right: \"$\", "
+                                                            "display: false}]"})
+    assert mathconfig.load(katex).dollars is True
+    yml = mathconfig.load(tmp_path, {"mathjax": {"inlineMath": [["$", "$"]], "macros": {"N": "\\mathbb{N}"}}})
+    assert yml.dollars is True and "N" in yml.macros
+    assert mathconfig.load(tmp_path / "none").dollars is None
