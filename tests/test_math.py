@@ -150,3 +150,30 @@ def test_site_config_detection(tmp_path):
     yml = mathconfig.load(tmp_path, {"mathjax": {"inlineMath": [["$", "$"]], "macros": {"N": "\\mathbb{N}"}}})
     assert yml.dollars is True and "N" in yml.macros
     assert mathconfig.load(tmp_path / "none").dollars is None
+
+
+# ---- language codes -------------------------------------------------------------------------------
+
+def test_language_codes_become_bcp47(tmp_path):
+    from publisher.validate import epubcheck
+
+    root = _site(tmp_path, {
+        "_posts/2024-01-01-chinese.md": "---\ntitle: 中文\nlang: zh_cn\n---\n中文文本。\n",
+        "_posts/2024-01-02-brazil.md": "---\ntitle: Olá\nlang: pt_BR\n---\nTexto.\n",
+        "_posts/2024-01-03-bad.md": "---\ntitle: Bad\nlang: english language\n---\nText.\n",
+        "_posts/2024-01-04-site.md": "---\ntitle: Site\n---\nText.\n",
+    }, config="title: T\nlang: en-us\n")
+    report = build(BuildOptions(source=root, out=tmp_path / "out", jobs=1, formats=["epub", "html"]))
+    by_slug = {p.slug: p for p in report.papers}
+    assert not any(p.failed for p in report.papers)
+    for slug, tag in (("chinese", "zh-CN"), ("brazil", "pt-BR"), ("site", "en-US"), ("bad", "und")):
+        page = (report.out / slug / "index.html").read_text(encoding="utf-8")
+        assert f'<html lang="{tag}"' in page, (slug, page[:300])
+        import zipfile
+        with zipfile.ZipFile(report.out / slug / f"{slug}.epub") as z:
+            opf = next(z.read(n).decode() for n in z.namelist() if n.endswith(".opf"))
+        assert f"<dc:language>{tag}</dc:language>" in opf
+    (warning,) = [p for p in by_slug["bad"].problems if "language code" in p.message]
+    assert (warning.file, warning.line) == ("_posts/2024-01-03-bad.md", 3)
+    results = epubcheck(sorted(report.out.rglob("*.epub")))
+    assert all(r.ok for r in results), [r.messages for r in results]
