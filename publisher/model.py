@@ -184,6 +184,7 @@ class PaperResult:
     seconds: float = 0.0
     summary: dict[str, Any] = field(default_factory=dict)  # catalog/manifest data
     peak_rss: int = 0  # peak memory (bytes) of the process that built it, 0 when served from the cache
+    incomplete: list[str] = field(default_factory=list)  # editions that failed while the others were built
 
     @property
     def cached(self) -> bool:
@@ -204,4 +205,4 @@ class BuildReport:
 
     @property
     def exit_code(self) -> int:
-        return 1 if self.failed else 0
+        return 1 if self.failed or any(p.incomplete for p in self.papers) else 0

@@ -104,10 +104,9 @@ def _math(lines: list[str]) -> list[str]:
             j += 1
         para = "\n".join(lines[i:j]).strip()
         alone = para.startswith("$$") and para.endswith("$$") and len(para) > 4 and "$$" not in para[2:-2]
-        if not alone:
-            for k in range(i, j):
-                if "$$" in out[k] and not out[k].lstrip().startswith("    "):
-                    out[k] = _inline_math(out[k])
+        if not alone and "$$" in para and not lines[i].startswith("    "):
+            # the paragraph as a whole: a formula may start on one line and end on the next
+            out[i:j] = _inline_math("\n".join(lines[i:j])).split("\n")
         i = j
     return out
 
