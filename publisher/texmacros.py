@@ -10,7 +10,8 @@ knows neither the site's MathJax/KaTeX macros nor TeX's old font switches).
 - Legacy TeX: `{\\bf x}`, `\\rm`, `\\it`, `\\cal`, `\\sf`, `\\tt`, `\\frak`, `\\Bbb`, `\\bold`,
   `{a \\over b}`, `\\textcolor`, `\\color`, `\\colorbox`, `\\fbox`, `\\emph`, `\\require`,
   `\\definecolor` → what texmath reads (`\\mathbf{x}`, `\\frac{a}{b}`, …; colours are dropped, as
-  texmath draws none).
+  texmath draws none); a `\\\\` just before `\\end{…}` (an empty last row, which the PDF's math
+  renderer cannot draw) is removed.
 
 Equation environments, `\\tag`, `\\label` and `\\ref` are left as they are here (see
 filters/math-environments.lua and the cross-reference stage).
@@ -279,6 +280,7 @@ def modernize(tex: str) -> str:
     tex = _drop_commands(tex)
     tex = _font_switches(tex)
     tex = _over(tex)
+    tex = re.sub(r"\\\\\s*(?=\\end\{)", "", tex)  # a row break before \end{…}: an empty last row
     return tex
 
 

@@ -119,6 +119,7 @@ def test_legacy_tex():
     assert texmacros.modernize(r"{a \over b}") == r"{\frac{a}{b}}"
     assert texmacros.modernize(r"\textcolor{red}{y} \color{blue} z") == "{y}  z"
     assert texmacros.modernize(r"\Bbb R \require{cancel}") == r"\mathbb R "
+    assert texmacros.modernize("\\begin{align*} a &= b \\\\\n\\end{align*}") == r"\begin{align*} a &= b \end{align*}"
 
 
 def test_dollar_delimiters_follow_the_site():
