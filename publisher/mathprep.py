@@ -26,6 +26,7 @@ _FENCE = re.compile(r"^( {0,3})(`{3,}|~{3,})")
 _CODE_SPAN = re.compile(r"(`+)(?!`).*?(?<!`)\1(?!`)", re.S)
 _NO_BLANK = r"(?:(?!\n[ \t]*\n)[\s\S])"
 _DISPLAY = re.compile(r"(?<!\\)\$\$(" + _NO_BLANK + r"+?)(?<!\\)\$\$")
+_DISPLAY_ANY = re.compile(r"(?<!\\)\$\$([\s\S]+?)(?<!\\)\$\$")
 _BRACKETS = re.compile(r"\\\\\[(" + _NO_BLANK + r"+?)\\\\\]|\\\\\((" + _NO_BLANK + r"+?)\\\\\)")
 _PANDOC_INLINE = re.compile(r"(?<![\\$])\$(?![\s$])((?:\\.|[^$\\\n]|\n(?![ \t]*\n))*?(?:\\.|[^\s$\\]))\$(?!\d)")
 _MATHJAX_INLINE = re.compile(r"(?<![\\$])\$(?!\$)((?:\\.|[^$\\\n]|\n(?![ \t]*\n))+?)(?<!\\)\$(?!\$)")
@@ -64,34 +65,32 @@ def _formulas(text: str, dollars: bool | None) -> list[tuple[int, int, int, int,
     found: list[tuple[int, int, int, int, str]] = []
     taken: list[tuple[int, int]] = []
 
-    def free(a: int, b: int) -> bool:
-        return all(b <= s or a >= e for s, e in taken)
-
-    for m in _DISPLAY.finditer(text):
-        found.append((m.start(), m.end(), m.start(1), m.end(1), "display"))
-        taken.append((m.start(), m.end()))
-    for m in _BRACKETS.finditer(text):
-        if free(m.start(), m.end()):
-            g = 1 if m.group(1) is not None else 2
-            found.append((m.start(), m.end(), m.start(g), m.end(g), "display" if g == 1 else "inline"))
-            taken.append((m.start(), m.end()))
-    if dollars is not False:
-        pattern = _MATHJAX_INLINE if dollars else _PANDOC_INLINE
+    def scan(pattern: re.Pattern, kind, keep=lambda m: True) -> None:
+        """Matches of PATTERN left to right; one that starts inside a formula found before resumes after it."""
         pos = 0
         while True:
             m = pattern.search(text, pos)
             if not m:
-                break
-            if free(m.start(), m.end()):
-                found.append((m.start(), m.end(), m.start(1), m.end(1), "dollar"))
-                taken.append((m.start(), m.end()))
-                pos = m.end()
-            else:
+                return
+            inside = next((e for s, e in taken if s <= m.start() < e), None)
+            if inside is not None:
+                pos = inside
+                continue
+            if any(m.start() < s < m.end() for s, _e in taken) or not keep(m):
                 pos = m.start() + 1
-    for m in _BARE_ENV.finditer(text):
-        if free(m.start(), m.end()):
-            found.append((m.start(), m.end(), m.start(1), m.end(1), "bare"))
+                continue
+            g = next(i for i in range(1, (m.lastindex or 1) + 1) if m.group(i) is not None)
+            found.append((m.start(), m.end(), m.start(g), m.end(g), kind(m) if callable(kind) else kind))
             taken.append((m.start(), m.end()))
+            pos = m.end()
+
+    # MathJax pairs $$ across blank lines: a (hidden) block of definitions may have some
+    scan(_DISPLAY_ANY, "display", lambda m: bool(_DEFINES.search(m.group(1))))
+    scan(_DISPLAY, "display")
+    scan(_BRACKETS, lambda m: "display" if m.group(1) is not None else "inline")
+    if dollars is not False:
+        scan(_MATHJAX_INLINE if dollars else _PANDOC_INLINE, "dollar")
+    scan(_BARE_ENV, "bare")
     return sorted(found)
 
 
@@ -130,6 +129,8 @@ def prepare(body: str, site_macros: dict[str, Macro] | None = None, dollars: boo
         if _in_table_row(text, start):
             inner = inner.replace("\\|", "\\vert ")
         inner = _keep_lines(inner, lines)
+        if kind in ("dollar", "inline"):
+            inner = re.sub(r"\\\\([{}])", r"\\\1", inner)  # \\{ written for Markdown's escaping: a brace
         if kind == "dollar":
             out.append("\\\\(" + inner.strip() + "\\\\)" if dollars else "$" + inner + "$")
         elif kind == "bare":

@@ -202,6 +202,18 @@ def _substitute(body: str, args: list[str]) -> str:
     return re.sub(r"##|#(\d)", repl, body)
 
 
+def _several_tokens(tex: str) -> bool:
+    """Whether TEX is more than one token (a group counts as one)."""
+    t = tex.strip()
+    if not t:
+        return False
+    if t.startswith("{"):
+        g = _group(t, 0)
+        return not (g and g[1] == len(t))
+    m = _CS.match(t)
+    return not ((m and m.end() == len(t)) or len(t) == 1)
+
+
 def expand(tex: str, macros: dict[str, Macro], _budget: _Budget | None = None) -> str:
     """TEX with every use of MACROS replaced by its expansion (nested ones too)."""
     if not macros or "\\" not in tex:
@@ -228,7 +240,8 @@ def expand(tex: str, macros: dict[str, Macro], _budget: _Budget | None = None) -
         budget.left -= 1
         j = m.end()
         if name[:1].isalpha():
-            j = _skip_space(tex, j)  # TeX skips spaces after a control word
+            while j < n and tex[j] in " \t":  # TeX skips spaces after a control word (newlines are kept,
+                j += 1                           # for the line numbers)
         args: list[str] = []
         if macro.default is not None:
             opt = _optional(tex, j)
@@ -257,6 +270,9 @@ def expand(tex: str, macros: dict[str, Macro], _budget: _Budget | None = None) -
             i = m.end()
             budget.left = 0
             continue
+        before = "".join(out[-2:]).rstrip()
+        if _several_tokens(result) and (before.endswith(("^", "_")) or re.search(r"\\[A-Za-z]+$", before)):
+            result = "{" + result + "}"  # \hat\opp, x^\RR: the macro is one argument, as in MathJax
         out.append(result)
         if j < n and tex[j].isalpha() and re.search(r"\\[A-Za-z]+$", result):
             out.append(" ")  # \foo → \alpha: keep "\foo b" from becoming "\alphab"
@@ -278,6 +294,8 @@ def modernize(tex: str) -> str:
         return tex
     tex = re.sub(r"\\(Bbb|bold|emph|textup)(?![A-Za-z])", lambda m: _COMMANDS[m.group(1)], tex)
     tex = _drop_commands(tex)
+    tex = re.sub(r"\\(tiny|scriptsize|footnotesize|small|normalsize|large|Large|LARGE|huge|Huge)(?![A-Za-z])\s*", "", tex)
+    tex = re.sub(r"(?<!\\)\\\*", "*", tex)  # \* escaped for kramdown's emphasis: a star
     tex = _font_switches(tex)
     tex = _over(tex)
     tex = re.sub(r"\\\\\s*(?=\\end\{)", "", tex)  # a row break before \end{…}: an empty last row
@@ -314,7 +332,7 @@ def _drop_commands(tex: str) -> str:
             i = m.end()
             continue
         if name == "textcolor":
-            out.append("{" + args[1] + "}")
+            out.append("{" + _drop_commands(args[1]) + "}")
         elif name in ("colorbox", "fbox"):
             out.append("\\boxed{\\text{" + args[-1] + "}}")
         i = j

@@ -112,6 +112,8 @@ def test_definitions_and_expansion():
     loop = texmacros.as_dict([texmacros.Macro("x", 0, r"\x\x")])
     assert len(texmacros.expand(r"\x", loop)) <= texmacros.MAX_LENGTH + 10  # a runaway definition stops
     assert texmacros.expand(r"\f b", texmacros.as_dict([texmacros.Macro("f", 0, r"\alpha")])) == r"\alpha b"
+    op = texmacros.as_dict(texmacros.definitions(r"\DeclareMathOperator{\opp}{p}")[0])
+    assert texmacros.expand(r"\hat\opp(x) + x^\opp + \opp", op) == r"\hat{\operatorname{p}}(x) + x^{\operatorname{p}}+ \operatorname{p}"
 
 
 def test_legacy_tex():
@@ -119,6 +121,8 @@ def test_legacy_tex():
     assert texmacros.modernize(r"{a \over b}") == r"{\frac{a}{b}}"
     assert texmacros.modernize(r"\textcolor{red}{y} \color{blue} z") == "{y}  z"
     assert texmacros.modernize(r"\Bbb R \require{cancel}") == r"\mathbb R "
+    assert texmacros.modernize(r"\textcolor{a}{\textcolor{b}{x}} \theta^{\*} {\Large y}") == r"{{x}} \theta^{*} {y}"
+    assert mathprep.prepare(r"a $x \in \\{1, 2\\}$ b") == r"a $x \in \{1, 2\}$ b"
     assert texmacros.modernize("\\begin{align*} a &= b \\\\\n\\end{align*}") == r"\begin{align*} a &= b \end{align*}"
 
 
@@ -131,10 +135,10 @@ def test_dollar_delimiters_follow_the_site():
 
 
 def test_lines_are_kept():
-    body = "a\n<div>\n$$\n\\def\\x{y}\n\\def\\z{w}\n$$\n</div>\n$$\n\\x\n\n$$ b"
+    body = "a\n<div>\n$$\n\\def\\x{y}\n\n\\def\\z{w}\n$$\n</div>\n$$\n\\x\n$$ b"
     out = mathprep.prepare(body)
     assert out.count("\n") == body.count("\n")
-    assert "\\def" not in out
+    assert "\\def" not in out and "$$\ny\n$$" in out  # a blank line inside the definitions' block too
 
 
 def test_site_config_detection(tmp_path):
