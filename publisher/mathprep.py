@@ -17,6 +17,7 @@ Line numbers are kept: every rewrite keeps the number of lines.
 """
 from __future__ import annotations
 
+import html
 import re
 
 from . import texmacros
@@ -129,8 +130,12 @@ def prepare(body: str, site_macros: dict[str, Macro] | None = None, dollars: boo
         if _in_table_row(text, start):
             inner = inner.replace("\\|", "\\vert ")
         inner = _keep_lines(inner, lines)
-        if kind in ("dollar", "inline"):
+        if "\\begin" not in inner:
             inner = re.sub(r"\\\\([{}])", r"\\\1", inner)  # \\{ written for Markdown's escaping: a brace
+        if "&" in inner and re.search(r"&(#\d+|#x[0-9a-fA-F]+|[a-zA-Z]+);", inner):
+            inner = html.unescape(inner)  # the browser decodes entities before MathJax reads the formula
+            if _in_table_row(text, start):
+                inner = inner.replace("|", "\\vert ")
         if kind == "dollar":
             out.append("\\\\(" + inner.strip() + "\\\\)" if dollars else "$" + inner + "$")
         elif kind == "bare":

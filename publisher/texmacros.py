@@ -307,7 +307,7 @@ def _drop_commands(tex: str) -> str:
     \textcolor{c}{x} → {x}; \colorbox{c}{x} and \fbox{x} → \boxed{\text{x}}."""
     out: list[str] = []
     i = 0
-    pattern = re.compile(r"\\(require|definecolor|color|textcolor|colorbox|fbox)(?![A-Za-z])")
+    pattern = re.compile(r"\\(require|definecolor|color|textcolor|colorbox|fbox|bbox)(?![A-Za-z])")
     while True:
         m = pattern.search(tex, i)
         if not m:
@@ -316,10 +316,10 @@ def _drop_commands(tex: str) -> str:
         out.append(tex[i:m.start()])
         name = m.group(1)
         j = m.end()
-        opt = _optional(tex, j) if name in ("color", "textcolor", "colorbox", "definecolor") else None
+        opt = _optional(tex, j) if name in ("color", "textcolor", "colorbox", "definecolor", "bbox") else None
         if opt:
             j = opt[1]
-        count = {"require": 1, "definecolor": 3, "color": 1, "textcolor": 2, "colorbox": 2, "fbox": 1}[name]
+        count = {"require": 1, "definecolor": 3, "color": 1, "textcolor": 2, "colorbox": 2, "fbox": 1, "bbox": 1}[name]
         args = []
         for _ in range(count):
             arg = _argument(tex, j)
@@ -335,6 +335,8 @@ def _drop_commands(tex: str) -> str:
             out.append("{" + _drop_commands(args[1]) + "}")
         elif name in ("colorbox", "fbox"):
             out.append("\\boxed{\\text{" + args[-1] + "}}")
+        elif name == "bbox":  # MathJax's \bbox[padding, border]{math}
+            out.append("\\boxed{" + _drop_commands(args[0]) + "}")
         i = j
 
 

@@ -123,6 +123,17 @@ def test_legacy_tex():
     assert texmacros.modernize(r"\Bbb R \require{cancel}") == r"\mathbb R "
     assert texmacros.modernize(r"\textcolor{a}{\textcolor{b}{x}} \theta^{\*} {\Large y}") == r"{{x}} \theta^{*} {y}"
     assert mathprep.prepare(r"a $x \in \\{1, 2\\}$ b") == r"a $x \in \{1, 2\}$ b"
+    assert mathprep.prepare("| a | $T(\\cdot &#124;x)$ |") == r"| a | $T(\cdot \vert x)$ |"
+    assert texmacros.modernize(r"\bbox[5pt, border: 2px solid blue]{x}") == r"\boxed{x}"
+
+
+def test_kramdown_math_across_lines_keeps_the_line_count():
+    from publisher.jekyll.kramdown import to_pandoc
+
+    body = "<div>\n$$\n\\def\\a{b}\n$$\n</div>\n\ntext $$x\n= y$$ and $$z$$.\n"
+    out = to_pandoc(body)
+    assert out.count("\n") == body.count("\n")
+    assert "$$\n\\def\\a{b}\n$$" in out and "text $x\n= y$ and $z$." in out
     assert texmacros.modernize("\\begin{align*} a &= b \\\\\n\\end{align*}") == r"\begin{align*} a &= b \end{align*}"
 
 
