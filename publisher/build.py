@@ -527,6 +527,8 @@ def plan(papers: list[Paper], out: Path, site: config.SiteConfig, state: State, 
             continue
         if "epub" not in reuse and "epub" in formats:
             reuse.pop("pdf", None)  # the EPUB's page-list is read off the PDF as it is typeset
+        if "pdf" in formats and "pdf" not in state.papers.get(paper.slug, {}).get("editions", {}):
+            reuse.pop("epub", None)  # the PDF failed last time: the EPUB gets its page-list with the new one
         stale = [f for f in formats if f not in reuse]
         kept = {f: _edition(paper.slug, f, out, rec, cached=True) for f, rec in reuse.items()}
         jobs.append(Job(paper, out, stale, site, page_size, debug, extra=dict(extra), reuse=kept))

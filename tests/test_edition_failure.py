@@ -55,4 +55,23 @@ def test_the_cli_exits_1_and_names_the_file(site, tmp_path):
     out = proc.stdout + proc.stderr
     assert "_posts/2024-01-01-memory.md: error: the PDF edition was not built" in out
     assert "Traceback" not in out
+    assert "editions not built: _posts/2024-01-01-memory.md (pdf)" in out
     assert (tmp_path / "out" / "memory" / "memory.epub").is_file()
+
+
+def test_the_next_build_makes_the_missing_pdf_and_the_epub_page_list(site, tmp_path):
+    import shutil
+
+    out = tmp_path / "out"
+    report = build(BuildOptions(source=site, out=out, jobs=1))
+    assert report.papers[0].incomplete == ["pdf"]
+    fixed = tmp_path / "fixed"
+    shutil.copytree(site, fixed)
+    (fixed / "_config.yml").write_text("title: T\n", encoding="utf-8")  # no memory limit now
+    report = build(BuildOptions(source=fixed, out=out, jobs=1))
+    (paper,) = report.papers
+    assert not paper.incomplete and exit_code(report) == 0
+    assert (out / "memory" / "memory.pdf").is_file()
+    with zipfile.ZipFile(out / "memory" / "memory.epub") as z:
+        text = " ".join(z.read(n).decode("utf-8") for n in z.namelist() if n.endswith((".xhtml", ".opf")))
+    assert "page-list" in text
