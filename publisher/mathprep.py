@@ -7,6 +7,7 @@ such as a hidden `<div style="display: none">`; never in code), then:
    removes the formulas that only define macros;
 2. expands the macros and modernises legacy TeX in every formula (publisher.texmacros);
 3. in a kramdown table row, reads `\\|` inside a formula as the `|` the author escaped for the table;
+   `\\\\{`, `\\\\}` and `\\\\|` (doubled for Markdown) as `\\{`, `\\}` and `\\|`; HTML entities as their characters;
 4. reads `$…$` as the site does: when the site's MathJax/KaTeX makes `$` an inline delimiter, every
    `$…$` is inline math (spaces inside allowed, as MathJax allows them); when the site configures
    inline delimiters without `$`, a single `$` is text; otherwise pandoc's own rule applies;
@@ -126,16 +127,15 @@ def prepare(body: str, site_macros: dict[str, Macro] | None = None, dollars: boo
                 pos = end
                 continue
         lines = inner.count("\n")
-        inner = texmacros.resolve(inner, macros)
-        if _in_table_row(text, start):
-            inner = inner.replace("\\|", "\\vert ")
-        inner = _keep_lines(inner, lines)
-        if "\\begin" not in inner:
-            inner = re.sub(r"\\\\([{}])", r"\\\1", inner)  # \\{ written for Markdown's escaping: a brace
+        in_table = _in_table_row(text, start)
+        inner = re.sub(r"\\\\([{}|])", r"\\\1", inner)  # \\{, \\| written for Markdown's escaping
+        if in_table:
+            inner = inner.replace("\\|", "|")  # the bar the author escaped for the table
         if "&" in inner and re.search(r"&(#\d+|#x[0-9a-fA-F]+|[a-zA-Z]+);", inner):
             inner = html.unescape(inner)  # the browser decodes entities before MathJax reads the formula
-            if _in_table_row(text, start):
-                inner = inner.replace("|", "\\vert ")
+        if in_table:
+            inner = re.sub(r"(?<!\\)\|", r"\\vert ", inner)  # a bar would end pandoc's table cell
+        inner = _keep_lines(texmacros.resolve(inner, macros), lines)
         if kind == "dollar":
             out.append("\\\\(" + inner.strip() + "\\\\)" if dollars else "$" + inner + "$")
         elif kind == "bare":

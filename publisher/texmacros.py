@@ -302,24 +302,46 @@ def modernize(tex: str) -> str:
     return tex
 
 
+# MathJax commands texmath does not read: name → (optional argument?, arguments, replacement), where the
+# replacement names the arguments {0}, {1}… (already rewritten themselves); None removes the command.
+_REWRITES: dict[str, tuple[bool, int, str | None]] = {
+    "require": (False, 1, None), "definecolor": (True, 3, None), "color": (True, 1, None),
+    "textcolor": (True, 2, "{{{1}}}"), "colorbox": (True, 2, "\\boxed{{\\text{{{1}}}}}"),
+    "fbox": (False, 1, "\\boxed{{\\text{{{0}}}}}"), "bbox": (True, 1, "\\boxed{{{0}}}"),
+    "hbox": (False, 1, "\\text{{{0}}}"), "textsc": (False, 1, "\\text{{{0}}}"),
+    "raisebox": (False, 2, "\\text{{{1}}}"), "hphantom": (False, 1, "\\phantom{{{0}}}"),
+    "vphantom": (False, 1, None), "smash": (True, 1, "{{{0}}}"), "mathclap": (False, 1, "{{{0}}}"),
+    "llap": (False, 1, "{{{0}}}"), "rlap": (False, 1, "{{{0}}}"), "mathllap": (False, 1, "{{{0}}}"),
+    "mathrlap": (False, 1, "{{{0}}}"), "href": (False, 2, "{{{1}}}"), "class": (False, 2, "{{{1}}}"),
+    "style": (False, 2, "{{{1}}}"), "cssId": (False, 2, "{{{1}}}"), "enclose": (True, 2, "\\boxed{{{1}}}"),
+    "mathbbm": (False, 1, "\\mathbb{{{0}}}"), "displaylines": (False, 1, "\\begin{{gathered}}{0}\\end{{gathered}}"),
+    "ce": (False, 1, "\\mathrm{{{0}}}"), "pu": (False, 1, "\\mathrm{{{0}}}"),
+}
+_REWRITE = re.compile(r"\\(" + "|".join(sorted(_REWRITES, key=len, reverse=True)) + r")(?![A-Za-z])")
+_KERN = re.compile(r"\\(?:mkern|mskip|kern|hskip|mspace)\s*\{?\s*(-?)\s*[\d.]+\s*(?:mu|em|ex|pt|px|mm)\s*\}?")
+_DROP = re.compile(r"\\(?:limits|nolimits|mathstrut|strut|middle|displaystyle|textstyle)(?![A-Za-z])\s*")
+
+
 def _drop_commands(tex: str) -> str:
-    r"""\require{x}, \definecolor{..}{..}{..}: removed; \color{c}: removed (texmath draws no colour);
-    \textcolor{c}{x} → {x}; \colorbox{c}{x} and \fbox{x} → \boxed{\text{x}}."""
+    r"""MathJax's colour, box, link, phantom and extension commands (_REWRITES), kerns (\mkern-4mu →
+    \!, a positive one → \,), \unicode{…}, \ldotp, \limits, \middle, \strut: in a form texmath reads."""
+    tex = _KERN.sub(lambda m: "\\!" if m.group(1) else "\\,", tex)
+    tex = re.sub(r"\\unicode\s*\{\s*(x[0-9a-fA-F]+|\d+)\s*\}",
+                 lambda m: chr(int(m.group(1)[1:], 16) if m.group(1)[0] == "x" else int(m.group(1))), tex)
+    tex = tex.replace("\\ldotp", ".")
     out: list[str] = []
     i = 0
-    pattern = re.compile(r"\\(require|definecolor|color|textcolor|colorbox|fbox|bbox)(?![A-Za-z])")
     while True:
-        m = pattern.search(tex, i)
+        m = _REWRITE.search(tex, i)
         if not m:
             out.append(tex[i:])
-            return "".join(out)
+            return _DROP.sub("", "".join(out))
         out.append(tex[i:m.start()])
-        name = m.group(1)
+        optional, count, template = _REWRITES[m.group(1)]
         j = m.end()
-        opt = _optional(tex, j) if name in ("color", "textcolor", "colorbox", "definecolor", "bbox") else None
+        opt = _optional(tex, j) if optional else None
         if opt:
             j = opt[1]
-        count = {"require": 1, "definecolor": 3, "color": 1, "textcolor": 2, "colorbox": 2, "fbox": 1, "bbox": 1}[name]
         args = []
         for _ in range(count):
             arg = _argument(tex, j)
@@ -331,12 +353,8 @@ def _drop_commands(tex: str) -> str:
             out.append(m.group(0))
             i = m.end()
             continue
-        if name == "textcolor":
-            out.append("{" + _drop_commands(args[1]) + "}")
-        elif name in ("colorbox", "fbox"):
-            out.append("\\boxed{\\text{" + args[-1] + "}}")
-        elif name == "bbox":  # MathJax's \bbox[padding, border]{math}
-            out.append("\\boxed{" + _drop_commands(args[0]) + "}")
+        if template is not None:
+            out.append(template.format(*[_drop_commands(a) for a in args]))
         i = j
 
 
