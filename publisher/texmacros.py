@@ -298,6 +298,7 @@ def modernize(tex: str) -> str:
     tex = re.sub(r"(?<!\\)\\\*", "*", tex)  # \* escaped for kramdown's emphasis: a star
     tex = _font_switches(tex)
     tex = _over(tex)
+    tex = re.sub(r"\\\\(?:\s*\\\\)+", lambda m: "\\\\", tex)  # \\\\ doubled for Markdown: one row break
     tex = re.sub(r"\\\\\s*(?=\\end\{)", "", tex)  # a row break before \end{…}: an empty last row
     return tex
 

@@ -138,6 +138,7 @@ def test_kramdown_math_across_lines_keeps_the_line_count():
     assert out.count("\n") == body.count("\n")
     assert "$$\n\\def\\a{b}\n$$" in out and "text $x\n= y$ and $z$." in out
     assert texmacros.modernize("\\begin{align*} a &= b \\\\\n\\end{align*}") == r"\begin{align*} a &= b \end{align*}"
+    assert texmacros.modernize(r"\begin{align} a &= b \\\\ c &= d \end{align}") == r"\begin{align} a &= b \\ c &= d \end{align}"
 
 
 def test_dollar_delimiters_follow_the_site():
