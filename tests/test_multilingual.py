@@ -65,3 +65,16 @@ def test_same_url_is_still_refused(tmp_path):
     report = build(BuildOptions(source=root, out=tmp_path / "out", jobs=1, formats=["html"]))
     (bad,) = report.failed
     assert "already used" in bad.problems[0].message
+
+
+def test_the_language_versions_pass_the_nu_checker(built):
+    import subprocess
+
+    from conftest import VNU_JAR
+
+    pages = [built.out / slug / "index.html" for slug in ("hello", "hello-fr")]
+    proc = subprocess.run(["java", "-jar", str(VNU_JAR), "--format", "json", "--stdout", *map(str, pages)],
+                          capture_output=True, text=True, timeout=600)
+    messages = json.loads(proc.stdout or proc.stderr)["messages"]
+    errors = [m for m in messages if m.get("type") == "error"]
+    assert not errors, errors
