@@ -7,6 +7,9 @@ list), and the scripts in `_includes/`, `_layouts/` and `assets/js/` (`.html`, `
   `TeX.Macros`) and `macros: {…}` (MathJax 3 `tex.macros`), where a macro is `"body"` or `["body", n]`;
 - KaTeX auto-render: `delimiters: [{left: "$", right: "$", display: false}, …]` and `macros: {"\\\\RR": "…"}`.
 
+`enable_math: true` in `_config.yml` is al-folio's switch for its MathJax set-up, which reads `$…$`
+as inline math (the theme's scripts are often not in the site's folder).
+
 `dollars` is True when one of them makes `$…$` inline math, False when the site configures inline
 delimiters without `$`, and None when nothing says (pandoc's own `$…$` rule then applies).
 """
@@ -143,6 +146,8 @@ def load(root: Path, raw_config: dict | None = None) -> MathConfig:
     if raw_config:
         before = (config.dollars, len(config.macros))
         _from_config(raw_config, config)
+        if config.dollars is None and raw_config.get("enable_math") is True:
+            config.dollars = True  # al-folio (and the ICLR blogs built on it): MathJax with $…$ inline
         if (config.dollars, len(config.macros)) != before:
             config.files.append("_config.yml")
     files: list[Path] = []

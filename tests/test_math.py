@@ -170,6 +170,7 @@ def test_site_config_detection(tmp_path):
     yml = mathconfig.load(tmp_path, {"mathjax": {"inlineMath": [["$", "$"]], "macros": {"N": "\\mathbb{N}"}}})
     assert yml.dollars is True and "N" in yml.macros
     assert mathconfig.load(tmp_path / "none").dollars is None
+    assert mathconfig.load(tmp_path / "none", {"enable_math": True}).dollars is True  # al-folio's switch
 
 
 # ---- language codes -------------------------------------------------------------------------------
