@@ -294,6 +294,7 @@ def modernize(tex: str) -> str:
         return tex
     tex = re.sub(r"\\(Bbb|bold|emph|textup)(?![A-Za-z])", lambda m: _COMMANDS[m.group(1)], tex)
     tex = _drop_commands(tex)
+    tex = _math_in_text(tex)
     tex = re.sub(r"\\(tiny|scriptsize|footnotesize|small|normalsize|large|Large|LARGE|huge|Huge)(?![A-Za-z])\s*", "", tex)
     tex = re.sub(r"(?<!\\)\\\*", "*", tex)  # \* escaped for kramdown's emphasis: a star
     tex = _font_switches(tex)
@@ -357,6 +358,31 @@ def _drop_commands(tex: str) -> str:
         if template is not None:
             out.append(template.format(*[_drop_commands(a) for a in args]))
         i = j
+
+
+def _math_in_text(tex: str) -> str:
+    r"""\text{the $x$ axis} → \text{the }x\text{ axis} (MathJax reads math inside text; texmath does not)."""
+    if "$" not in tex:
+        return tex
+    out: list[str] = []
+    i = 0
+    for m in re.finditer(r"\\(text|mbox|textrm|textbf|textit|textsf|texttt)\s*(?=\{)", tex):
+        if m.start() < i:
+            continue
+        group = _group(tex, m.end())
+        if not group or "$" not in group[0]:
+            continue
+        pieces = re.split(r"(?<!\\)\$([^$]*)(?<!\\)\$", group[0])
+        parts = []
+        for k, piece in enumerate(pieces):
+            if k % 2:
+                parts.append("{" + piece + "}")
+            elif piece:
+                parts.append(f"\\{m.group(1)}{{{piece}}}")
+        out.append(tex[i:m.start()] + "".join(parts))
+        i = group[1]
+    out.append(tex[i:])
+    return "".join(out)
 
 
 def _font_switches(tex: str) -> str:

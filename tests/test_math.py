@@ -125,6 +125,7 @@ def test_legacy_tex():
     assert mathprep.prepare(r"a $x \in \\{1, 2\\}$ b") == r"a $x \in \{1, 2\}$ b"
     assert mathprep.prepare("| a | $T(\\cdot &#124;x)$ |") == r"| a | $T(\cdot \vert x)$ |"
     assert texmacros.modernize(r"\bbox[5pt, border: 2px solid blue]{x}") == r"\boxed{x}"
+    assert texmacros.modernize(r"\qquad \text{$I_2$ the identity of $R^2$}") == r"\qquad {I_2}\text{ the identity of }{R^2}"
     assert texmacros.modernize(r"\{\mkern-4mu\{x\}\mkern4mu\} \sum\limits_a \unicode{x2211}") == r"\{\!\{x\}\,\} \sum_a ∑"
     assert mathprep.prepare(r"$$\frac{\\|x\\|}{2}$$") == r"$$\frac{\|x\|}{2}$$"
     assert mathprep.prepare(r"| $\\|x\\|$ | $a \| b$ |") == r"| $\vert x\vert $ | $a \vert  b$ |"
