@@ -30,6 +30,7 @@ _NO_BLANK = r"(?:(?!\n[ \t]*\n)[\s\S])"
 _DISPLAY = re.compile(r"(?<!\\)\$\$(" + _NO_BLANK + r"+?)(?<!\\)\$\$")
 _DISPLAY_ANY = re.compile(r"(?<!\\)\$\$([\s\S]+?)(?<!\\)\$\$")
 _BRACKETS = re.compile(r"\\\\\[(" + _NO_BLANK + r"+?)\\\\\]|\\\\\((" + _NO_BLANK + r"+?)\\\\\)")
+_SINGLE = re.compile(r"(?<!\\)\\\[(" + _NO_BLANK + r"+?)(?<!\\)\\\]|(?<!\\)\\\((" + _NO_BLANK + r"+?)(?<!\\)\\\)")
 _PANDOC_INLINE = re.compile(r"(?<![\\$])\$(?![\s$])((?:\\.|[^$\\\n]|\n(?![ \t]*\n))*?(?:\\.|[^\s$\\]))\$(?!\d)")
 _MATHJAX_INLINE = re.compile(r"(?<![\\$])\$(?!\$)((?:\\.|[^$\\\n]|\n(?![ \t]*\n))+?)(?<!\\)\$(?!\$)")
 _ENVS = r"(?:equation|align|gather|multline|eqnarray|flalign|alignat)\*?"
@@ -90,6 +91,7 @@ def _formulas(text: str, dollars: bool | None) -> list[tuple[int, int, int, int,
     scan(_DISPLAY_ANY, "display", lambda m: bool(_DEFINES.search(m.group(1))))
     scan(_DISPLAY, "display")
     scan(_BRACKETS, lambda m: "display" if m.group(1) is not None else "inline")
+    scan(_SINGLE, "single")  # \( \) in raw HTML, where MathJax reads them (publisher.rawmath converts them)
     if dollars is not False:
         scan(_MATHJAX_INLINE if dollars else _PANDOC_INLINE, "dollar")
     scan(_BARE_ENV, "bare")
@@ -128,7 +130,9 @@ def prepare(body: str, site_macros: dict[str, Macro] | None = None, dollars: boo
                 continue
         lines = inner.count("\n")
         in_table = _in_table_row(text, start)
-        inner = re.sub(r"\\\\([{}|])", r"\\\1", inner)  # \\{, \\| written for Markdown's escaping
+        if kind != "single":
+            inner = re.sub(r"\\\\([{}|])", r"\\\1", inner)  # \\{, \\| written for Markdown's escaping
+            inner = re.sub(r"(?<!\\)\\\*", "*", inner)  # \* escaped for kramdown's emphasis: a star
         if in_table:
             inner = inner.replace("\\|", "|")  # the bar the author escaped for the table
         if "&" in inner and re.search(r"&(#\d+|#x[0-9a-fA-F]+|[a-zA-Z]+);", inner):

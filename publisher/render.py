@@ -142,6 +142,9 @@ def render(paper: Paper, user_filters: list[Path] | None = None, italic_quotes: 
     parts = dict(zip(_MARK.findall(out), _MARK.split(out)[2::2]))
     body = parts.get("body", "").strip()
     safety.check_html_depth(body, paper.rel_source)
+    from . import rawmath  # formulas in raw HTML blocks, which pandoc leaves as text
+
+    body, raw_math_warnings = rawmath.convert(body, paper, pandoc_path(), timeout)
     return Document(
         body_html=body,
         title_html=parts.get("title", "").strip(),
@@ -152,5 +155,5 @@ def render(paper: Paper, user_filters: list[Path] | None = None, italic_quotes: 
         highlight_css=parts.get("highlighting-css", "").strip(),
         headings=headings(body),
         has_math="<math" in body or "<math" in parts.get("summary", ""),
-        warnings=_warnings(stderr, offset, paper),
+        warnings=_warnings(stderr, offset, paper) + raw_math_warnings,
     )

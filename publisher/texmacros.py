@@ -296,7 +296,6 @@ def modernize(tex: str) -> str:
     tex = _drop_commands(tex)
     tex = _math_in_text(tex)
     tex = re.sub(r"\\(tiny|scriptsize|footnotesize|small|normalsize|large|Large|LARGE|huge|Huge)(?![A-Za-z])\s*", "", tex)
-    tex = re.sub(r"(?<!\\)\\\*", "*", tex)  # \* escaped for kramdown's emphasis: a star
     tex = _font_switches(tex)
     tex = _over(tex)
     tex = re.sub(r"\\\\(?:\s*\\\\)+", lambda m: "\\\\", tex)  # \\\\ doubled for Markdown: one row break

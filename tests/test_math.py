@@ -121,7 +121,8 @@ def test_legacy_tex():
     assert texmacros.modernize(r"{a \over b}") == r"{\frac{a}{b}}"
     assert texmacros.modernize(r"\textcolor{red}{y} \color{blue} z") == "{y}  z"
     assert texmacros.modernize(r"\Bbb R \require{cancel}") == r"\mathbb R "
-    assert texmacros.modernize(r"\textcolor{a}{\textcolor{b}{x}} \theta^{\*} {\Large y}") == r"{{x}} \theta^{*} {y}"
+    assert texmacros.modernize(r"\textcolor{a}{\textcolor{b}{x}} {\Large y}") == r"{{x}} {y}"
+    assert mathprep.prepare(r"$\theta^{\*}$ and \[note\*\]") == r"$\theta^{*}$ and \[note\*\]"
     assert mathprep.prepare(r"a $x \in \\{1, 2\\}$ b") == r"a $x \in \{1, 2\}$ b"
     assert mathprep.prepare("| a | $T(\\cdot &#124;x)$ |") == r"| a | $T(\cdot \vert x)$ |"
     assert texmacros.modernize(r"\bbox[5pt, border: 2px solid blue]{x}") == r"\boxed{x}"
@@ -137,7 +138,7 @@ def test_kramdown_math_across_lines_keeps_the_line_count():
     body = "<div>\n$$\n\\def\\a{b}\n$$\n</div>\n\ntext $$x\n= y$$ and $$z$$.\n"
     out = to_pandoc(body)
     assert out.count("\n") == body.count("\n")
-    assert "$$\n\\def\\a{b}\n$$" in out and "text $x\n= y$ and $z$." in out
+    assert "$$\n\\def\\a{b}\n$$" in out and "text \\\\(x\n= y\\\\) and \\\\(z\\\\)." in out
     assert texmacros.modernize("\\begin{align*} a &= b \\\\\n\\end{align*}") == r"\begin{align*} a &= b \end{align*}"
     assert texmacros.modernize(r"\begin{align} a &= b \\\\ c &= d \end{align}") == r"\begin{align} a &= b \\ c &= d \end{align}"
 
@@ -199,3 +200,18 @@ def test_language_codes_become_bcp47(tmp_path):
     assert (warning.file, warning.line) == ("_posts/2024-01-03-bad.md", 3)
     results = epubcheck(sorted(report.out.rglob("*.epub")))
     assert all(r.ok for r in results), [r.messages for r in results]
+
+
+def test_math_in_raw_html_blocks(tmp_path):
+    post = ("---\ntitle: Raw\n---\n<p class=\"framed\">\n  <b>Data:</b> \\(x_j \\in \\RR^d\\) and $$y = 1$$, "
+            "<code>\\(not math\\)</code><br>\n  \\[ z \\]\n</p>\n\nAfter.\n")
+    root = _site(tmp_path, {"_posts/2024-01-01-raw.md": post,
+                            "_includes/m.html": "<script>MathJax={tex:{macros:{RR:'\\\\mathbb{R}'}}}</script>"})
+    report = build(BuildOptions(source=root, out=tmp_path / "out", jobs=1, formats=["pdf", "html"]))
+    assert not report.papers[0].failed, report.papers[0].problems
+    page = (report.out / "raw" / "index.html").read_text(encoding="utf-8")
+    framed = re.search(r'<p class="framed">.*?</p>', page, re.S).group(0)
+    assert framed.count("<math") == 3 and "ℝ" in framed and "\\(not math\\)" in framed
+    text = subprocess.run(["pdftotext", str(report.out / "raw" / "raw.pdf"), "-"], capture_output=True, text=True,
+                          check=True).stdout
+    assert "\\RR" not in text and "$$" not in text and "\\[" not in text and "Data:" in text

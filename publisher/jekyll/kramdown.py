@@ -84,12 +84,12 @@ def _span_attrs(line: str) -> str:
 
 
 def _inline_math(line: str) -> str:
-    """kramdown: `$$x$$` inside a paragraph is inline math → pandoc `$x$`."""
+    """kramdown: `$$x$$` inside a paragraph is inline math → pandoc `\\\\(x\\\\)`."""
     def repl(m):
         inner = m.group(1).strip(" \t")
         if not inner.strip() or inner.startswith("\n") or inner.endswith("\n"):
             return m.group(0)  # $$ on lines of their own (e.g. in an HTML block): display math, left as written
-        return f"${inner}$"
+        return f"\\\\({inner}\\\\)"  # \\( \\): no rule on spaces or a digit after it (as in kramdown)
     return _DOLLARS.sub(repl, line)
 
 
