@@ -298,8 +298,8 @@ def modernize(tex: str) -> str:
     tex = re.sub(r"\\(tiny|scriptsize|footnotesize|small|normalsize|large|Large|LARGE|huge|Huge)(?![A-Za-z])\s*", "", tex)
     tex = _font_switches(tex)
     tex = _over(tex)
-    tex = re.sub(r"\\\\(?:\s*\\\\)+", lambda m: "\\\\", tex)  # \\\\ doubled for Markdown: one row break
-    tex = re.sub(r"\\\\\s*(?=\\end\{)", "", tex)  # a row break before \end{…}: an empty last row
+    tex = re.sub(r"\\\\(?:\s*\\\\)+", lambda m: "\\\\" + "\n" * m.group(0).count("\n"), tex)  # doubled for Markdown
+    tex = re.sub(r"\\\\(\s*)(?=\\end\{)", lambda m: "\n" * m.group(1).count("\n"), tex)  # an empty last row
     return tex
 
 

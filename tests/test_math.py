@@ -129,6 +129,9 @@ def test_legacy_tex():
     assert texmacros.modernize(r"\qquad \text{$I_2$ the identity of $R^2$}") == r"\qquad {I_2}\text{ the identity of }{R^2}"
     assert texmacros.modernize(r"\{\mkern-4mu\{x\}\mkern4mu\} \sum\limits_a \unicode{x2211}") == r"\{\!\{x\}\,\} \sum_a ∑"
     assert mathprep.prepare(r"$$\frac{\\|x\\|}{2}$$") == r"$$\frac{\|x\|}{2}$$"
+    body = "$$\n\\begin{aligned}\na &= b \\\\\n\\end{aligned}\n$$"
+    out = mathprep.prepare(body)
+    assert out.count("\n") == body.count("\n") and not re.search(r"\n\s*\n", out)  # no blank line: still one formula
     assert mathprep.prepare(r"| $\\|x\\|$ | $a \| b$ |") == r"| $\vert x\vert $ | $a \vert  b$ |"
 
 
@@ -139,7 +142,7 @@ def test_kramdown_math_across_lines_keeps_the_line_count():
     out = to_pandoc(body)
     assert out.count("\n") == body.count("\n")
     assert "$$\n\\def\\a{b}\n$$" in out and "text \\\\(x\n= y\\\\) and \\\\(z\\\\)." in out
-    assert texmacros.modernize("\\begin{align*} a &= b \\\\\n\\end{align*}") == r"\begin{align*} a &= b \end{align*}"
+    assert texmacros.modernize("\\begin{align*} a &= b \\\\\n\\end{align*}") == "\\begin{align*} a &= b \n\\end{align*}"
     assert texmacros.modernize(r"\begin{align} a &= b \\\\ c &= d \end{align}") == r"\begin{align} a &= b \\ c &= d \end{align}"
 
 
