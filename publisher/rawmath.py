@@ -1,7 +1,8 @@
 """Math inside raw HTML blocks (`<p class="framed">… \\(x\\) …</p>`): pandoc leaves the text of an
 HTML block alone, so its formulas would reach every edition as TeX source, while the site's MathJax
 typesets them. After the pandoc pass, the formulas found in such text (`\\(…\\)`, `\\[…\\]`, `$$…$$`,
-also with the backslashes doubled for Markdown; never a single `$`, which publisher.mathprep has made
+a bare `\\begin{align}…\\end{align}` and the other equation environments, also with the backslashes
+doubled for Markdown; never a single `$`, which publisher.mathprep has made
 `\\\\(…\\\\)` already where the site reads it as math) are converted with one more pandoc call, to
 the same MathML as the rest of the post. Text in code, `pre`, `script`, `style` and existing math is
 left alone.
@@ -14,8 +15,10 @@ import subprocess
 from lxml import html as lxml_html
 
 from .model import Paper, Problem
+from .resources import FILTERS_DIR
 
-_FORMULA = re.compile(r"\$\$(.+?)\$\$|\\\\?\[(.+?)\\\\?\]|\\\\?\((.+?)\\\\?\)", re.S)
+_FORMULA = re.compile(r"\$\$(.+?)\$\$|\\\\?\[(.+?)\\\\?\]|\\\\?\((.+?)\\\\?\)|(\\begin\{((?:equation|align|gather|"
+                      r"multline|eqnarray|flalign|alignat)\*?)\}.*?\\end\{\5\})", re.S)
 _SKIP = {"code", "pre", "script", "style", "math", "textarea", "kbd", "samp"}
 _SEPARATOR = "\n\n<!--@@formula@@-->\n\n"
 
@@ -58,7 +61,7 @@ def convert(body_html: str, paper: Paper, pandoc: str, timeout: float = 60) -> t
                 continue
             pieces.append(text[pos:m.start()])
             pieces.append(len(formulas))
-            formulas.append((tex, m.group(3) is None))
+            formulas.append((tex, m.group(3) is None))  # a bare \begin{align}… (group 4) is display math
             pos = m.end()
         pieces.append(text[pos:])
         spots.append((el, which, pieces))
@@ -67,7 +70,8 @@ def convert(body_html: str, paper: Paper, pandoc: str, timeout: float = 60) -> t
     source = _SEPARATOR.join((f"$${tex}$$" if display else f"${tex}$") for tex, display in formulas)
     try:
         proc = subprocess.run([pandoc, "--from=markdown-citations", "--to=html5", "--mathml", "--wrap=none",
-                               "--sandbox"], input=source.encode("utf-8"), capture_output=True, timeout=timeout)
+                               "--sandbox", f"--lua-filter={FILTERS_DIR / 'math-environments.lua'}"],
+                              input=source.encode("utf-8"), capture_output=True, timeout=timeout)
     except subprocess.TimeoutExpired:
         return body_html, []
     chunks = proc.stdout.decode("utf-8").split("<!--@@formula@@-->")

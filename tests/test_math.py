@@ -207,14 +207,14 @@ def test_language_codes_become_bcp47(tmp_path):
 
 def test_math_in_raw_html_blocks(tmp_path):
     post = ("---\ntitle: Raw\n---\n<p class=\"framed\">\n  <b>Data:</b> \\(x_j \\in \\RR^d\\) and $$y = 1$$, "
-            "<code>\\(not math\\)</code><br>\n  \\[ z \\]\n</p>\n\nAfter.\n")
+            "<code>\\(not math\\)</code><br>\n  \\[ z \\]\n\\begin{align*} a &= b \\tag{2} \\end{align*}\n</p>\n\nAfter.\n")
     root = _site(tmp_path, {"_posts/2024-01-01-raw.md": post,
                             "_includes/m.html": "<script>MathJax={tex:{macros:{RR:'\\\\mathbb{R}'}}}</script>"})
     report = build(BuildOptions(source=root, out=tmp_path / "out", jobs=1, formats=["pdf", "html"]))
     assert not report.papers[0].failed, report.papers[0].problems
     page = (report.out / "raw" / "index.html").read_text(encoding="utf-8")
     framed = re.search(r'<p class="framed">.*?</p>', page, re.S).group(0)
-    assert framed.count("<math") == 3 and "ℝ" in framed and "\\(not math\\)" in framed
+    assert framed.count("<math") == 4 and "ℝ" in framed and "\\(not math\\)" in framed and "(2)" in framed
     text = subprocess.run(["pdftotext", str(report.out / "raw" / "raw.pdf"), "-"], capture_output=True, text=True,
                           check=True).stdout
-    assert "\\RR" not in text and "$$" not in text and "\\[" not in text and "Data:" in text
+    assert "\\RR" not in text and "$$" not in text and "\\[" not in text and "\\begin" not in text and "Data:" in text
