@@ -91,10 +91,10 @@ def _formulas(text: str, dollars: bool | None) -> list[tuple[int, int, int, int,
     scan(_DISPLAY_ANY, "display", lambda m: bool(_DEFINES.search(m.group(1))))
     scan(_DISPLAY, "display")
     scan(_BRACKETS, lambda m: "display" if m.group(1) is not None else "inline")
+    scan(_BARE_ENV, "bare")  # before the inline forms: a $x$ inside its \text{…} belongs to it
     scan(_SINGLE, "single")  # \( \) in raw HTML, where MathJax reads them (publisher.rawmath converts them)
     if dollars is not False:
         scan(_MATHJAX_INLINE if dollars else _PANDOC_INLINE, "dollar")
-    scan(_BARE_ENV, "bare")
     return sorted(found)
 
 

@@ -77,12 +77,14 @@ def convert(body_html: str, paper: Paper, pandoc: str, timeout: float = 60) -> t
     chunks = proc.stdout.decode("utf-8").split("<!--@@formula@@-->")
     if proc.returncode != 0 or len(chunks) != len(formulas):
         return body_html, []
-    problems = [Problem(paper.rel_source, None, f"pandoc: {line.strip()}", severity="warning")
-                for line in proc.stderr.decode("utf-8", "replace").splitlines() if line.startswith("[WARNING]")]
     made = []
     for chunk in chunks:
         m = re.search(r"<math\b.*?</math>", chunk, re.S)
         made.append(m.group(0) if m else None)
+    problems = [Problem(paper.rel_source, None, f"math '{tex[:80]}' in raw HTML could not be converted; its TeX "
+                        "source is shown instead in every edition", "check the command names; pandoc supports "
+                        "most LaTeX math", severity="warning")
+                for (tex, _display), mathml in zip(formulas, made) if mathml is None]
     for el, which, pieces in spots:
         setattr(el, which, "")
         anchor_parent, index = (el, 0) if which == "text" else (el.getparent(), el.getparent().index(el) + 1)
