@@ -1,6 +1,7 @@
 """The one pandoc pass per paper: Markdown → HTML fragments shared by every edition."""
 from __future__ import annotations
 
+import copy
 import html
 import os
 import re
@@ -79,6 +80,10 @@ def _warnings(stderr: str, offset: int, paper: Paper) -> list[Problem]:
 
 
 def _plain(el) -> str:
+    if el.find(".//annotation") is not None:  # math: its MathML text, not also its TeX source
+        el = copy.deepcopy(el)
+        for a in el.findall(".//annotation"):
+            a.drop_tree()
     return re.sub(r"\s+", " ", el.text_content()).strip()
 
 

@@ -218,3 +218,11 @@ def test_math_in_raw_html_blocks(tmp_path):
     text = subprocess.run(["pdftotext", str(report.out / "raw" / "raw.pdf"), "-"], capture_output=True, text=True,
                           check=True).stdout
     assert "\\RR" not in text and "$$" not in text and "\\[" not in text and "\\begin" not in text and "Data:" in text
+
+
+def test_heading_text_has_no_tex_source():
+    from publisher.render import headings
+
+    (h,) = headings('<h2 id="a">Choosing <math><semantics><mi>𝒙</mi><annotation encoding="application/x-tex">'
+                    '\\boldsymbol{x}</annotation></semantics></math> well</h2>')
+    assert h.text == "Choosing 𝒙 well"  # contents, bookmarks and running heads show no TeX
