@@ -226,3 +226,14 @@ def test_heading_text_has_no_tex_source():
     (h,) = headings('<h2 id="a">Choosing <math><semantics><mi>𝒙</mi><annotation encoding="application/x-tex">'
                     '\\boldsymbol{x}</annotation></semantics></math> well</h2>')
     assert h.text == "Choosing 𝒙 well"  # contents, bookmarks and running heads show no TeX
+
+
+def test_raw_html_braces_doubled_for_markdown():
+    from publisher import rawmath
+    from publisher.render import pandoc_path
+
+    class Post:
+        rel_source = "p.md"
+
+    out, problems = rawmath.convert(r"<p>Tasks \(T = \\{ D, L \\}\)</p>", Post, pandoc_path())
+    assert not problems and "<math" in out and "<mo stretchy=\"false\" form=\"prefix\">{</mo>" in out
