@@ -5,6 +5,7 @@ import dataclasses
 import functools
 import hashlib
 import os
+import re
 import sys
 import threading
 import time
@@ -261,7 +262,9 @@ def build_paper(job: Job, pdf_child: isolation.Child | None = None) -> PaperResu
             except Exception as exc:  # one edition's failure leaves the others built
                 edition_failed(result, "html", exc, job.debug)
         if result.incomplete and not result.editions and not job.reuse:
-            result.failed = True  # no edition at all
+            result.failed = True  # no edition at all: the paper failed, for the reason each edition gave
+            result.problems = [dataclasses.replace(p, message=m.group(1)) if (m := EDITION_FAILED.fullmatch(p.message))
+                               else p for p in result.problems]
         for e in result.editions:
             e.size = e.path.stat().st_size
             e.sha256 = sha256_file(e.path)
@@ -279,6 +282,9 @@ def build_paper(job: Job, pdf_child: isolation.Child | None = None) -> PaperResu
     return result
 
 
+EDITION_FAILED = re.compile(r"the (?:PDF|EPUB|HTML) edition was not built: (.*); the other editions were built", re.S)
+
+
 def edition_failed(result: PaperResult, fmt: str, exc: Exception, debug: bool = False) -> None:
     """Record that the FMT edition of RESULT's paper could not be made (the other editions are still
     built; the build's exit status is 1). A full disk is not one edition's problem: it is raised again."""
@@ -286,9 +292,8 @@ def edition_failed(result: PaperResult, fmt: str, exc: Exception, debug: bool = 
     if isolation.write_failed([problem]):
         raise exc
     result.incomplete.append(fmt)
-    others = "; the other editions were built" if fmt != "html" else ""
     result.problems.append(dataclasses.replace(problem, message=f"the {fmt.upper()} edition was not built: "
-                                               f"{problem.message}{others}", severity="error"))
+                                               f"{problem.message}; the other editions were built", severity="error"))
 
 
 def _adapted(doc, adapt: Callable[..., str], links: Callable[[str], str]):
