@@ -79,12 +79,18 @@ def _warnings(stderr: str, offset: int, paper: Paper) -> list[Problem]:
     return problems
 
 
+def _without_tex(el):
+    """EL, or a copy without the TeX annotations of its math."""
+    if el.find(".//annotation") is None:
+        return el
+    el = copy.deepcopy(el)
+    for a in el.findall(".//annotation"):
+        a.drop_tree()
+    return el
+
+
 def _plain(el) -> str:
-    if el.find(".//annotation") is not None:  # math: its MathML text, not also its TeX source
-        el = copy.deepcopy(el)
-        for a in el.findall(".//annotation"):
-            a.drop_tree()
-    return re.sub(r"\s+", " ", el.text_content()).strip()
+    return re.sub(r"\s+", " ", _without_tex(el).text_content()).strip()
 
 
 def headings(body_html: str) -> list[Heading]:
@@ -97,7 +103,8 @@ def headings(body_html: str) -> list[Heading]:
         ident = el.get("id") or (el.getparent().get("id") if el.getparent() is not None else "") or ""
         if not ident:
             continue
-        inner = (el.text or "") + "".join(lxml_html.tostring(c, encoding="unicode") for c in el)
+        shown = _without_tex(el)  # a heading's math: its MathML, without the TeX annotation (contents, PDF)
+        inner = (shown.text or "") + "".join(lxml_html.tostring(c, encoding="unicode") for c in shown)
         found.append(Heading(int(el.tag[1]), ident, _plain(el), inner.strip()))
     return found
 

@@ -142,6 +142,8 @@ def test_kramdown_math_across_lines_keeps_the_line_count():
     out = to_pandoc(body)
     assert out.count("\n") == body.count("\n")
     assert "$$\n\\def\\a{b}\n$$" in out and "text \\\\(x\n= y\\\\) and \\\\(z\\\\)." in out
+    code = "Write `$$`, like `$$ E $$`, to get $$ E $$.\n"
+    assert to_pandoc(code) == "Write `$$`, like `$$ E $$`, to get \\\\(E\\\\).\n"  # code spans are not math
     assert texmacros.modernize("\\begin{align*} a &= b \\\\\n\\end{align*}") == "\\begin{align*} a &= b \n\\end{align*}"
     assert texmacros.modernize(r"\begin{align} a &= b \\\\ c &= d \end{align}") == r"\begin{align} a &= b \\ c &= d \end{align}"
 
@@ -226,6 +228,7 @@ def test_heading_text_has_no_tex_source():
     (h,) = headings('<h2 id="a">Choosing <math><semantics><mi>𝒙</mi><annotation encoding="application/x-tex">'
                     '\\boldsymbol{x}</annotation></semantics></math> well</h2>')
     assert h.text == "Choosing 𝒙 well"  # contents, bookmarks and running heads show no TeX
+    assert "<math>" in h.html and "boldsymbol" not in h.html
 
 
 def test_raw_html_braces_doubled_for_markdown():

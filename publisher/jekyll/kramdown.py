@@ -83,7 +83,23 @@ def _span_attrs(line: str) -> str:
     return out
 
 
+_CODE_SPAN = re.compile(r"(`+)(?!`).*?(?<!`)\1(?!`)", re.S)
+
+
 def _inline_math(line: str) -> str:
+    """`$$x$$` inside a paragraph, outside its code spans (kramdown reads those first)."""
+    if "`" not in line:
+        return _inline_math_text(line)
+    out, pos = [], 0
+    for m in _CODE_SPAN.finditer(line):
+        out.append(_inline_math_text(line[pos:m.start()]))
+        out.append(m.group(0))
+        pos = m.end()
+    out.append(_inline_math_text(line[pos:]))
+    return "".join(out)
+
+
+def _inline_math_text(line: str) -> str:
     """kramdown: `$$x$$` inside a paragraph is inline math → pandoc `\\\\(x\\\\)`."""
     def repl(m):
         inner = m.group(1).strip(" \t")
