@@ -5,6 +5,7 @@ import dataclasses
 import functools
 import hashlib
 import os
+import re
 import sys
 import threading
 import time
@@ -78,6 +79,7 @@ def collect(site: config.SiteConfig, opts: BuildOptions,
     papers: list[Paper] = []
     failed: list[PaperResult] = []
     slugs: dict[str, str] = {}
+    by_slug: dict[str, Paper] = {}
     for src in sources:
         hit = memo.get(src) if memo else None
         if hit:
@@ -101,11 +103,17 @@ def collect(site: config.SiteConfig, opts: BuildOptions,
         if not selected:
             continue
         if paper.slug in slugs:
-            failed.append(PaperResult(src.rel, slug=paper.slug, failed=True, problems=[Problem(
-                src.rel, None, f"slug '{paper.slug}' is already used by {slugs[paper.slug]}; not built",
-                "give one of the posts a different 'slug:' in its front matter")]))
-            continue
+            first = by_slug[paper.slug]
+            if first.url == paper.url:  # Jekyll cannot publish both either
+                failed.append(PaperResult(src.rel, slug=paper.slug, failed=True, problems=[Problem(
+                    src.rel, None, f"slug '{paper.slug}' is already used by {slugs[paper.slug]}; not built",
+                    "give one of the posts a different 'slug:' in its front matter")]))
+                continue
+            from .multilingual import free_slug
+
+            paper.slug = free_slug(paper, first, set(slugs))  # published at its own URL: its own folder
         slugs[paper.slug] = src.rel
+        by_slug.setdefault(paper.slug, paper)
         papers.append(paper)
     papers.sort(key=lambda p: (p.date, p.slug), reverse=True)
     return papers, failed, problems
@@ -150,6 +158,11 @@ def html_extras(job: Job, doc, names: dict[str, str], sizes: dict[str, int], out
                                       editions_url=editions_url, site_title=job.site.title)
     extras.self_contained = bool(job.extra.get("self_contained"))
     extras.index_see_also = dict(job.site.options.index_see_also)  # subject index (issue 17)
+    for v in job.extra.get("versions", []):  # language versions (publisher/multilingual.py)
+        href = "index.html" if v.slug == paper.slug else f"../{v.slug}/index.html"
+        extras.head_links.append({"rel": "alternate", "hreflang": v.lang, "href": href, "title": v.title})
+        if v.slug != paper.slug:
+            extras.versions.append({"lang": v.lang, "label": v.label, "href": href, "title": v.title})
     extras.asset_roots = [out_dir, paper.source.parent, job.site.root]
     return extras
 
@@ -187,42 +200,48 @@ def build_paper(job: Job, pdf_child: isolation.Child | None = None) -> PaperResu
         page_starts: list = []  # where each PDF page begins, for the EPUB's page-list
         epub_cover = None  # (bytes, media type), when made while the PDF is typeset
         if "pdf" in job.formats:
-            pdf_opts = pdf_edition.PdfOptions(page_size=job.page_size, roots=(job.site.root,), network=opts.network,
-                                              allowed_hosts=tuple(opts.allowed_hosts), timeout=opts.timeout,
-                                              modified=modified, **pdf_edition.press_options(opts, job.extra))
-            public = catalog.editions_url(job.site)  # a PDF needs absolute links (relative ones become file: URLs)
+            try:
+                pdf_opts = pdf_edition.PdfOptions(page_size=job.page_size, roots=(job.site.root,), network=opts.network,
+                                                  allowed_hosts=tuple(opts.allowed_hosts), timeout=opts.timeout,
+                                                  modified=modified, **pdf_edition.press_options(opts, job.extra))
+                public = catalog.editions_url(job.site)  # a PDF needs absolute links (relative ones become file: URLs)
 
-            def pdf_links(fragment: str) -> str:
-                if public:
-                    fragment = edition_body.link_editions(fragment, job.extra.get("edition_targets", {}), paper.slug,
-                                                          lambda slug: edition_names(slug)["pdf"], prefix=public + "/",
-                                                          page=page)
-                return edition_body.absolute_links(fragment, page, unresolved)
+                def pdf_links(fragment: str) -> str:
+                    if public:
+                        fragment = edition_body.link_editions(fragment, job.extra.get("edition_targets", {}), paper.slug,
+                                                              lambda slug: edition_names(slug)["pdf"], prefix=public + "/",
+                                                              page=page)
+                    return edition_body.absolute_links(fragment, page, unresolved)
 
-            pdf_doc = _adapted(doc, functools.partial(edition_body.for_pdf, doc, paper, opts.notes, job.site.url,
-                                                      result.problems), pdf_links)
-            if pdf_child is not None:
-                pdf_child.start(_write_pdf, job.paper, pdf_doc, out_dir, pdf_opts, pdf_doc.body_html,
-                                memory_mb=opts.memory_mb, timeout=opts.timeout)
-                if "epub" in job.formats:  # meanwhile: the EPUB's cover (the rest needs the PDF's page map)
-                    epub_cover = epub_edition.cover_image(paper, doc)
-                path, pages, starts, pdf_warnings = pdf_child.result(
-                    what="WeasyPrint", file=paper.rel_source, timeout=opts.timeout, partials_in=out_dir)
-            else:
-                path, pages, starts, pdf_warnings = typeset_pdf(job, pdf_doc, out_dir, pdf_opts, pdf_doc.body_html)
-            page_starts.extend(starts)
-            result.problems.extend(pdf_warnings)
-            result.editions.append(Edition(paper.slug, "pdf", path, pages=pages))
+                pdf_doc = _adapted(doc, functools.partial(edition_body.for_pdf, doc, paper, opts.notes, job.site.url,
+                                                          result.problems), pdf_links)
+                if pdf_child is not None:
+                    pdf_child.start(_write_pdf, job.paper, pdf_doc, out_dir, pdf_opts, pdf_doc.body_html,
+                                    memory_mb=opts.memory_mb, timeout=opts.timeout)
+                    if "epub" in job.formats:  # meanwhile: the EPUB's cover (the rest needs the PDF's page map)
+                        epub_cover = epub_edition.cover_image(paper, doc)
+                    path, pages, starts, pdf_warnings = pdf_child.result(
+                        what="WeasyPrint", file=paper.rel_source, timeout=opts.timeout, partials_in=out_dir)
+                else:
+                    path, pages, starts, pdf_warnings = typeset_pdf(job, pdf_doc, out_dir, pdf_opts, pdf_doc.body_html)
+                page_starts.extend(starts)
+                result.problems.extend(pdf_warnings)
+                result.editions.append(Edition(paper.slug, "pdf", path, pages=pages))
+            except Exception as exc:  # one edition's failure leaves the others built
+                edition_failed(result, "pdf", exc, job.debug)
         if "epub" in job.formats:
-            epub_opts = epub_edition.options(job.site, modified, page_starts, names["pdf"] if "pdf" in job.formats
-                                             else "", job.page_size)
-            if epub_cover:
-                epub_opts.cover_image, epub_opts.cover_media_type = epub_cover
-            epub_doc = _adapted(doc, functools.partial(edition_body.for_epub, doc, paper, job.site.url),
-                                lambda fragment: edition_body.absolute_links(fragment, page, unresolved))
-            path = epub_edition.write(paper, epub_doc, out_dir, epub_opts)
-            result.problems.extend(epub_opts.warnings)
-            result.editions.append(Edition(paper.slug, "epub", path))
+            try:
+                epub_opts = epub_edition.options(job.site, modified, page_starts, names["pdf"] if "pdf" in job.formats
+                                                 and "pdf" not in result.incomplete else "", job.page_size)
+                if epub_cover:
+                    epub_opts.cover_image, epub_opts.cover_media_type = epub_cover
+                epub_doc = _adapted(doc, functools.partial(edition_body.for_epub, doc, paper, job.site.url),
+                                    lambda fragment: edition_body.absolute_links(fragment, page, unresolved))
+                path = epub_edition.write(paper, epub_doc, out_dir, epub_opts)
+                result.problems.extend(epub_opts.warnings)
+                result.editions.append(Edition(paper.slug, "epub", path))
+            except Exception as exc:  # one edition's failure leaves the others built
+                edition_failed(result, "epub", exc, job.debug)
         for href in unresolved:
             result.problems.append(Problem(
                 paper.rel_source, source_line(paper, f"]({href}", f'"{href}"', href),
@@ -233,16 +252,23 @@ def build_paper(job: Job, pdf_child: isolation.Child | None = None) -> PaperResu
             sizes[e.format] = e.path.stat().st_size
         sizes.update({f: e.size for f, e in job.reuse.items() if f not in sizes})
         if "html" in job.formats:
-            def html_links(fragment: str) -> str:
-                return edition_body.link_editions(edition_body.absolute_links(fragment, page),
-                                                  job.extra.get("edition_targets", {}), paper.slug,
-                                                  lambda slug: "index.html")
+            try:
+                def html_links(fragment: str) -> str:
+                    return edition_body.link_editions(edition_body.absolute_links(fragment, page),
+                                                      job.extra.get("edition_targets", {}), paper.slug,
+                                                      lambda slug: "index.html")
 
-            html_doc = _adapted(doc, functools.partial(edition_body.for_html, doc, paper, out_dir, opts.sidenotes),
-                                html_links)
-            html_doc = safety.apply_html_policy(html_doc, opts.html_policy)
-            path = html_edition.write(paper, html_doc, out_dir, html_extras(job, doc, names, sizes, out_dir))
-            result.editions.append(Edition(paper.slug, "html", path))
+                html_doc = _adapted(doc, functools.partial(edition_body.for_html, doc, paper, out_dir, opts.sidenotes),
+                                    html_links)
+                html_doc = safety.apply_html_policy(html_doc, opts.html_policy)
+                path = html_edition.write(paper, html_doc, out_dir, html_extras(job, doc, names, sizes, out_dir))
+                result.editions.append(Edition(paper.slug, "html", path))
+            except Exception as exc:  # one edition's failure leaves the others built
+                edition_failed(result, "html", exc, job.debug)
+        if result.incomplete and not result.editions and not job.reuse:
+            result.failed = True  # no edition at all: the paper failed, for the reason each edition gave
+            result.problems = [dataclasses.replace(p, message=m.group(1)) if (m := EDITION_FAILED.fullmatch(p.message))
+                               else p for p in result.problems]
         for e in result.editions:
             e.size = e.path.stat().st_size
             e.sha256 = sha256_file(e.path)
@@ -258,6 +284,20 @@ def build_paper(job: Job, pdf_child: isolation.Child | None = None) -> PaperResu
     result.seconds = time.perf_counter() - started
     result.peak_rss = peak_rss()
     return result
+
+
+EDITION_FAILED = re.compile(r"the (?:PDF|EPUB|HTML) edition was not built: (.*); the other editions were built", re.S)
+
+
+def edition_failed(result: PaperResult, fmt: str, exc: Exception, debug: bool = False) -> None:
+    """Record that the FMT edition of RESULT's paper could not be made (the other editions are still
+    built; the build's exit status is 1). A full disk is not one edition's problem: it is raised again."""
+    problem = exc.problem if isinstance(exc, InputError) else isolation.problem_from(exc, result.rel_source, debug)
+    if isolation.write_failed([problem]):
+        raise exc
+    result.incomplete.append(fmt)
+    result.problems.append(dataclasses.replace(problem, message=f"the {fmt.upper()} edition was not built: "
+                                               f"{problem.message}; the other editions were built", severity="error"))
 
 
 def _adapted(doc, adapt: Callable[..., str], links: Callable[[str], str]):
@@ -419,6 +459,12 @@ def _build(opts: BuildOptions, progress: Progress, started: float, root: Path, s
         paper.dependencies += [source_of[s] for s in linked_posts(paper, targets, site.url, site.baseurl)
                                if source_of[s] not in paper.dependencies]
     all_papers = papers  # volumes (issue 17) select from every paper, whatever the shard
+    from .multilingual import versions
+
+    language_versions = versions(papers)  # the language versions of each paper (multilingual sites)
+    for paper in papers:  # a version added or retitled changes the page's "Also in" links
+        paper.dependencies += [source_of[v.slug] for v in language_versions.get(paper.slug, [])
+                               if v.slug != paper.slug and source_of[v.slug] not in paper.dependencies]
     papers = [p for p in papers if in_shard(p.slug, opts.shard)]
     failed = [r for r in failed if in_shard(r.slug or r.rel_source, opts.shard)]
     report.problems.extend(problems)
@@ -429,6 +475,8 @@ def _build(opts: BuildOptions, progress: Progress, started: float, root: Path, s
     for job in jobs:  # each job carries only the papers its post links to (they are its dependencies)
         linked = {slug_of[d] for d in job.paper.dependencies if d in slug_of}
         job.extra["edition_targets"] = {url: slug for url, slug in targets.items() if slug in linked}
+    for job in jobs:
+        job.extra["versions"] = language_versions.get(job.paper.slug, [])
     progress("start", {"total": len(papers), "cached": len(results)})
     for r in failed:
         progress("failed", {"result": r})
@@ -503,6 +551,8 @@ def plan(papers: list[Paper], out: Path, site: config.SiteConfig, state: State, 
             continue
         if "epub" not in reuse and "epub" in formats:
             reuse.pop("pdf", None)  # the EPUB's page-list is read off the PDF as it is typeset
+        if "pdf" in formats and "pdf" not in state.papers.get(paper.slug, {}).get("editions", {}):
+            reuse.pop("epub", None)  # the PDF failed last time: the EPUB gets its page-list with the new one
         stale = [f for f in formats if f not in reuse]
         kept = {f: _edition(paper.slug, f, out, rec, cached=True) for f, rec in reuse.items()}
         jobs.append(Job(paper, out, stale, site, page_size, debug, extra=dict(extra), reuse=kept))

@@ -139,6 +139,9 @@ class Reporter:
                 line += "\nremoved (no longer built): " + ", ".join(report.removed)
             if report.failed:
                 line += "\nfailed: " + ", ".join(p.rel_source for p in report.failed)
+            incomplete = [f"{p.rel_source} ({', '.join(p.incomplete)})" for p in report.papers if p.incomplete]
+            if incomplete:
+                line += "\neditions not built: " + ", ".join(incomplete)
             self.err(line)
 
 

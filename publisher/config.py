@@ -197,6 +197,12 @@ def _check_options(data: Any, file: str, lines: dict) -> PublisherOptions:
     return opts
 
 
+def _bcp47(code: str) -> str:
+    from .langtag import normalise
+
+    return normalise(code) or "und"
+
+
 def load(root: Path, config_files: list[Path] | None = None) -> SiteConfig:
     """Read `_config.yml` (or the given files, merged left to right like Jekyll) under ROOT."""
     root = root.resolve()
@@ -241,6 +247,7 @@ def load(root: Path, config_files: list[Path] | None = None) -> SiteConfig:
     site.baseurl = str(check("baseurl", str, "")).rstrip("/")
     site.author = merged.get("author")
     site.lang = str(check("lang", str, "en")) or "en"
+    site.lang = _bcp47(site.lang)  # zh_cn → zh-CN (papers report a code that cannot be normalised)
     site.timezone = check("timezone", str, None)
     site.excerpt_separator = str(check("excerpt_separator", str, "\n\n"))
     site.permalink = str(check("permalink", str, "date"))

@@ -193,6 +193,7 @@ class PaperResult:
     seconds: float = 0.0
     summary: dict[str, Any] = field(default_factory=dict)  # catalog/manifest data
     peak_rss: int = 0  # peak memory (bytes) of the process that built it, 0 when served from the cache
+    incomplete: list[str] = field(default_factory=list)  # editions that failed while the others were built
 
     @property
     def cached(self) -> bool:
@@ -214,12 +215,13 @@ class BuildReport:
 
     @property
     def exit_code(self) -> int:
-        """0: every paper built; 1: some papers failed (or, when strict, the site had a warning); 2: OUT
-        could not take a file (disk full, read-only), whichever file it was and whether or not the site
-        pages and the build record still fitted afterwards."""
+        """0: every paper built; 1: some papers failed or lack an edition (or, when strict, the site had
+        a warning); 2: OUT could not take a file (disk full, read-only), whichever file it was and
+        whether or not the site pages and the build record still fitted afterwards."""
         problems = self.problems + [p for r in self.papers for p in r.problems]
         if any(p.code == WRITE_FAILED for p in problems):
             return 2
-        if self.failed or (self.strict and any(p.severity == "warning" for p in self.problems)):
+        if self.failed or any(r.incomplete for r in self.papers) \
+                or (self.strict and any(p.severity == "warning" for p in self.problems)):
             return 1
         return 0

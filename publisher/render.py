@@ -1,6 +1,7 @@
 """The one pandoc pass per paper: Markdown → HTML fragments shared by every edition."""
 from __future__ import annotations
 
+import copy
 import html
 import os
 import re
@@ -23,6 +24,9 @@ READER = "markdown-citations+tex_math_double_backslash+emoji+markdown_attribute-
 # Posts written in HTML (`_posts/*.html`): Jekyll converts no Markdown there, MathJax still reads $$…$$.
 HTML_READER = "html+tex_math_dollars+tex_math_double_backslash+raw_html-native_divs"
 HOUSE_FILTERS = ["excerpt.lua", "bio.lua", "italic-quotes.lua", "headings.lua", "index.lua"]  # index: issue 17
+# After the house filters and the cross-reference filters (which number equations and take their
+# \label and \tag): equation environments and the remaining \tag for texmath.
+LAST_FILTERS = ["math-environments.lua"]
 _MARK = re.compile(r"<!--@@([a-z-]+)@@-->\n")
 HIGHLIGHT_STYLE = "pygments"
 
@@ -42,8 +46,9 @@ def pandoc_version() -> str:
 
 
 def filter_args(user_filters: list[Path], house: list[str] | None = None) -> list[str]:
-    """Command-line arguments for the house filters (HOUSE_FILTERS unless HOUSE) followed by the user's filters."""
-    args = [f"--lua-filter={filter_path(name)}" for name in (HOUSE_FILTERS if house is None else house)]
+    """Command-line arguments for the house filters (HOUSE_FILTERS + LAST_FILTERS unless HOUSE) followed by
+    the user's filters."""
+    args = [f"--lua-filter={filter_path(name)}" for name in (HOUSE_FILTERS + LAST_FILTERS if house is None else house)]
     for f in user_filters:
         args.append(f"--lua-filter={f}" if f.suffix == ".lua" else f"--filter={f}")
     return args
@@ -84,8 +89,18 @@ def _warnings(stderr: str, offset: int, paper: Paper) -> list[Problem]:
     return problems
 
 
+def _without_tex(el):
+    """EL, or a copy without the TeX annotations of its math."""
+    if el.find(".//annotation") is None:
+        return el
+    el = copy.deepcopy(el)
+    for a in el.findall(".//annotation"):
+        a.drop_tree()
+    return el
+
+
 def _plain(el) -> str:
-    return re.sub(r"\s+", " ", el.text_content()).strip()
+    return re.sub(r"\s+", " ", _without_tex(el).text_content()).strip()
 
 
 def headings(body_html: str) -> list[Heading]:
@@ -98,7 +113,8 @@ def headings(body_html: str) -> list[Heading]:
         ident = el.get("id") or (el.getparent().get("id") if el.getparent() is not None else "") or ""
         if not ident:
             continue
-        inner = (el.text or "") + "".join(lxml_html.tostring(c, encoding="unicode") for c in el)
+        shown = _without_tex(el)  # a heading's math: its MathML, without the TeX annotation (contents, PDF)
+        inner = (shown.text or "") + "".join(lxml_html.tostring(c, encoding="unicode") for c in shown)
         found.append(Heading(int(el.tag[1]), ident, _plain(el), inner.strip()))
     return found
 
@@ -126,7 +142,8 @@ def render(paper: Paper, user_filters: list[Path] | None = None, italic_quotes: 
     if not italic_quotes:
         args.append("--metadata=italic-quotes:false")
     args += crossref.pandoc_args(paper, list_of_figures, list_of_tables)
-    args += filter_args(user_filters or [], HOUSE_FILTERS + crossref.filters(paper, list_of_figures, list_of_tables))
+    args += filter_args(user_filters or [], HOUSE_FILTERS + crossref.filters(paper, list_of_figures, list_of_tables)
+                        + LAST_FILTERS)
     bibliography = None
     if getattr(paper, "citations", {}).get("on"):  # issue 14: citations.lua runs citeproc first, before the house filters
         from .citations import render_args
@@ -163,6 +180,9 @@ def render(paper: Paper, user_filters: list[Path] | None = None, italic_quotes: 
     parts = dict(zip(_MARK.findall(out), _MARK.split(out)[2::2]))
     body = parts.get("body", "").strip()
     safety.check_html_depth(body, paper.rel_source)
+    from . import rawmath  # formulas in raw HTML blocks, which pandoc leaves as text
+
+    body, raw_math_warnings = rawmath.convert(body, paper, pandoc_path(), timeout)
     return Document(
         body_html=body,
         title_html=parts.get("title", "").strip(),
@@ -173,6 +193,6 @@ def render(paper: Paper, user_filters: list[Path] | None = None, italic_quotes: 
         highlight_css=parts.get("highlighting-css", "").strip(),
         headings=headings(body),
         has_math="<math" in body or "<math" in parts.get("summary", ""),
-        warnings=_warnings(stderr, offset, paper) + xref_warnings,
+        warnings=_warnings(stderr, offset, paper) + xref_warnings + raw_math_warnings,
         index=subject_index.marks(body) if "index-term" in body else [],  # issue 17
     )

@@ -27,7 +27,7 @@ def run_filter(name: str, tmp_path: Path) -> str:
     template = tmp_path / "t.html"
     template.write_text(TEMPLATE, encoding="utf-8")
     proc = subprocess.run([pandoc_path(), f"--from={READER}", "--to=html5", "--standalone", f"--template={template}",
-                           "--wrap=none", "--sandbox", f"--lua-filter={FILTERS_DIR / (name + '.lua')}",
+                           "--wrap=none", "--sandbox", "--mathml", f"--lua-filter={FILTERS_DIR / (name + '.lua')}",
                            *_extra_args(name), str(HERE / name / "input.md")], capture_output=True, text=True, timeout=60)
     assert proc.returncode == 0, proc.stderr
     assert proc.stderr == "", proc.stderr

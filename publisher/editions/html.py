@@ -46,6 +46,7 @@ class PageExtras:
     hero: str = ""  # the front-matter image (a file beside the page, or the author's remote URL)
     hero_alt: str = ""
     index_see_also: dict = field(default_factory=dict)  # subject index (issue 17): term → see-also terms
+    versions: list[dict] = field(default_factory=list)  # other language versions: {lang, label, href, title}
 
 
 def human_size(n: int) -> str:
@@ -220,7 +221,7 @@ def render_page(paper: Paper, doc: Document, extras: PageExtras | None = None) -
         description=paper.description or paper.excerpt, authors=author_line(paper),
         date=display_date(paper.date), toc=toc_html(doc.headings, max_level=3),
         editions=extras.editions, cite_links=extras.cite_links, citation=extras.citation,
-        hero=extras.hero, hero_alt=extras.hero_alt,
+        hero=extras.hero, hero_alt=extras.hero_alt, versions=extras.versions,
         canonical=extras.canonical, head_meta=extras.head_meta, head_links=extras.head_links, json_ld=json_ld,
         index_html=html_index(doc, extras.index_see_also),
     )

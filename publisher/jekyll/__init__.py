@@ -120,7 +120,7 @@ def normalize(raw: RawPost, site: SiteConfig, data: dict[str, Any] | None = None
     }
     url = names.build_url(str(permalink), placeholders)
 
-    lang = str(meta.get("lang") or meta.get("language") or site.lang or "en")
+    lang = _language(raw, meta, site, warnings)
     paper = Paper(
         source=src.path, rel_source=src.rel, slug=slug, title=title, date=when, url=url,
         body=raw.body, body_line=raw.body_line, authors=authors, categories=categories, tags=tags,
@@ -279,6 +279,7 @@ def convert(paper: Paper, site: SiteConfig, index: liquid.SiteIndex) -> None:
         converted = body
     else:
         converted = thematic_breaks.protect_rules(kramdown.to_pandoc(body))
+        converted = _prepare_math(paper, site, converted)
     if converted != paper.body:
         source_map = lines.identity(paper.body, paper.body_line)
         paper.line_map = lines.follow(body, converted, lines.follow(paper.body, body, source_map))
@@ -289,6 +290,53 @@ def convert(paper: Paper, site: SiteConfig, index: liquid.SiteIndex) -> None:
 def is_html_post(paper: Paper) -> bool:
     """A post written in HTML (`_posts/*.html`): read by pandoc as HTML, not Markdown."""
     return paper.source.suffix.lower() in (".html", ".htm")
+
+
+def _language(raw: RawPost, meta: dict, site: SiteConfig, warnings: list[Problem]) -> str:
+    """The post's language as a BCP 47 tag (`zh_cn` → `zh-CN`), from its front matter (`lang` or
+    `language`), its defaults or the site; a code that cannot be normalised is reported with the
+    file and line it was written on, and the language is then `und`."""
+    from ..langtag import UNDETERMINED, normalise
+
+    key = "lang" if meta.get("lang") else "language"
+    code = str(meta.get("lang") or meta.get("language") or site.raw.get("lang") or site.lang or "en").strip()
+    tag = normalise(code)
+    if tag:
+        return tag
+    if key in raw.meta:
+        file, line = raw.source.rel, _line_of(raw, key)
+    elif meta.get(key):
+        file, line = "_config.yml", None  # from the site's front-matter defaults
+    else:
+        file, line = "_config.yml", _config_line(site, "lang")
+    warnings.append(Problem(file, line, f"language code {code!r} is not a BCP 47 language tag; the paper's "
+                            f"language is set to '{UNDETERMINED}'", "write a code such as en, en-GB, pt-BR or "
+                            "zh-CN", severity="warning"))
+    return UNDETERMINED
+
+
+def _config_line(site: SiteConfig, key: str) -> int | None:
+    """The line of a top-level KEY in the site's last config file."""
+    for path in reversed(site.files):
+        try:
+            for i, line in enumerate(path.read_text(encoding="utf-8", errors="replace").split("\n"), start=1):
+                if re.match(rf"{re.escape(key)}\s*:", line):
+                    return i
+        except OSError:
+            continue
+    return None
+
+
+def _prepare_math(paper: Paper, site: SiteConfig, body: str) -> str:
+    """Macros, legacy TeX and the site's `$` delimiter (publisher.mathprep); the site files that
+    configure math become dependencies of a post that has math."""
+    if "$" not in body and "\\" not in body:
+        return body
+    from .. import mathconfig, mathprep
+
+    math = mathconfig.for_site(site)
+    paper.dependencies += [f for f in math.files if f not in paper.dependencies]
+    return mathprep.prepare(body, math.macros, math.dollars)
 
 
 def _line_of(raw: RawPost, key: str) -> int | None:

@@ -83,11 +83,29 @@ def _span_attrs(line: str) -> str:
     return out
 
 
+_CODE_SPAN = re.compile(r"(`+)(?!`).*?(?<!`)\1(?!`)", re.S)
+
+
 def _inline_math(line: str) -> str:
-    """kramdown: `$$x$$` inside a paragraph is inline math → pandoc `$x$`."""
+    """`$$x$$` inside a paragraph, outside its code spans (kramdown reads those first)."""
+    if "`" not in line:
+        return _inline_math_text(line)
+    out, pos = [], 0
+    for m in _CODE_SPAN.finditer(line):
+        out.append(_inline_math_text(line[pos:m.start()]))
+        out.append(m.group(0))
+        pos = m.end()
+    out.append(_inline_math_text(line[pos:]))
+    return "".join(out)
+
+
+def _inline_math_text(line: str) -> str:
+    """kramdown: `$$x$$` inside a paragraph is inline math → pandoc `\\\\(x\\\\)`."""
     def repl(m):
-        inner = m.group(1).strip()
-        return f"${inner}$" if inner else m.group(0)
+        inner = m.group(1).strip(" \t")
+        if not inner.strip() or inner.startswith("\n") or inner.endswith("\n"):
+            return m.group(0)  # $$ on lines of their own (e.g. in an HTML block): display math, left as written
+        return f"\\\\({inner}\\\\)"  # \\( \\): no rule on spaces or a digit after it (as in kramdown)
     return _DOLLARS.sub(repl, line)
 
 
@@ -104,10 +122,9 @@ def _math(lines: list[str]) -> list[str]:
             j += 1
         para = "\n".join(lines[i:j]).strip()
         alone = para.startswith("$$") and para.endswith("$$") and len(para) > 4 and "$$" not in para[2:-2]
-        if not alone:
-            for k in range(i, j):
-                if "$$" in out[k] and not out[k].lstrip().startswith("    "):
-                    out[k] = _inline_math(out[k])
+        if not alone and "$$" in para and not lines[i].startswith("    "):
+            # the paragraph as a whole: a formula may start on one line and end on the next
+            out[i:j] = _inline_math("\n".join(lines[i:j])).split("\n")
         i = j
     return out
 

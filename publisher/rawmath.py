@@ -1,0 +1,113 @@
+"""Math inside raw HTML blocks (`<p class="framed">… \\(x\\) …</p>`): pandoc leaves the text of an
+HTML block alone, so its formulas would reach every edition as TeX source, while the site's MathJax
+typesets them. After the pandoc pass, the formulas found in such text (`\\(…\\)`, `\\[…\\]`, `$$…$$`,
+a bare `\\begin{align}…\\end{align}` and the other equation environments, also with the backslashes
+doubled for Markdown; never a single `$`, which publisher.mathprep has made
+`\\\\(…\\\\)` already where the site reads it as math) are converted with one more pandoc call, to
+the same MathML as the rest of the post. Text in code, `pre`, `script`, `style` and existing math is
+left alone.
+"""
+from __future__ import annotations
+
+import re
+import subprocess
+
+from lxml import html as lxml_html
+
+from .model import Paper, Problem
+from .resources import FILTERS_DIR
+
+_FORMULA = re.compile(r"\$\$(.+?)\$\$|\\\\?\[(.+?)\\\\?\]|\\\\?\((.+?)\\\\?\)|(\\begin\{((?:equation|align|gather|"
+                      r"multline|eqnarray|flalign|alignat)\*?)\}.*?\\end\{\5\})", re.S)
+_SKIP = {"code", "pre", "script", "style", "math", "textarea", "kbd", "samp"}
+_SEPARATOR = "\n\n<!--@@formula@@-->\n\n"
+
+
+def _candidates(body_html: str) -> bool:
+    """A cheap test: some delimiter outside the math pandoc made."""
+    text = re.sub(r"<math\b.*?</math>|<(code|pre)\b.*?</\1>", "", body_html, flags=re.S)
+    return bool(_FORMULA.search(text))
+
+
+def _texts(root):
+    """(element, 'text' or 'tail') for every text node outside the skipped elements."""
+    for el in root.iter():
+        if not isinstance(el.tag, str):
+            continue
+        inside = el.tag in _SKIP or any(a.tag in _SKIP for a in el.iterancestors())
+        if not inside and el.text:
+            yield el, "text"
+        parent = el.getparent()
+        if el.tail and parent is not None and not (parent.tag in _SKIP or any(a.tag in _SKIP for a in parent.iterancestors())):
+            yield el, "tail"
+
+
+def convert(body_html: str, paper: Paper, pandoc: str, timeout: float = 60) -> tuple[str, list[Problem]]:
+    """BODY_HTML with the formulas in its raw HTML text as MathML; warnings for those pandoc refused."""
+    if not _candidates(body_html):
+        return body_html, []
+    root = lxml_html.fragment_fromstring(body_html, create_parent="div")
+    spots = []  # (element, which, [pieces]) where a piece is text or (tex, display)
+    formulas: list[tuple[str, bool]] = []
+    for el, which in list(_texts(root)):
+        text = getattr(el, which)
+        if not _FORMULA.search(text):
+            continue
+        pieces: list = []
+        pos = 0
+        for m in _FORMULA.finditer(text):
+            tex = next(g for g in m.groups() if g is not None).strip()
+            tex = re.sub(r"\\\\([{}|])", r"\\\1", tex)  # \\{ doubled for Markdown: a brace
+            if not tex:
+                continue
+            pieces.append(text[pos:m.start()])
+            pieces.append(len(formulas))
+            formulas.append((tex, m.group(3) is None))  # a bare \begin{align}… (group 4) is display math
+            pos = m.end()
+        pieces.append(text[pos:])
+        spots.append((el, which, pieces))
+    if not formulas:
+        return body_html, []
+    source = _SEPARATOR.join((f"$${tex}$$" if display else f"${tex}$") for tex, display in formulas)
+    try:
+        proc = subprocess.run([pandoc, "--from=markdown-citations", "--to=html5", "--mathml", "--wrap=none",
+                               "--sandbox", f"--lua-filter={FILTERS_DIR / 'math-environments.lua'}"],
+                              input=source.encode("utf-8"), capture_output=True, timeout=timeout)
+    except subprocess.TimeoutExpired:
+        return body_html, []
+    chunks = proc.stdout.decode("utf-8").split("<!--@@formula@@-->")
+    if proc.returncode != 0 or len(chunks) != len(formulas):
+        return body_html, []
+    made = []
+    for chunk in chunks:
+        m = re.search(r"<math\b.*?</math>", chunk, re.S)
+        made.append(m.group(0) if m else None)
+    problems = [Problem(paper.rel_source, None, f"math '{tex[:80]}' in raw HTML could not be converted; its TeX "
+                        "source is shown instead in every edition", "check the command names; pandoc supports "
+                        "most LaTeX math", severity="warning")
+                for (tex, _display), mathml in zip(formulas, made) if mathml is None]
+    for el, which, pieces in spots:
+        setattr(el, which, "")
+        anchor_parent, index = (el, 0) if which == "text" else (el.getparent(), el.getparent().index(el) + 1)
+        tail_target = None  # where the next text goes: (element, 'text'|'tail')
+        if which == "text":
+            tail_target = (el, "text")
+        else:
+            tail_target = (el, "tail")
+        for piece in pieces:
+            if isinstance(piece, str):
+                target, attr = tail_target
+                setattr(target, attr, (getattr(target, attr) or "") + piece)
+                continue
+            mathml = made[piece]
+            tex, display = formulas[piece]
+            if mathml is None:
+                target, attr = tail_target
+                setattr(target, attr, (getattr(target, attr) or "") + (f"\\[{tex}\\]" if display else f"\\({tex}\\)"))
+                continue
+            node = lxml_html.fragment_fromstring(mathml)
+            anchor_parent.insert(index, node)
+            index += 1
+            tail_target = (node, "tail")
+    out = (root.text or "") + "".join(lxml_html.tostring(c, encoding="unicode") for c in root)
+    return out, problems
