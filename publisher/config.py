@@ -72,6 +72,10 @@ class PublisherOptions:
     sidenotes: bool = False  # HTML: also show each note in the margin on wide screens
     epub_embed_fonts: bool = False  # embed Source Serif 4 in the EPUB (readers may still use their own font)
     editions_url: str = ""  # public URL of the OUT folder (feeds, sitemap, citation_pdf_url); default url + baseurl
+    # archive scale (docs/scale.md): catalog and OPDS pages, the Atom feed's length, OPDS search
+    papers_per_page: int = 200  # papers on each catalog page (index.html, catalog/…) and each OPDS page
+    feed_limit: int = 50  # the Atom feed carries the latest N papers
+    search_url: str = ""  # OpenSearch template with {searchTerms}; default: a web search of the editions' address
 
 
 @dataclass
