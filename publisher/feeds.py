@@ -102,7 +102,7 @@ def _atom_entry(feed, e: dict, site: SiteConfig, base: str, opds: bool) -> None:
 
 
 def _feed(site: SiteConfig, results: list[PaperResult], opds: bool, page: Page | None = None,
-          search: bool = False, entries: list[dict] | None = None) -> bytes:
+          search: bool = False, entries: list[dict] | None = None, updated: str | None = None) -> bytes:
     """An Atom feed of the papers; with PAGE (OPDS), only that page's entries, with links to the
     other pages (first, prev, next, last) and, when SEARCH, to the OpenSearch description."""
     entries = newest_first(results) if entries is None else entries
@@ -119,7 +119,7 @@ def _feed(site: SiteConfig, results: list[PaperResult], opds: bool, page: Page |
     _sub(feed, f"{{{ATOM}}}title", title)
     if site.raw.get("description"):
         _sub(feed, f"{{{ATOM}}}subtitle", str(site.raw["description"]))
-    newest = max((_utc(e.get("updated") or e["date"]) for e in entries), default=_utc(EPOCH))
+    newest = updated or newest_date(entries)
     _sub(feed, f"{{{ATOM}}}updated", newest)
     author = _sub(feed, f"{{{ATOM}}}author")
     _sub(author, f"{{{ATOM}}}name", site.options.publisher or (site.author if isinstance(site.author, str) else "")
@@ -164,8 +164,14 @@ def opds_pages(site: SiteConfig, results: list[PaperResult]) -> list[tuple[str, 
     search = bool(search_template(site))
     entries = newest_first(results)
     pages = paging.split(entries, site.options.papers_per_page)
-    return [(paging.opds_path(p.number), _feed(site, results, opds=True, page=p, search=search, entries=entries))
-            for p in pages]
+    updated = newest_date(entries)  # once for every page: each page's feed is as recent as the catalog
+    return [(paging.opds_path(p.number), _feed(site, results, opds=True, page=p, search=search, entries=entries,
+                                               updated=updated)) for p in pages]
+
+
+def newest_date(entries: list[dict]) -> str:
+    """The latest `updated` (or date) of ENTRIES in RFC 3339 UTC; the epoch when there are none."""
+    return max((_utc(e.get("updated") or e["date"]) for e in entries), default=_utc(EPOCH))
 
 
 def search_template(site: SiteConfig) -> str:
