@@ -36,7 +36,6 @@ ABLATIONS = [
                       " letter-spacing: normal !important; }"),
     ("no font fallback chain", ':root { --serif: "Publisher Text", serif !important; '
                                '--mono: "Publisher Mono", monospace !important; }'),
-    ("no @font-face (system fonts)", "@@no-font-face"),
     ("no footnote floats (notes inline)", ".footnote { float: none !important; }"),
     ("no justification", "main.text, main.text * { text-align: left !important; }"),
     ("no old-style figures", "* { font-variant-numeric: normal !important; }"),
@@ -68,8 +67,6 @@ def sheets(extra: str):
 
     fc = pdf._font_config()
     house = pdf._stylesheets("A4")
-    if extra == "@@no-font-face":
-        return house[1:], fc
     if extra == "@@no-print-css":
         return [house[0], house[2]], fc
     return house + ([CSS(string=extra, font_config=fc)] if extra else []), fc
@@ -106,6 +103,7 @@ def main() -> None:
     ap = argparse.ArgumentParser(description=__doc__, formatter_class=argparse.RawDescriptionHelpFormatter)
     ap.add_argument("--repeat", type=int, default=3)
     ap.add_argument("--profile", action="store_true")
+    ap.add_argument("--profile-only", action="store_true", help="only the cProfile summary")
     args = ap.parse_args()
     if not CORPUS.is_dir():
         sys.exit(f"the real paper is expected in {CORPUS}")
@@ -120,7 +118,7 @@ def main() -> None:
     print(f"load average {os.getloadavg()[0]:.1f} at the start", flush=True)
     rows = []
     house_lines = None
-    for label, extra in ABLATIONS:
+    for label, extra in ([] if args.profile_only else ABLATIONS):
         runs = [typeset(html, base, roots, extra) for _ in range(args.repeat)]
         layout, write = min(r[0] for r in runs), min(r[1] for r in runs)
         pages, data = runs[0][2], runs[0][3]
@@ -131,18 +129,23 @@ def main() -> None:
         rows.append((label, layout, write, pages, len(lines), same))
         print(f"  {label}: layout {layout:.2f} s, write {write:.2f} s, {pages} pages", flush=True)
     print(f"load average {os.getloadavg()[0]:.1f} at the end\n")
-    print("| variant | layout (CPU s) | vs house | write_pdf (CPU s) | pages | text lines | lines as in the house PDF |")
-    print("|---|---|---|---|---|---|---|")
-    for label, layout, write, pages, n, same in rows:
-        print(f"| {label} | {layout:.2f} | {layout - house[0]:+.2f} | {write:.2f} | {pages} | {n} | {same} |")
-    if args.profile:
+    if rows:
+        print_table(rows, house)
+    if args.profile or args.profile_only:
         prof = cProfile.Profile()
         typeset(html, base, roots, "", prof)
         buf = io.StringIO()
         pstats.Stats(prof, stream=buf).sort_stats("cumulative").print_stats(
-            r"weasyprint/(css/__init__|layout/__init__|layout/inline|text/line_break|draw|pdf/__init__|"
-            r"pdf/fonts|html|document|css/computed_values|formatting_structure/build)")
-        print(buf.getvalue()[-6000:])
+            r"weasyprint/(css/__init__|layout/__init__|layout/(page|block|inline)|text/line_break|draw/__init__|"
+            r"pdf/__init__|pdf/fonts|html|document|formatting_structure/build|text/ffi)|pyphen", 30)
+        print(buf.getvalue()[-8000:])
+
+
+def print_table(rows, house) -> None:
+    print("| variant | layout (CPU s) | vs house | write_pdf (CPU s) | pages | text lines | lines as in the house PDF |")
+    print("|---|---|---|---|---|---|---|")
+    for label, layout, write, pages, n, same in rows:
+        print(f"| {label} | {layout:.2f} | {layout - house[0]:+.2f} | {write:.2f} | {pages} | {n} | {same} |")
 
 
 if __name__ == "__main__":
