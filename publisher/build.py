@@ -639,10 +639,15 @@ def exit_code(report: BuildReport, strict: bool = False) -> int:
     return 0
 
 
-def list_papers(opts: BuildOptions) -> tuple[list[Paper], list[PaperResult], list[Problem]]:
-    """The papers `build` would build, without building them."""
+def list_papers(opts: BuildOptions, memo_from: Path | None = None) -> tuple[list[Paper], list[PaperResult], list[Problem]]:
+    """The papers `build` would build, without building them. MEMO_FROM: the OUT of a build of this
+    site, whose parse memo gives back the unchanged posts without parsing them (read, never written)."""
     site = config.load(opts.source.resolve(), opts.config_files)
-    return collect(site, opts)
+    memo = None
+    if memo_from is not None and (memo_from / cache.STATE_DIR).is_dir():
+        state = State.load(memo_from.resolve())
+        memo = ParseMemo(state, cache.context(site, state, site.options.page_size, {}).parse, site.root)
+    return collect(site, opts, memo)
 
 
 def default_jobs() -> int:

@@ -276,3 +276,24 @@ def test_catalog_pages_pass_the_nu_checker(archive):
                           capture_output=True, text=True, timeout=300)
     messages = json.loads(proc.stdout or proc.stderr)["messages"]
     assert not [m for m in messages if m.get("type") == "error"], messages
+
+
+def test_list_reads_the_build_cache_and_gives_the_same_answer(archive, tmp_path):
+    import shutil
+
+    site = tmp_path / "site"
+    shutil.copytree(archive["site"], site)
+    out = build(BuildOptions(source=site, out=tmp_path / "out", jobs=1)).out
+    cli = [str(ROOT / ".venv" / "bin" / "publisher"), "list", str(site), "--json"]
+    state = sorted((p.name, p.stat().st_mtime_ns) for p in (out / ".publisher").iterdir())
+    plain = subprocess.run(cli, capture_output=True, text=True, timeout=120)
+    cached = subprocess.run(cli + ["--out", str(out)], capture_output=True, text=True, timeout=120)
+    assert plain.returncode == cached.returncode == 0 and plain.stdout == cached.stdout
+    assert sorted((p.name, p.stat().st_mtime_ns) for p in (out / ".publisher").iterdir()) == state  # read only
+    post = site / "_posts" / "2024-03-05-paper-5.md"
+    post.write_text(post.read_text(encoding="utf-8").replace("Archive paper 5", "Archive paper five"),
+                    encoding="utf-8")
+    os.utime(post, ns=(post.stat().st_atime_ns, post.stat().st_mtime_ns + 10**9))
+    again = subprocess.run(cli + ["--out", str(out)], capture_output=True, text=True, timeout=120)
+    titles = [json.loads(line)["title"] for line in again.stdout.splitlines()]
+    assert "Archive paper five" in titles and "Archive paper 5" not in titles
