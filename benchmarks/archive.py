@@ -1,7 +1,8 @@
 """Archive-scale figures for bench.py (issue 19): generated archives of small papers, built HTML + EPUB.
 
     .venv/bin/python benchmarks/bench.py --archive 1,100,1000,10000 --skip-single   # only these figures
-    .venv/bin/python benchmarks/archive.py 1,100,1000 10000    # built sizes, then sizes for `list` alone
+    .venv/bin/python benchmarks/archive.py 1,100,1000 10000 1000,10000
+        # built sizes, then sizes for `list` alone, then sizes built with stub editions (no-op, merge)
 
 For each size N (an archive generated in a temporary folder, never committed):
   cold        `publisher build --format html,epub --jobs 2` into an empty OUT: wall, CPU, cost per paper
@@ -149,6 +150,90 @@ def measure(n: int, tmp: Path, shards: bool = True) -> dict:
     return fig
 
 
+# A build whose editions are stubs: the real pipeline (discover, read, normalize, plan, catalog, feeds,
+# manifest, the state in OUT/.publisher) with build.run replaced by one that writes a few bytes per
+# edition instead of running pandoc, ebooklib and the HTML page. What a no-op build, `list --out`,
+# `--shard` and `merge` do afterwards never reads an edition's bytes, so they do the same work on
+# this OUT as on a real one; a cold build of 10,000 real papers takes too long on a shared machine.
+STUB = """
+import html, sys
+from pathlib import Path
+from types import SimpleNamespace
+from publisher import build as B, catalog
+from publisher.dist import sha256_file
+from publisher.editions.common import edition_names
+from publisher.model import Edition, PaperResult
+
+def stub(job):
+    paper, out_dir = job.paper, job.out_dir / job.paper.slug
+    out_dir.mkdir(parents=True, exist_ok=True)
+    editions = []
+    for fmt in job.formats:
+        path = out_dir / edition_names(paper.slug)[fmt]
+        path.write_bytes(f"{fmt} edition of {paper.slug} (stub)".encode())
+        editions.append(Edition(paper.slug, fmt, path, size=path.stat().st_size, sha256=sha256_file(path)))
+    doc = SimpleNamespace(title_html=html.escape(paper.title), title_text=paper.title, summary_html="")
+    return PaperResult(paper.rel_source, slug=paper.slug, title=paper.title, editions=editions,
+                       summary=catalog.entry(paper, doc, editions, job.out_dir))
+
+def run(jobs, workers, page_size, done, pdf_child=None):
+    results = [stub(j) for j in jobs]
+    for r in results:
+        done(r)
+    return results
+
+B.run = run
+B.build(B.BuildOptions(source=Path(sys.argv[1]), out=Path(sys.argv[2]), formats=["html", "epub"], jobs=1))
+"""
+
+
+def measure_stubbed(n: int, tmp: Path) -> dict:
+    """No-op, `list --out`, peak RSS and shard + merge for N papers on an OUT whose editions are stubs."""
+    site = generate(n, tmp / f"stub-{n}")
+    out = tmp / f"stub-{n}-out"
+    fig: dict = {"papers": n, "stub": True, "load_start": os.getloadavg()[0]}
+    start = time.perf_counter()
+    subprocess.run([sys.executable, "-c", STUB, str(site), str(out)], check=True, env=ENV, cwd=ROOT)
+    fig["stub_build_wall"] = time.perf_counter() - start
+    print(f"  {n} papers, stub editions: built in {fig['stub_build_wall']:.1f} s", flush=True)
+    build = ["build", site, "-o", out, "--format", "html,epub", "--jobs", "2", "--json"]
+    noop = [run(build, peak=True) for _ in range(3)]
+    events = [json.loads(line) for line in noop[-1][3].splitlines() if line.startswith("{")]
+    fig["noop_all_cached"] = sum(1 for e in events if e.get("event") == "paper" and e.get("status") == "cached") == n
+    fig["noop_wall"], fig["noop_cpu"] = min(r[0] for r in noop), min(r[1] for r in noop)
+    fig["noop_peak_kb"] = max(r[2] for r in noop)
+    cached = [run(["list", site, "--json", "--out", out], peak=True) for _ in range(3)]
+    fig["list_memo_wall"], fig["list_memo_cpu"] = min(r[0] for r in cached), min(r[1] for r in cached)
+    fig["list_memo_peak_kb"] = max(r[2] for r in cached)
+    parts = []
+    for k in (1, 2):
+        part = tmp / f"stub-{n}-shard{k}"
+        subprocess.run(["cp", "-al", str(out), str(part)], check=True)
+        run(["build", site, "-o", part, "--format", "html,epub", "--shard", f"{k}/2", "--json"])
+        parts.append(part)
+    merged = tmp / f"stub-{n}-merged"
+    fig["merge_wall"], fig["merge_cpu"], fig["merge_peak_kb"], _ = run(["merge", *parts, "-o", merged], peak=True)
+    fig["merge_equal"] = tree(merged) == tree(out)
+    fig["load_end"] = os.getloadavg()[0]
+    for p in parts + [merged, out, site]:
+        shutil.rmtree(p, ignore_errors=True)
+    return fig
+
+
+def stub_table(figs: list[dict]) -> str:
+    """The stubbed-editions figures as a Markdown table (times wall / CPU)."""
+    lines = ["| papers (stub editions) | no-op (s) | all cached | list --json --out (s) | peak RSS main, no-op / list "
+             "(MB) | merge (s) | merge per paper (ms CPU) | merged = single | load |",
+             "|---|---|---|---|---|---|---|---|---|"]
+    for f in figs:
+        lines.append(f"| {f['papers']:,} | {f['noop_wall']:.2f} / {f['noop_cpu']:.2f} | "
+                     f"{'yes' if f['noop_all_cached'] else 'NO'} | {f['list_memo_wall']:.2f} / {f['list_memo_cpu']:.2f} | "
+                     f"{f['noop_peak_kb'] / 1024:.0f} / {f['list_memo_peak_kb'] / 1024:.0f} | "
+                     f"{f['merge_wall']:.2f} / {f['merge_cpu']:.2f} | {f['merge_cpu'] / f['papers'] * 1000:.2f} | "
+                     f"{'yes' if f['merge_equal'] else 'NO'} | {f['load_start']:.1f}–{f['load_end']:.1f} |")
+    return "\n".join(lines)
+
+
 def table(figs: list[dict]) -> str:
     """The archive figures as Markdown tables: per size, then the targets. Times are wall / CPU."""
     lines = ["| papers | cold build (s) | per paper (ms) | no-op (s) | list --json (s) "
@@ -195,13 +280,18 @@ def main() -> None:
 
     sizes = [int(s) for s in (sys.argv[1] if len(sys.argv) > 1 else "1,100,1000").split(",") if s]
     list_only = [int(s) for s in (sys.argv[2] if len(sys.argv) > 2 else "").split(",") if s]
+    stubbed = [int(s) for s in (sys.argv[3] if len(sys.argv) > 3 else "").split(",") if s]
     tmp = Path(tempfile.mkdtemp(prefix="publisher-archive-"))
     try:
         figs = [measure(n, tmp) for n in sizes] + [measure_list(n, tmp) for n in list_only]
+        stubs = [measure_stubbed(n, tmp) for n in stubbed]
     finally:
         shutil.rmtree(tmp, ignore_errors=True)
-    print(table(figs))
-    print(json.dumps(figs))
+    if figs:
+        print(table(figs))
+    if stubs:
+        print("\n" + stub_table(stubs))
+    print(json.dumps(figs + stubs))
 
 
 if __name__ == "__main__":
