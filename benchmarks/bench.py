@@ -15,7 +15,7 @@ What it measures, on this machine, in one run:
              equal to a single build and the merge time per paper (benchmarks/archive.py)
 Every timing is wall-clock; each single-paper figure is the best of --repeat runs.
 
-    .venv/bin/python benchmarks/bench.py --skip-single --archive 1,100,1000 --archive-list 10000
+    .venv/bin/python benchmarks/bench.py --skip-single --archive 1,100,1000 --archive-list 10000 --archive-stub 10000
 """
 from __future__ import annotations
 
@@ -162,6 +162,8 @@ def main() -> None:
     ap.add_argument("--archive", default="1,100,1000,10000",
                     help="archive sizes to generate and build HTML + EPUB (comma-separated; '' for none)")
     ap.add_argument("--archive-list", default="", help="archive sizes for which only `list --json` is timed")
+    ap.add_argument("--archive-stub", default="1000,10000",
+                    help="archive sizes built with stub editions, for the no-op, list --out and merge figures")
     ap.add_argument("--skip-single", action="store_true", help="only the archive figures")
     args = ap.parse_args()
     if args.skip_single:
@@ -240,15 +242,21 @@ def archive_figures(args) -> list[dict]:
 
     sizes = [int(n) for n in args.archive.split(",") if n.strip()]
     list_only = [int(n) for n in args.archive_list.split(",") if n.strip()]
-    if not sizes and not list_only:
+    stubbed = [int(n) for n in args.archive_stub.split(",") if n.strip()]
+    if not sizes and not list_only and not stubbed:
         return []
     print(f"\narchive: load {os.getloadavg()[0]:.1f} on {os.cpu_count()} CPUs", flush=True)
     tmp = Path(tempfile.mkdtemp(prefix="publisher-archive-"))
     try:
         figs = [archive.measure(n, tmp) for n in sizes] + [archive.measure_list(n, tmp) for n in list_only]
+        stubs = [archive.measure_stubbed(n, tmp) for n in stubbed]
     finally:
         shutil.rmtree(tmp, ignore_errors=True)
-    print("\n" + archive.table(figs))
+    if figs:
+        print("\n" + archive.table(figs))
+    if stubs:
+        print("\n" + archive.stub_table(stubs))
+    figs += stubs
     if args.skip_single and args.json_out:
         args.json_out.write_text(json.dumps({"archive": figs}, indent=2) + "\n", encoding="utf-8")
     return figs
