@@ -619,17 +619,29 @@ def record(state: State, root: Path, built: list[PaperResult], inputs: dict[str,
     papers = {}
     for r in built:
         keys = inputs.get(r.slug, {}).get("keys", {})
+        old = state.papers.get(r.slug, {}).get("editions", {})
         papers[r.slug] = {
             "source": r.rel_source,
             "summary": r.summary,
             "problems": [dataclasses.asdict(p) for p in r.problems],
-            "editions": {e.format: {"key": keys.get(e.format, ""), "path": e.path.relative_to(state.out).as_posix(),
-                                    "size": e.size, "sha256": e.sha256, "pages": e.pages,
-                                    "sig": cache.stat_sig(e.path)} for e in r.editions},
+            "editions": {e.format: _kept(old.get(e.format), e, keys.get(e.format, "")) or
+                         {"key": keys.get(e.format, ""), "path": e.path.relative_to(state.out).as_posix(),
+                          "size": e.size, "sha256": e.sha256, "pages": e.pages,
+                          "sig": cache.stat_sig(e.path)} for e in r.editions},
         }
     state.papers = papers
     state.source = str(root)
     state.save()
+
+
+def _kept(rec: dict | None, e: Edition, key: str) -> dict | None:
+    """The record of an edition served from the cache, as it was (its file was checked against its
+    size and mtime in plan()): at archive scale, a no-op build then neither stats nor re-derives
+    the path of 20,000 editions a second time."""
+    if rec and e.cached and key and rec.get("key") == key and rec.get("sha256") == e.sha256 \
+            and rec.get("size") == e.size and rec.get("pages", 0) == e.pages:
+        return rec
+    return None
 
 
 def exit_code(report: BuildReport, strict: bool = False) -> int:
