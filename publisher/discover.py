@@ -45,9 +45,9 @@ def _walk(folder: Path, root: Path, problems: list[Problem]):
                 kept.append(d)
         dirnames[:] = kept
         for name in sorted(filenames):
+            if name.startswith(".") or os.path.splitext(name)[1].lower() not in MARKDOWN_EXTS:
+                continue  # (os.path, not a Path per file: an archive has tens of thousands)
             p = here / name
-            if name.startswith(".") or Path(name).suffix.lower() not in MARKDOWN_EXTS:
-                continue
             if p.is_symlink() and not _inside(p, root):
                 problems.append(Problem(p.relative_to(root).as_posix(), None,
                                         "symlink points outside the site; skipped",
@@ -85,8 +85,7 @@ def discover(root: Path, drafts: bool = False) -> tuple[list[SourceFile], list[P
                                             "rename it YYYY-MM-DD-slug.md (a 'date:' key does not make Jekyll "
                                             "read it), or move it to _drafts/", severity="warning"))
                     continue
-                found.append(SourceFile(p, p.relative_to(root).as_posix(),
-                                        "post" if special == "_posts" else "draft", dir_cats))
+                found.append(SourceFile(p, rel, "post" if special == "_posts" else "draft", dir_cats))
     else:
         for p in _walk(root, root, problems):
             found.append(SourceFile(p, p.relative_to(root).as_posix(), "post", []))
