@@ -63,6 +63,7 @@ class Job:
 
 Progress = Callable[[str, dict], None]
 FORMAT_ORDER = ["pdf", "epub", "html"]  # the order editions are built in (each may use the ones before)
+BUILDING = "building"  # OUT/.publisher/building: a build is running, or one was interrupted
 
 
 def collect(site: config.SiteConfig, opts: BuildOptions,
@@ -381,6 +382,9 @@ def build(opts: BuildOptions, progress: Progress | None = None) -> BuildReport:
             pass
     try:
         return _build(opts, progress, started, root, site, formats, page_size, out, pdf_child)
+    except Exception:  # an error, not a kill: every atomic write removed its temporary file
+        _finished(out)
+        raise
     finally:
         if pdf_child is not None:
             pdf_child.cancel()
@@ -447,6 +451,7 @@ def _build(opts: BuildOptions, progress: Progress, started: float, root: Path, s
         write_site(out, site, built, ctx.tools)  # skipped when nothing it shows changed
     state.site_key = site_key
     record(state, root, built, inputs)
+    _finished(out)  # no temporaries left behind
     report.seconds = time.perf_counter() - started
     progress("done", {"report": report})
     return report
@@ -457,7 +462,24 @@ def prepare_out(out: Path, source: Path, clean: bool) -> None:
     if clean:
         clean_out(out, source)
     out.mkdir(parents=True, exist_ok=True)
-    remove_partials(out)
+    # Only a build that did not finish leaves temporaries: walking an archive's OUT for them costs
+    # 0.2 s at 10,000 papers, so the walk happens when the last build left its marker (or left no record).
+    marker = out / cache.STATE_DIR / BUILDING
+    if marker.exists() or not (out / cache.STATE_DIR / "state.json").is_file():
+        remove_partials(out)
+    try:
+        marker.parent.mkdir(exist_ok=True)
+        marker.touch()
+    except OSError:  # a read-only OUT: the first edition written reports it, with its paper
+        pass
+
+
+def _finished(out: Path) -> None:
+    """Remove the marker prepare_out() left in OUT: the next build need not look for temporaries."""
+    try:
+        (out / cache.STATE_DIR / BUILDING).unlink(missing_ok=True)
+    except OSError:
+        pass
 
 
 def in_shard(name: str, shard: tuple[int, int] | None) -> bool:

@@ -297,3 +297,17 @@ def test_list_reads_the_build_cache_and_gives_the_same_answer(archive, tmp_path)
     again = subprocess.run(cli + ["--out", str(out)], capture_output=True, text=True, timeout=120)
     titles = [json.loads(line)["title"] for line in again.stdout.splitlines()]
     assert "Archive paper five" in titles and "Archive paper 5" not in titles
+
+
+def test_temporaries_of_an_interrupted_build_are_removed_by_the_next(tmp_path):
+    """The next build walks OUT for temporary files only after a build that did not finish (its marker
+    is still there): an archive's no-op build does not walk 10,000 folders for nothing."""
+    site = make_site(tmp_path / "site", 2)
+    out = build(BuildOptions(source=site, out=tmp_path / "out", jobs=1)).out
+    marker = out / ".publisher" / "building"
+    assert not marker.exists()  # a finished build removes it
+    partial = out / "paper-1" / ".index.html.x1y2.part"
+    partial.write_bytes(b"half a page")
+    marker.touch()  # as a build killed while writing leaves it
+    build(BuildOptions(source=site, out=out, jobs=1))
+    assert not partial.exists() and not marker.exists()
