@@ -10,7 +10,12 @@ What it measures, on this machine, in one run:
   publisher `publisher build` as a fresh process: the real paper (../shared/corpus), cold and no-op;
              a generated corpus of N papers made from it (in a temp dir), --jobs 1 and --jobs 2, cold
              and no-op; peak memory of each worker (from the --json events)
+  archive    generated archives of 1, 100, 1,000 and 10,000 small papers built HTML + EPUB: cold build and
+             cost per paper, no-op rebuild, `list --json`, peak RSS of the main process, shard + merge
+             equal to a single build and the merge time per paper (benchmarks/archive.py)
 Every timing is wall-clock; each single-paper figure is the best of --repeat runs.
+
+    .venv/bin/python benchmarks/bench.py --skip-single --archive 1,100,1000 --archive-list 10000 --archive-stub 10000
 """
 from __future__ import annotations
 
@@ -154,7 +159,15 @@ def main() -> None:
     ap.add_argument("--papers", type=int, default=100, help="size of the generated corpus (default 100)")
     ap.add_argument("--repeat", type=int, default=3, help="runs of each single-paper figure; the best counts")
     ap.add_argument("--json", dest="json_out", type=Path, help="also write the figures to this file")
+    ap.add_argument("--archive", default="1,100,1000,10000",
+                    help="archive sizes to generate and build HTML + EPUB (comma-separated; '' for none)")
+    ap.add_argument("--archive-list", default="", help="archive sizes for which only `list --json` is timed")
+    ap.add_argument("--archive-stub", default="1000,10000",
+                    help="archive sizes built with stub editions, for the no-op, list --out and merge figures")
+    ap.add_argument("--skip-single", action="store_true", help="only the archive figures")
     args = ap.parse_args()
+    if args.skip_single:
+        return archive_figures(args)
     tmp = Path(tempfile.mkdtemp(prefix="publisher-bench-"))
     wall: dict[str, float] = {}
     cpu: dict[str, float] = {}
@@ -216,9 +229,37 @@ def main() -> None:
                         ("gen_j2", f"publisher, {args.papers} papers, --jobs 2, cold"),
                         ("gen_noop", f"publisher, {args.papers} papers, no-op")):
         print(f"| {label} | {wall[name]:.2f} | {cpu[name]:.2f} |")
+    archive = archive_figures(args)
     if args.json_out:
-        args.json_out.write_text(json.dumps({"wall": wall, "cpu": cpu, "peak_mb": peak}, indent=2) + "\n",
-                                 encoding="utf-8")
+        args.json_out.write_text(json.dumps({"wall": wall, "cpu": cpu, "peak_mb": peak, "archive": archive},
+                                            indent=2) + "\n", encoding="utf-8")
+
+
+def archive_figures(args) -> list[dict]:
+    """The archive-scale figures (benchmarks/archive.py), printed as Markdown tables; returns them."""
+    sys.path.insert(0, str(Path(__file__).resolve().parent))
+    import archive
+
+    sizes = [int(n) for n in args.archive.split(",") if n.strip()]
+    list_only = [int(n) for n in args.archive_list.split(",") if n.strip()]
+    stubbed = [int(n) for n in args.archive_stub.split(",") if n.strip()]
+    if not sizes and not list_only and not stubbed:
+        return []
+    print(f"\narchive: load {os.getloadavg()[0]:.1f} on {os.cpu_count()} CPUs", flush=True)
+    tmp = Path(tempfile.mkdtemp(prefix="publisher-archive-"))
+    try:
+        figs = [archive.measure(n, tmp) for n in sizes] + [archive.measure_list(n, tmp) for n in list_only]
+        stubs = [archive.measure_stubbed(n, tmp) for n in stubbed]
+    finally:
+        shutil.rmtree(tmp, ignore_errors=True)
+    if figs:
+        print("\n" + archive.table(figs))
+    if stubs:
+        print("\n" + archive.stub_table(stubs))
+    figs += stubs
+    if args.skip_single and args.json_out:
+        args.json_out.write_text(json.dumps({"archive": figs}, indent=2) + "\n", encoding="utf-8")
+    return figs
 
 
 if __name__ == "__main__":

@@ -357,6 +357,8 @@ def local_dependencies(paper: Paper, root: Path, baseurl: str = "") -> list[Path
     """Local image files the post's Markdown refers to (found before pandoc runs), for build caches:
     an edition must be rebuilt when one of them changes."""
     found: list[Path] = []
+    if not paper.image and not _MD_IMAGE.search(paper.body):
+        return found  # most posts of an archive: no image, and no path to resolve (a no-op build asks for each)
     root = root.resolve()
     for m in _MD_IMAGE.finditer(paper.body):
         ref = (m.group(1) or m.group(2) or "").strip()

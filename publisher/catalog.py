@@ -109,7 +109,12 @@ def filter_css(items: list[Facet]) -> str:
 
 
 def write(out: Path, site: SiteConfig, results: list[PaperResult]) -> Path:
-    """Write `OUT/index.html`, every paper newest first with links to its editions, filterable by tag and series."""
+    """Write `OUT/index.html`, every paper newest first with links to its editions, filterable by tag and series.
+
+    Past `papers_per_page` papers the catalog is paginated (catalog/page-2.html, …) and each tag and series
+    gets its own listing under catalog/, paginated the same way (see publisher/paging.py, docs/scale.md)."""
+    from . import paging
+
     entries = [dict(e) for e in newest_first(results)]
     volumes = [e for e in entries if e.get("kind") == "volume"]  # volumes (issue 17): listed apart
     entries = [e for e in entries if e.get("kind") != "volume"]
@@ -118,14 +123,43 @@ def write(out: Path, site: SiteConfig, results: list[PaperResult]) -> Path:
         e["tag_links"] = [(facet_id("tag", t), t) for t in dict.fromkeys(e.get("tags") or [])]
         e["facet_ids"] = [facet_id("series", e["series"])] * bool(e.get("series")) + [i for i, _ in e["tag_links"]]
         e["sizes"] = {f: human_size(v["size"]) for f, v in e["editions"].items() if v.get("size")}
-    css = "\n".join([read_style("paper.css"), read_style("catalog.css"), filter_css(items)])
-    page = templates().get_template("catalog.html.j2").render(
-        site=site, entries=entries, volumes=volumes, css=css, facets=items, feed=bool(entries), version=__version__,
-        formats=[label for f, label in (("html", "HTML"), ("pdf", "PDF"), ("epub", "EPUB"))
-                 if any(f in e["editions"] for e in entries)],
-        lang=site.lang or "en", title=site.title or "Papers", description=site.raw.get("description") or "",
-        canonical=(editions_url(site) + "/") if editions_url(site) else "")
-    return atomic_write(out / "index.html", page)
+    per_page = site.options.papers_per_page
+    paged = len(entries) > per_page
+    listings: list[tuple[Facet | None, list[dict]]] = [(None, entries)]
+    if paged:  # the script-free filter cannot reach other pages: each tag and series gets its own listing
+        members: dict[str, list[dict]] = {f.id: [] for f in items}
+        for e in entries:
+            for i in dict.fromkeys(e["facet_ids"]):
+                members[i].append(e)
+        listings += [(f, members[f.id]) for f in items]
+    base_css = [read_style("paper.css"), read_style("catalog.css")]
+    css = "\n".join(base_css + ([] if paged else [filter_css(items)]))
+    hrefs = {f.id: paging.catalog_path(1, f.id) if paged else "#" + f.id for f in items}
+    hrefs["all"] = "index.html" if paged else "#all"
+    template = templates().get_template("catalog.html.j2")
+    formats = [label for f, label in (("html", "HTML"), ("pdf", "PDF"), ("epub", "EPUB"))
+               if any(f in e["editions"] for e in entries)]
+    public = editions_url(site)
+    written: set[Path] = set()
+    for facet, listed in listings:
+        for page in paging.split(listed, per_page):
+            path = paging.catalog_path(page.number, facet.id if facet else "")
+            root = paging.relative_root(path)
+            nav = {rel: root + paging.catalog_path(n, facet.id if facet else "")
+                   for rel, n in (("first", 1), ("prev", page.number - 1), ("next", page.number + 1),
+                                  ("last", page.count)) if 1 <= n <= page.count}
+            html = template.render(
+                site=site, entries=page.items, css=css,
+                volumes=volumes if facet is None and page.number == 1 else [], facets=items, feed=bool(entries), version=__version__,
+                formats=formats, lang=site.lang or "en", title=site.title or "Papers",
+                description=site.raw.get("description") or "",
+                canonical=(public + "/" + ("" if path == "index.html" else path)) if public else "",
+                root=root, paged=paged, page=page, nav=nav, catalog_path=paging.catalog_path, facet=facet, total=len(listed), all_count=len(entries),
+                hrefs={k: (v if v.startswith("#") else root + v) for k, v in hrefs.items()})
+            written.add(atomic_write(out / path, html))
+    paging.remove_stale(out, [f"{paging.CATALOG_DIR}/page-*.html", f"{paging.CATALOG_DIR}/tag-*.html",
+                              f"{paging.CATALOG_DIR}/series-*.html"], written)
+    return out / "index.html"
 
 
 def tool_versions() -> dict:

@@ -193,8 +193,13 @@ def check(out: Path, epubcheck: bool = True) -> list[FileCheck]:
                 fc.errors += check_html(path, out)
             elif fmt == "epub" and epubcheck:
                 epubs.append((fc, path))
-    if (out / "index.html").is_file():
-        results.append(FileCheck("index.html", "html", check_html(out / "index.html", out)))
+    from .paging import CATALOG_DIR  # the catalog's other pages and its tag and series listings (docs/scale.md)
+
+    pages = [out / "index.html"] * (out / "index.html").is_file() + sorted(
+        p for pattern in ("page-*.html", "tag-*.html", "series-*.html") for p in (out / CATALOG_DIR).glob(pattern))
+    for page in pages:
+        rel = page.relative_to(out).as_posix()
+        results.append(FileCheck(rel, "html", check_html(page, out)))
     if epubs:
         from .validate import epubcheck as run_epubcheck
 

@@ -266,7 +266,9 @@ def build_cmd(source, out, formats, jobs, future, drafts, unpublished, config_fi
 @click.option("--drafts", is_flag=True)
 @click.option("--unpublished", is_flag=True)
 @click.option("--config", "config_files")
-def list_cmd(source, as_json, future, drafts, unpublished, config_files):
+@click.option("-o", "--out", type=click.Path(file_okay=False, path_type=Path), default=None,
+              help="A build's output folder: unchanged posts are read from its cache instead of parsed again.")
+def list_cmd(source, as_json, future, drafts, unpublished, config_files, out):
     """List the papers `build` would build, with their metadata."""
     from . import catalog
 
@@ -275,7 +277,7 @@ def list_cmd(source, as_json, future, drafts, unpublished, config_files):
     opts = BuildOptions(source=source, future=future, drafts=drafts, unpublished=unpublished,
                         config_files=_config_files(config_files))
     try:
-        papers, failed, problems = list_papers(opts)
+        papers, failed, problems = list_papers(opts, out)
     except InputError as exc:
         click.echo(str(exc.problem), err=True)
         sys.exit(EXIT_USAGE)

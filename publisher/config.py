@@ -86,6 +86,10 @@ class PublisherOptions:
     csl: str = ""  # a shipped style (author-date, numeric) or a .csl file in the site; default author-date
     bibliography: str = ""  # a bibliography file in the site, for posts that name none
     references_title: str = "References"
+    # archive scale (docs/scale.md): catalog and OPDS pages, the Atom feed's length, OPDS search
+    papers_per_page: int = 200  # papers on each catalog page (index.html, catalog/…) and each OPDS page
+    feed_limit: int = 50  # the Atom feed carries the latest N papers
+    search_url: str = ""  # OpenSearch template with {searchTerms}; default: a web search of the editions' address
 
 
 @dataclass

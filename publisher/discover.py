@@ -48,17 +48,20 @@ def _walk(folder: Path, root: Path, problems: list[Problem], exts=MARKDOWN_EXTS)
                 kept.append(d)
         dirnames[:] = kept
         for name in sorted(filenames):
-            p = here / name
             if name.startswith("."):
                 continue
-            if Path(name).suffix.lower() not in exts:
-                if exts is not MARKDOWN_EXTS and DATE_FILENAME.match(name) and _has_front_matter(p):
+            ext = os.path.splitext(name)[1].lower()  # (os.path, not a Path per file: an archive has tens of thousands)
+            if ext not in exts and not (exts is not MARKDOWN_EXTS and DATE_FILENAME.match(name)):
+                continue
+            p = here / name
+            if ext not in exts:
+                if _has_front_matter(p):
                     problems.append(Problem(p.relative_to(root).as_posix(), None,
                                             f"Jekyll publishes this post, but publisher reads only Markdown and "
                                             f"HTML posts; '{Path(name).suffix}' is skipped",
                                             "convert it to Markdown (.md) or HTML (.html)", severity="warning"))
                 continue
-            if Path(name).suffix.lower() in HTML_EXTS and not _has_front_matter(p):
+            if ext in HTML_EXTS and not _has_front_matter(p):
                 continue  # an HTML file without front matter is a static file to Jekyll, not a post
             if p.is_symlink() and not _inside(p, root):
                 problems.append(Problem(p.relative_to(root).as_posix(), None,
@@ -106,8 +109,7 @@ def discover(root: Path, drafts: bool = False) -> tuple[list[SourceFile], list[P
                                             "rename it YYYY-MM-DD-slug.md (a 'date:' key does not make Jekyll "
                                             "read it), or move it to _drafts/", severity="warning"))
                     continue
-                found.append(SourceFile(p, p.relative_to(root).as_posix(),
-                                        "post" if special == "_posts" else "draft", dir_cats))
+                found.append(SourceFile(p, rel, "post" if special == "_posts" else "draft", dir_cats))
     else:
         for p in _walk(root, root, problems):
             found.append(SourceFile(p, p.relative_to(root).as_posix(), "post", []))

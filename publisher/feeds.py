@@ -8,15 +8,17 @@ from __future__ import annotations
 
 import datetime as dt
 import uuid
+from urllib.parse import quote
 from pathlib import Path
 
 from lxml import etree
 
-from . import __version__, identifiers
+from . import __version__, identifiers, paging
 from .catalog import editions_url, newest_first, site_url
 from .config import SiteConfig
 from .dist import atomic_write
 from .model import PaperResult
+from .paging import Page
 
 ATOM = "http://www.w3.org/2005/Atom"
 DCTERMS = "http://purl.org/dc/terms/"
@@ -26,6 +28,8 @@ OPDS_ACQUISITION = "application/atom+xml;profile=opds-catalog;kind=acquisition"
 ACQUIRE = "http://opds-spec.org/acquisition"
 MEDIA_TYPES = {"pdf": "application/pdf", "epub": "application/epub+zip", "html": "text/html"}
 LABELS = {"pdf": "PDF", "epub": "EPUB", "html": "HTML"}
+OPENSEARCH = "application/opensearchdescription+xml"
+OPENSEARCH_NS = "http://a9.com/-/spec/opensearch/1.1/"
 EPOCH = "1970-01-01T00:00:00+00:00"
 
 
@@ -95,8 +99,14 @@ def _atom_entry(feed, e: dict, site: SiteConfig, base: str, opds: bool) -> None:
                  title=f"{LABELS[fmt]} edition")
 
 
-def _feed(site: SiteConfig, results: list[PaperResult], opds: bool) -> bytes:
-    entries = newest_first(results)
+def _feed(site: SiteConfig, results: list[PaperResult], opds: bool, page: Page | None = None,
+          search: bool = False, entries: list[dict] | None = None, updated: str | None = None) -> bytes:
+    """An Atom feed of the papers; with PAGE (OPDS), only that page's entries, with links to the
+    other pages (first, prev, next, last) and, when SEARCH, to the OpenSearch description."""
+    entries = newest_first(results) if entries is None else entries
+    if page is None and not opds:
+        entries = entries[:site.options.feed_limit]  # the latest papers; `updated` is the newest of them
+    shown = page.items if page is not None else entries
     base = editions_url(site)
     nsmap = {None: ATOM, "dc": DCTERMS, "opds": OPDS} if opds else {None: ATOM}
     feed = etree.Element(f"{{{ATOM}}}feed", nsmap=nsmap)
@@ -107,7 +117,7 @@ def _feed(site: SiteConfig, results: list[PaperResult], opds: bool) -> bytes:
     _sub(feed, f"{{{ATOM}}}title", title)
     if site.raw.get("description"):
         _sub(feed, f"{{{ATOM}}}subtitle", str(site.raw["description"]))
-    newest = max((_utc(e.get("updated") or e["date"]) for e in entries), default=_utc(EPOCH))
+    newest = updated or newest_date(entries)
     _sub(feed, f"{{{ATOM}}}updated", newest)
     author = _sub(feed, f"{{{ATOM}}}author")
     _sub(author, f"{{{ATOM}}}name", site.options.publisher or (site.author if isinstance(site.author, str) else "")
@@ -115,17 +125,23 @@ def _feed(site: SiteConfig, results: list[PaperResult], opds: bool) -> bytes:
     _sub(feed, f"{{{ATOM}}}generator", "publisher", version=__version__)
     if site.options.rights:
         _sub(feed, f"{{{ATOM}}}rights", site.options.rights)
-    self_name = "opds.xml" if opds else "feed.xml"
+    self_name = paging.opds_path(page.number if page else 1) if opds else "feed.xml"
     self_type = OPDS_ACQUISITION if opds else "application/atom+xml"
     _sub(feed, f"{{{ATOM}}}link", rel="self", type=self_type, href=_href(self_name, base))
     if opds:
         _sub(feed, f"{{{ATOM}}}link", rel="start", type=OPDS_ACQUISITION, href=_href("opds.xml", base))
         _sub(feed, f"{{{ATOM}}}link", rel="alternate", type="application/atom+xml", href=_href("feed.xml", base))
+        if page is not None and page.count > 1:
+            for rel, n in (("first", 1), ("prev", page.number - 1), ("next", page.number + 1), ("last", page.count)):
+                if 1 <= n <= page.count:
+                    _sub(feed, f"{{{ATOM}}}link", rel=rel, type=OPDS_ACQUISITION, href=_href(paging.opds_path(n), base))
+        if search:
+            _sub(feed, f"{{{ATOM}}}link", rel="search", type=OPENSEARCH, href=_href("opensearch.xml", base))
     else:
         _sub(feed, f"{{{ATOM}}}link", rel="related", type=OPDS_ACQUISITION, href=_href("opds.xml", base))
     _sub(feed, f"{{{ATOM}}}link", rel="alternate", type="text/html", href=_href("index.html", base) if not base
          else base + "/")
-    for e in entries:
+    for e in shown:
         _atom_entry(feed, e, site, base, opds)
     return etree.tostring(feed, xml_declaration=True, encoding="UTF-8", pretty_print=True)
 
@@ -136,37 +152,108 @@ def atom(site: SiteConfig, results: list[PaperResult]) -> bytes:
 
 
 def opds(site: SiteConfig, results: list[PaperResult]) -> bytes:
-    """The OPDS 1.2 acquisition feed: one entry per paper with open-access acquisition links."""
-    return _feed(site, results, opds=True)
+    """The OPDS 1.2 acquisition feed: one entry per paper with open-access acquisition links (the first page)."""
+    return opds_pages(site, results)[0][1]
+
+
+def opds_pages(site: SiteConfig, results: list[PaperResult]) -> list[tuple[str, bytes]]:
+    """The OPDS catalog as pages of `papers_per_page` entries: [(file name, bytes)], opds.xml first,
+    each linked to the first, previous, next and last pages, and to the search description if any."""
+    search = bool(search_template(site))
+    entries = newest_first(results)
+    pages = paging.split(entries, site.options.papers_per_page)
+    updated = newest_date(entries)  # once for every page: each page's feed is as recent as the catalog
+    return [(paging.opds_path(p.number), _feed(site, results, opds=True, page=p, search=search, entries=entries,
+                                               updated=updated)) for p in pages]
+
+
+def newest_date(entries: list[dict]) -> str:
+    """The latest `updated` (or date) of ENTRIES in RFC 3339 UTC; the epoch when there are none."""
+    return max((_utc(e.get("updated") or e["date"]) for e in entries), default=_utc(EPOCH))
+
+
+def search_template(site: SiteConfig) -> str:
+    """Where the OpenSearch description sends a query: `publisher.search_url` (with {searchTerms}), else
+    a web search limited to the editions' public address; '' when neither is known (no search offered)."""
+    if site.options.search_url:
+        return site.options.search_url
+    base = editions_url(site)
+    if not base:
+        return ""
+    scope = base.split("://", 1)[-1]
+    return "https://duckduckgo.com/?q={searchTerms}+site%3A" + quote(scope, safe="/")
+
+
+def opensearch(site: SiteConfig) -> bytes:
+    """The OpenSearch 1.1 description document the OPDS catalog's rel="search" link points to."""
+    doc = etree.Element(f"{{{OPENSEARCH_NS}}}OpenSearchDescription", nsmap={None: OPENSEARCH_NS})
+    title = site.title or "Papers"
+    _sub(doc, f"{{{OPENSEARCH_NS}}}ShortName", title[:16])
+    _sub(doc, f"{{{OPENSEARCH_NS}}}Description", f"Search {title}"[:1024])
+    _sub(doc, f"{{{OPENSEARCH_NS}}}Url", type="text/html", template=search_template(site))
+    _sub(doc, f"{{{OPENSEARCH_NS}}}Language", site.lang or "en")
+    _sub(doc, f"{{{OPENSEARCH_NS}}}InputEncoding", "UTF-8")
+    return etree.tostring(doc, xml_declaration=True, encoding="UTF-8", pretty_print=True)
+
+
+def sitemap_urls(site: SiteConfig, results: list[PaperResult]) -> list[tuple[str, str]]:
+    """(loc, lastmod) of the catalog and every paper's page, by its canonical URL (site url + permalink)."""
+    base, pages = editions_url(site), site_url(site)
+    entries = newest_first(results)
+    urls = []
+    if entries:
+        urls.append((base + "/", max(_utc(e.get("updated") or e["date"]) for e in entries)))
+    seen = {base + "/"}
+    for e in entries:
+        loc = pages.rstrip("/") + "/" + e["url"].lstrip("/")
+        if loc not in seen:
+            seen.add(loc)
+            urls.append((loc, _utc(e.get("updated") or e["date"])))
+    return urls
+
+
+def _urlset(urls: list[tuple[str, str]]) -> bytes:
+    urlset = etree.Element(f"{{{SITEMAP}}}urlset", nsmap={None: SITEMAP})
+    for loc, lastmod in urls:
+        u = _sub(urlset, f"{{{SITEMAP}}}url")
+        _sub(u, f"{{{SITEMAP}}}loc", loc)
+        _sub(u, f"{{{SITEMAP}}}lastmod", lastmod)
+    return etree.tostring(urlset, xml_declaration=True, encoding="UTF-8", pretty_print=True)
 
 
 def sitemap(site: SiteConfig, results: list[PaperResult]) -> bytes:
     """sitemap.xml: the catalog and every paper's page, by its canonical URL (site url + permalink), with its date."""
-    base, pages = editions_url(site), site_url(site)
-    urlset = etree.Element(f"{{{SITEMAP}}}urlset", nsmap={None: SITEMAP})
-    entries = newest_first(results)
-    if entries:
-        u = _sub(urlset, f"{{{SITEMAP}}}url")
-        _sub(u, f"{{{SITEMAP}}}loc", base + "/")
-        _sub(u, f"{{{SITEMAP}}}lastmod", max(_utc(e.get("updated") or e["date"]) for e in entries))
-    seen = {base + "/"}
-    for e in entries:
-        for loc in [pages.rstrip("/") + "/" + e["url"].lstrip("/")]:
-            if loc in seen:
-                continue
-            seen.add(loc)
-            u = _sub(urlset, f"{{{SITEMAP}}}url")
-            _sub(u, f"{{{SITEMAP}}}loc", loc)
-            _sub(u, f"{{{SITEMAP}}}lastmod", _utc(e.get("updated") or e["date"]))
-    return etree.tostring(urlset, xml_declaration=True, encoding="UTF-8", pretty_print=True)
+    return sitemaps(site, results)[0][1]
+
+
+def sitemaps(site: SiteConfig, results: list[PaperResult]) -> list[tuple[str, bytes]]:
+    """[(file name, bytes)]: sitemap.xml alone, or, past paging.SITEMAP_LIMIT URLs, sitemap.xml as a
+    sitemap index of sitemap-1.xml, sitemap-2.xml, … of at most SITEMAP_LIMIT URLs each."""
+    urls = sitemap_urls(site, results)
+    if len(urls) <= paging.SITEMAP_LIMIT:
+        return [("sitemap.xml", _urlset(urls))]
+    base = editions_url(site)
+    parts = paging.split(urls, paging.SITEMAP_LIMIT)
+    index = etree.Element(f"{{{SITEMAP}}}sitemapindex", nsmap={None: SITEMAP})
+    files = []
+    for part in parts:
+        name = paging.sitemap_path(part.number)
+        files.append((name, _urlset(part.items)))
+        s = _sub(index, f"{{{SITEMAP}}}sitemap")
+        _sub(s, f"{{{SITEMAP}}}loc", f"{base}/{name}")
+        _sub(s, f"{{{SITEMAP}}}lastmod", max(lastmod for _, lastmod in part.items))
+    return [("sitemap.xml", etree.tostring(index, xml_declaration=True, encoding="UTF-8", pretty_print=True))] + files
 
 
 def write(out: Path, site: SiteConfig, results: list[PaperResult]) -> list[Path]:
     """Write feed.xml and opds.xml into OUT, and sitemap.xml when the site's `url` is set; return their paths."""
-    written = [atomic_write(out / "feed.xml", atom(site, results)),
-               atomic_write(out / "opds.xml", opds(site, results))]
+    written = [atomic_write(out / "feed.xml", atom(site, results))]
+    written += [atomic_write(out / name, data) for name, data in opds_pages(site, results)]
+    if search_template(site):
+        written.append(atomic_write(out / "opensearch.xml", opensearch(site)))
     if site.url:
-        written.append(atomic_write(out / "sitemap.xml", sitemap(site, results)))
+        written += [atomic_write(out / name, data) for name, data in sitemaps(site, results)]
     elif (out / "sitemap.xml").exists():
         (out / "sitemap.xml").unlink()
+    paging.remove_stale(out, ["opds-*.xml", "sitemap-*.xml", "opensearch.xml"], set(written))
     return written

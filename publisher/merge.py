@@ -80,12 +80,17 @@ def merge(outs: list[Path], dest: Path, source: Path | None = None,
             shutil.rmtree(dest / slug)
     merged = State(dest)
     results = []
+    parsed_by_slug: dict[tuple[int, str], dict] = {}  # (shard, slug) → its memo entries: one pass, not one per paper
+    for i, state in enumerate(states):
+        for k, v in state.parsed.items():
+            parsed_by_slug.setdefault((i, v["paper"].slug), {})[k] = v
+    index = {id(state): i for i, state in enumerate(states)}
     for slug, (state, rec) in sorted(owners.items()):
         if state.out != dest:
             _copy_tree(state.out / slug, dest / slug)
         editions = {f: {**e, "sig": stat_sig(dest / e["path"])} for f, e in rec["editions"].items()}
         merged.papers[slug] = {**rec, "editions": editions}
-        merged.parsed.update({k: v for k, v in state.parsed.items() if v["paper"].slug == slug})
+        merged.parsed.update(parsed_by_slug.get((index[id(state)], slug), {}))
         results.append(PaperResult(rec["source"], slug=slug, title=rec["summary"].get("title", ""),
                                    editions=[_edition(slug, f, dest, editions[f]) for f in FORMAT_ORDER
                                              if f in editions],
