@@ -99,6 +99,21 @@ def _without_tex(el):
     return el
 
 
+def _without_links(el):
+    """EL, or a copy without note calls, ids and links (their text stays): heading text for a contents link."""
+    if el.find(".//a") is None and el.find(".//*[@id]") is None:
+        return el
+    el = copy.deepcopy(el)
+    for a in el.xpath(".//a[contains(concat(' ', normalize-space(@class), ' '), ' footnote-ref ')]"):
+        a.drop_tree()
+    for a in el.findall(".//a"):
+        a.drop_tag()
+    for node in el.iter():
+        if isinstance(node.tag, str) and node is not el:
+            node.attrib.pop("id", None)
+    return el
+
+
 def _plain(el) -> str:
     return re.sub(r"\s+", " ", _without_tex(el).text_content()).strip()
 
@@ -114,6 +129,7 @@ def headings(body_html: str) -> list[Heading]:
         if not ident:
             continue
         shown = _without_tex(el)  # a heading's math: its MathML, without the TeX annotation (contents, PDF)
+        shown = _without_links(shown)  # the contents links to the heading: no links, note calls or ids inside
         inner = (shown.text or "") + "".join(lxml_html.tostring(c, encoding="unicode") for c in shown)
         found.append(Heading(int(el.tag[1]), ident, _plain(el), inner.strip()))
     return found

@@ -26,7 +26,7 @@ from lxml import html as lxml_html
 from ..assets import source_line
 from ..model import Asset, Document, Paper, Problem
 from ..safety import sanitize
-from . import kramdown_ids, raw_html
+from . import anchors, kramdown_ids, raw_html
 
 NOTES_MODES = ("footnotes", "endnotes", "section-endnotes")
 EMBEDS = ("iframe", "video", "audio", "object", "embed")
@@ -448,6 +448,7 @@ def for_pdf(doc: Document, paper: Paper, notes: str = "footnotes", site_url: str
     root = parse(doc.body_html if html is None else html)
     raw_html.clean(root)
     kramdown_ids.retarget(root)
+    anchors.fix(root)
     drop_active(root)
     embeds_to_links(root, site_url)
     root = parse(sanitize(serialize(root)))  # raw HTML from the post: no scripts, handlers or outside resources
@@ -477,6 +478,7 @@ def for_epub(doc: Document, paper: Paper, site_url: str = "", html: str | None =
     root = parse(doc.body_html if html is None else html)
     raw_html.clean(root)
     kramdown_ids.retarget(root)
+    anchors.fix(root)
     drop_active(root)
     embeds_to_links(root, site_url)
     center_elements(root)
@@ -538,6 +540,7 @@ def for_html(doc: Document, paper: Paper, out_dir: Path | None = None, sidenotes
     root = parse(doc.body_html if html is None else html)
     raw_html.clean(root, html_edition=True)
     kramdown_ids.retarget(root)
+    anchors.fix(root, keep=("top",))
     center_elements(root)
     math_fallbacks(root)
     written: set[str] = set()
@@ -605,6 +608,11 @@ def prepare(paper: Paper, doc: Document, site, cache_dir: Path | None = None) ->
             doc.warnings[i] = Problem(problem.file, line, f"math '{m.group(1).strip()[:80]}' could not be converted; "
                                       "its TeX source is shown instead in every edition",
                                       "check the command names; pandoc supports most LaTeX math", severity="warning")
+    for target in anchors.dangling(doc.body_html):  # links to a fragment no element has (anchors.py)
+        doc.warnings.append(Problem(paper.rel_source, source_line(paper, f"#{target})", f"#{target}\"", f"#{target}"),
+                                    f"the link to '#{target}' leads nowhere in the post; it is shown as plain text",
+                                    "give the target an id (<span id=\"x\">, {#x} after a heading) or fix the link",
+                                    severity="warning"))
 
 
 _SCHEME = re.compile(r"^[a-zA-Z][a-zA-Z0-9+.-]*:")
