@@ -26,7 +26,7 @@ from lxml import html as lxml_html
 from ..assets import source_line
 from ..model import Asset, Document, Paper, Problem
 from ..safety import sanitize
-from . import anchors, kramdown_ids, raw_html
+from . import anchors, kramdown_ids, nesting, raw_html
 
 NOTES_MODES = ("footnotes", "endnotes", "section-endnotes")
 EMBEDS = ("iframe", "video", "audio", "object", "embed")
@@ -449,6 +449,7 @@ def for_pdf(doc: Document, paper: Paper, notes: str = "footnotes", site_url: str
     raw_html.clean(root)
     kramdown_ids.retarget(root)
     anchors.fix(root)
+    nesting.unnest_paragraphs(root)
     drop_active(root)
     embeds_to_links(root, site_url)
     root = parse(sanitize(serialize(root)))  # raw HTML from the post: no scripts, handlers or outside resources
@@ -479,6 +480,7 @@ def for_epub(doc: Document, paper: Paper, site_url: str = "", html: str | None =
     raw_html.clean(root)
     kramdown_ids.retarget(root)
     anchors.fix(root)
+    nesting.unnest_paragraphs(root)
     drop_active(root)
     embeds_to_links(root, site_url)
     center_elements(root)
@@ -541,6 +543,7 @@ def for_html(doc: Document, paper: Paper, out_dir: Path | None = None, sidenotes
     raw_html.clean(root, html_edition=True)
     kramdown_ids.retarget(root)
     anchors.fix(root, keep=("top",))
+    nesting.unnest_paragraphs(root)
     center_elements(root)
     math_fallbacks(root)
     written: set[str] = set()
