@@ -197,12 +197,15 @@ def styles(root) -> None:
         parent.insert(0, st)
 
 
-def fix(root, keep: tuple[str, ...] = ()) -> list[str]:
-    """All of the above on ROOT (in place), in order; returns the link targets that were unwrapped."""
+def fix(root, keep: tuple[str, ...] = (), whole: bool = True) -> list[str]:
+    """All of the above on ROOT (in place), in order; returns the link targets that were unwrapped.
+
+    WHOLE is false for a fragment shown apart from the body (the summary, the author's bio): its links
+    may lead into the body, so they are left as they are."""
     name_anchors(root)
     nested_links(root)
     unique_ids(root)
-    gone = links(root, keep)
+    gone = links(root, keep) if whole else []
     heading_levels(root)
     styles(root)
     return gone
