@@ -124,14 +124,16 @@ def headings(body_html: str) -> list[Heading]:
         return []
     root = lxml_html.fragment_fromstring(body_html, create_parent="div")
     found = []
+    previous = 1
     for el in root.iter("h2", "h3", "h4", "h5", "h6"):
+        level = previous = min(int(el.tag[1]), previous + 1)  # no skipped levels, as the editions (anchors.py)
         ident = el.get("id") or (el.getparent().get("id") if el.getparent() is not None else "") or ""
         if not ident:
             continue
         shown = _without_tex(el)  # a heading's math: its MathML, without the TeX annotation (contents, PDF)
         shown = _without_links(shown)  # the contents links to the heading: no links, note calls or ids inside
         inner = (shown.text or "") + "".join(lxml_html.tostring(c, encoding="unicode") for c in shown)
-        found.append(Heading(int(el.tag[1]), ident, _plain(el), inner.strip()))
+        found.append(Heading(level, ident, _plain(el), inner.strip()))
     return found
 
 

@@ -197,6 +197,9 @@ def test_a_skipped_heading_level_becomes_the_next_level(site):
     for where, root in _editions(out, "outline"):
         deep = [h for h in root.iter("h2", "h3", "h4", "h5") if "Deep" in h.text_content()]
         assert [h.tag for h in deep] == ["h3"], where
+    page = lxml_html.fromstring((out / "outline" / "index.html").read_text(encoding="utf-8"))
+    nested = page.xpath("//nav[contains(@class, 'toc')]//li[a='Top']/ol/li/a")
+    assert [a.text_content() for a in nested] == ["Deep"]  # the contents nest it one level down, like the body
 
 
 def test_raw_blocks_style_and_obsolete_elements(site):
