@@ -39,12 +39,14 @@ class Measures:
     media_words: list[str] = field(default_factory=list)  # stand-ins for media a medium cannot show (EPUB)
     table_heads: list[tuple[str, ...]] = field(default_factory=list)  # words of each table's header row
     word_counts: Counter = field(default_factory=Counter)  # how often each body word occurs (lower case)
+    nav_words: list[str] = field(default_factory=list)  # words of the lists of figures/tables (not body)
+    nav_headings: list[str] = field(default_factory=list)  # titles of the generated index and lists
     pdf: object = None  # PdfExtras (PDF only)
 
     def as_json(self) -> dict:
         out = {}
         for key, value in self.__dict__.items():
-            if key in ("chars", "tex_commands", "first_words", "vocabulary", "about_words", "media_words", "table_heads", "raster_sizes", "word_counts", "pdf"):
+            if key in ("chars", "tex_commands", "first_words", "vocabulary", "about_words", "media_words", "table_heads", "nav_words", "nav_headings", "raster_sizes", "word_counts", "pdf"):
                 continue
             if isinstance(value, list):
                 value = len(value)

@@ -24,6 +24,11 @@ SKIP_CLASSES = {"sidenote", "anchor", "footnote-back"}
 # Stand-ins for what a medium cannot show (a video as a captioned link, a missing image's label):
 # not body text; the media themselves are compared as images.
 MEDIA_CLASSES = {"embed", "image-missing"}
+# Generated navigation, like the contents: the subject index (issue 17) and the lists of figures and
+# tables (crossref.lua). Not body text; each edition sets them differently (section names or page numbers).
+NAV_CLASSES = {"subject-index", "list-of-fig", "list-of-tbl"}
+NAV_TYPES = {"index", "loi", "lot"}
+NAV_ROLES = {"doc-index"}
 INLINE = {"a", "abbr", "b", "bdi", "bdo", "cite", "code", "data", "del", "dfn", "em", "i", "ins", "kbd", "mark", "q",
           "s", "samp", "small", "span", "strong", "sub", "time", "u", "var", "wbr"}
 FRONT_TYPES = {"cover", "titlepage", "toc", "landmarks", "page-list"}
@@ -64,10 +69,16 @@ def image_identity(src: str) -> str:
     return EDITION_HASH.sub("", stem).lower()
 
 
+def is_navigation(el) -> bool:
+    """A generated index or list of figures/tables (not body text, like the contents)."""
+    return bool(classes(el) & NAV_CLASSES or epub_types(el) & NAV_TYPES or (el.get("role") or "") in NAV_ROLES)
+
+
 def _text(el, parts: list[str]) -> None:
     """Collect the text of EL (not math, SVG, margin notes), with a space at every block boundary."""
     tag = local(el.tag)
     if tag in SKIP_TAGS or classes(el) & (SKIP_CLASSES | MEDIA_CLASSES) or epub_types(el) & {"pagebreak"} \
+            or is_navigation(el) \
             or (tag in ("h1", "h2", "h3", "h4", "h5", "h6") and _notes_heading(el)):
         if el.tail:
             parts.append(el.tail)
@@ -123,6 +134,16 @@ def measure_bodies(bodies: list) -> Measures:
                 m.footnotes += 1
             if "citation" in cls:
                 m.citations += 1
+            if is_navigation(el) and not any(is_navigation(a) for a in el.iterancestors()):
+                nav: list[str] = []
+                for child in el:
+                    _text(child, nav)
+                words_nav = [w.lower() for w in WORD.findall("".join(nav)) if any(c.isalpha() for c in w)]
+                heads = [h for h in el.iter() if local(h.tag) in ("h1", "h2", "h3", "h4", "h5", "h6")]
+                if heads:
+                    m.nav_headings.append(" ".join(" ".join(heads[0].itertext()).split()))
+                if not classes(el) & {"subject-index"} and not epub_types(el) & {"index"}:
+                    m.nav_words += words_nav  # a list prints the same text in the PDF: taken off its count
     text = "".join(parts)
     words = [w.lower() for w in WORD.findall(text) if any(ch.isalpha() for ch in w)]
     m.first_words = [w for w in words if w.isalpha()][:200]
@@ -145,6 +166,8 @@ def _counted(root):
         if classes(el) & SKIP_CLASSES:
             continue
         yield el
+        if is_navigation(el):
+            continue
         stack.extend(reversed(list(el)))
 
 
