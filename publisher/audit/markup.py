@@ -179,6 +179,21 @@ def _text_all(el, parts: list[str]) -> None:
     parts.append(" ".join(t for t in el.itertext()))
 
 
+def _text_all_plain(el, parts: list[str]) -> None:
+    """Every text of EL but math, SVG and page-break markers (a volume's paper opening)."""
+    if local(el.tag) in SKIP_TAGS or epub_types(el) & {"pagebreak"}:
+        if el.tail:
+            parts.append(el.tail)
+        return
+    if el.text:
+        parts.append(el.text)
+    for child in el:
+        _text_all_plain(child, parts)
+    parts.append(" ")
+    if el.tail:
+        parts.append(el.tail)
+
+
 def _inside(el, tags: set[str]) -> bool:
     return any(local(a.tag) in tags for a in el.iterancestors())
 
@@ -208,9 +223,12 @@ def measure_html(path: Path) -> Measures:
 
 def _is_front(body) -> bool:
     for el in body.iter():
-        if epub_types(el) & FRONT_TYPES or "about-author" in classes(el):
+        if epub_types(el) & FRONT_TYPES or classes(el) & {"about-author", OPENING_CLASS}:
             return True
     return False
+
+
+OPENING_CLASS = "paper-opening"  # in a volume: a member paper's title, authors, date and summary
 
 
 def measure_epub(path: Path) -> Measures:
@@ -225,6 +243,7 @@ def measure_epub(path: Path) -> Measures:
         bodies = []
         docs: list[PurePosixPath] = []
         about_words: list[str] = []
+        openings: list[list[str]] = []
         for ref in opf.iterfind(".//{*}spine/{*}itemref"):
             item = items.get(ref.get("idref"))
             if item is None or "nav" in (item.get("properties") or "").split():
@@ -238,8 +257,14 @@ def measure_epub(path: Path) -> Measures:
                 parts: list[str] = []
                 _text(body, parts)
                 about_words += [w.lower() for w in WORD.findall("".join(parts)) if any(c.isalpha() for c in w)]
+            elif body is not None and body.xpath(f'.//*[contains(concat(" ", @class, " "), " {OPENING_CLASS} ")]'):
+                parts = []
+                for child in body:
+                    _text_all_plain(child, parts)
+                openings.append([w.lower() for w in WORD.findall(" ".join(parts)) if any(c.isalpha() for c in w)])
         m = measure_bodies(bodies)
         m.about_words = about_words
+        m.opening_words = openings
         m.raster_sizes = _raster_sizes(z, bodies, docs)
     return m
 

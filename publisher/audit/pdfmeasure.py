@@ -135,7 +135,7 @@ def _notdef(pdf, page_index: int) -> list[str]:
     return found
 
 
-def measure_pdf(path: Path, html=None, epub=None, lang: str = "") -> Measures:
+def measure_pdf(path: Path, html=None, epub=None, lang: str = "", volume: bool = False) -> Measures:
     """Measures of the PDF edition. HTML (the HTML page's Measures) locates the body and gives the
     vocabulary for joining hyphenated words; without it every page of text counts. EPUB gives the words of
     the stand-ins for media (a video's link and caption), which the PDF prints too and are not counted."""
@@ -197,6 +197,8 @@ def measure_pdf(path: Path, html=None, epub=None, lang: str = "") -> Measures:
     counted.subtract(Counter(html.about_words if html else []))
     counted.subtract(Counter(epub.media_words if epub else []))
     counted.subtract(Counter(html.nav_words if html else []))  # the lists of figures/tables
+    for opening in (epub.opening_words[1:] if epub else []):  # a volume's paper openings after the first
+        counted.subtract(Counter(opening))
     tops = {n - start for n in range(start, len(lines)) if n == start or page_of_line[n] != page_of_line[n - 1]}
     counted.subtract(_repeated_heads(body_lines, html.table_heads if html else [], tops))
     text = "\n".join(body_lines)
@@ -205,7 +207,7 @@ def measure_pdf(path: Path, html=None, epub=None, lang: str = "") -> Measures:
                  chars=text_chars(text), tex_commands=set(TEX_COMMAND.findall(text)))
     m.images_total = len(m.images)
     m.word_counts = +counted
-    m.headings = _outline(path, html.nav_headings if html else [])
+    m.headings = _outline(path, html.nav_headings if html else [], 2 if volume else 1)
     m.pdf = extras
     return m
 
@@ -280,9 +282,10 @@ def _destination_page(pdf, name: str) -> int | None:
     return None
 
 
-def _outline(path: Path, navigation: list[str] = ()) -> list[str]:
+def _outline(path: Path, navigation: list[str] = (), first_depth: int = 1) -> list[str]:
     """The headings of the body as the PDF's bookmarks give them (the title, the about-the-author entry
-    and the titles of the generated index and lists (NAVIGATION) left out)."""
+    and the titles of the generated index and lists (NAVIGATION) left out). FIRST_DEPTH 2: a volume,
+    whose top-level entries are its papers' titles (and its index)."""
     import pikepdf
 
     titles: list[str] = []
@@ -293,7 +296,7 @@ def _outline(path: Path, navigation: list[str] = ()) -> list[str]:
             title = " ".join(item.title.split())
             if depth > 0 and skip[title] > 0:
                 skip[title] -= 1
-            elif depth > 0 and not item.title.lower().startswith("about the author"):
+            elif depth >= first_depth and not item.title.lower().startswith("about the author"):
                 titles.append(title)
             walk(item.children, depth + 1)
 
