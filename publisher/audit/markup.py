@@ -59,7 +59,13 @@ def count_words(text: str) -> int:
 def text_chars(text: str) -> set[str]:
     """The distinct visible characters of TEXT after NFKC (letters, digits, punctuation, symbols)."""
     return {"-" if unicodedata.category(ch) == "Pd" else ch for ch in unicodedata.normalize("NFKC", text)
-            if not unicodedata.category(ch).startswith("Z") and unicodedata.category(ch) not in ("Cc", "Cf", "Cs")}
+            if not unicodedata.category(ch).startswith("Z") and unicodedata.category(ch) not in ("Cc", "Cf", "Cs")
+            and not _variation_selector(ch)}
+
+
+def _variation_selector(ch: str) -> bool:
+    """U+FE00–FE0F and U+E0100–E01EF choose a glyph's presentation ("↩︎"): they are never drawn themselves."""
+    return "\ufe00" <= ch <= "\ufe0f" or "\U000e0100" <= ch <= "\U000e01ef"
 
 
 def image_identity(src: str) -> str:
@@ -141,7 +147,10 @@ def measure_bodies(bodies: list) -> Measures:
                 words_nav = [w.lower() for w in WORD.findall("".join(nav)) if any(c.isalpha() for c in w)]
                 heads = [h for h in el.iter() if local(h.tag) in ("h1", "h2", "h3", "h4", "h5", "h6")]
                 if heads:
-                    m.nav_headings.append(" ".join(" ".join(heads[0].itertext()).split()))
+                    title: list[str] = []
+                    for part in heads[0]:
+                        _text(part, title)
+                    m.nav_headings.append(" ".join(((heads[0].text or "") + "".join(title)).split()))
                 if not classes(el) & {"subject-index"} and not epub_types(el) & {"index"}:
                     m.nav_words += words_nav  # a list prints the same text in the PDF: taken off its count
     text = "".join(parts)
