@@ -293,6 +293,12 @@ The lock keepers wrote every passage in a [ledger]{.index} bound in green cloth.
 ## Passages
 
 Barges passed at high water only, and the [harbour]{.index} master read the ledger every Sunday.
+
+## Footnotes
+
+A section of the text may be called "Footnotes" while the paper has notes of its own.[^wax]
+
+[^wax]: The seals on the ledger were red wax.
 """
 
 NAV_CONFIG = """title: Navigation fixtures
@@ -327,6 +333,10 @@ def test_index_lists_references_and_volume_audit_clean(nav_out):
     assert html.headings == epub.headings == pdf.headings == ["Readings", "Keepers", "References"]
     assert html.words == epub.words == pdf.words
     assert "marsh" in html.word_counts and "marsh" in pdf.word_counts
+    # a section titled "Footnotes" shares pandoc's id for the notes: the PDF keeps it and its note
+    ledgers = results["ledgers"].measures
+    assert ledgers["html"].headings == ledgers["epub"].headings == ledgers["pdf"].headings == ["Passages", "Footnotes"]
+    assert ledgers["pdf"].word_counts["wax"] == 1 and ledgers["pdf"].word_counts["called"] == 1
     volume = results["volumes/harbour-papers"]
     assert set(volume.measures) == {"epub", "pdf"}  # its HTML edition is a contents page
     members = [results[s].measures["html"] for s in ("gauges", "ledgers")]
