@@ -64,9 +64,10 @@ class PaperAudit:
     measures: dict[str, Measures] = field(default_factory=dict)  # "source", "html", "epub", "pdf"
     findings: list[Problem] = field(default_factory=list)
     seconds: float = 0.0
+    kind: str = "paper"  # or "volume" (volume.py)
 
     def as_json(self) -> dict:
-        return {"slug": self.slug, "source": self.source, "seconds": round(self.seconds, 2),
+        return {"slug": self.slug, "kind": self.kind, "source": self.source, "seconds": round(self.seconds, 2),
                 "measures": {k: m.as_json() for k, m in sorted(self.measures.items())},
                 "findings": [{"file": p.file, "line": p.line, "severity": p.severity, "message": p.message,
                               "hint": p.hint, "text": str(p)} for p in self.findings]}

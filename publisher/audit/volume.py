@@ -26,7 +26,7 @@ def audit_volume(out: Path, entry: dict, members: dict[str, PaperAudit]) -> Pape
     slug = entry.get("slug", "")
     editions = entry.get("editions", {})
     where = (editions.get("epub") or editions.get("pdf") or editions.get("html") or {}).get("path", slug)
-    result = PaperAudit(slug, where)
+    result = PaperAudit(slug, where, kind="volume")
     measure_editions(out, editions, result, volume=True)
     result.findings += compare(result, None, editions)
     wanted = entry.get("members") or []
