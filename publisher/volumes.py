@@ -95,9 +95,9 @@ def parse_one(data: Any, file: str, line: int | None, index: int) -> Volume:
     title = _text(data.get("title"), "title", file, line)
     slug = _text(data.get("slug"), "slug", file, line)
     if not slug and title:
-        from slugify import slugify
+        from .jekyll.names import slugify  # python-slugify is not a dependency
 
-        slug = slugify(title)
+        slug = slugify(title, mode="latin")
     if not title or not slug:
         raise _problem(file, line, f"volume {index} needs a title (and a slug)", "add title: and slug: to it")
     if not SLUG.fullmatch(slug):
@@ -171,14 +171,14 @@ def parse_selection(text: str, file: str = "--volume", line: int | None = None) 
 
 def from_command_line(selection: str, title: str | None) -> Volume:
     """The one-off volume of `--volume SELECTION --volume-title TITLE`."""
-    from slugify import slugify
+    from .jekyll.names import slugify  # python-slugify is not a dependency
 
     select = parse_selection(selection)
     data: dict[str, Any] = {"title": title or "Volume", "select": select}
     if title:
-        data["slug"] = slugify(title)
+        data["slug"] = slugify(title, mode="latin")
     else:
-        data["slug"] = slugify("-".join(select.values())) or "volume"
+        data["slug"] = slugify("-".join(select.values()), mode="latin") or "volume"
     return parse_one(data, "--volume", None, 1)
 
 
