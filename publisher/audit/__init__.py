@@ -30,6 +30,7 @@ class Measures:
     citations: int | None = None
     tables: int | None = None
     headings: list[str] | None = None
+    heading_levels: list[int] = field(default_factory=list)  # 1–6, one per heading (HTML page, EPUB)
     chars: set[str] | None = None  # distinct characters of the body text (NFKC), letters and symbols only
     tex_commands: set[str] | None = None  # TeX control words seen as text (outside code)
     # for locating the body in the PDF (HTML page only)
@@ -47,7 +48,7 @@ class Measures:
     def as_json(self) -> dict:
         out = {}
         for key, value in self.__dict__.items():
-            if key in ("chars", "tex_commands", "first_words", "vocabulary", "about_words", "media_words", "table_heads", "nav_words", "nav_headings", "opening_words", "raster_sizes", "word_counts", "pdf"):
+            if key in ("chars", "tex_commands", "first_words", "vocabulary", "about_words", "media_words", "table_heads", "nav_words", "nav_headings", "opening_words", "heading_levels", "raster_sizes", "word_counts", "pdf"):
                 continue
             if isinstance(value, list):
                 value = len(value)

@@ -127,6 +127,7 @@ def measure_bodies(bodies: list) -> Measures:
                 parts_h: list[str] = []
                 _text(el, parts_h)
                 m.headings.append(" ".join("".join(parts_h).split()))
+                m.heading_levels.append(int(tag[1]))
             if cls & MEDIA_CLASSES and not any(classes(a) & MEDIA_CLASSES for a in el.iterancestors()):
                 media: list[str] = []
                 _text_all(el, media)

@@ -11,6 +11,7 @@ What counts as body text in a volume is in docs/audit.md.
 """
 from __future__ import annotations
 
+import dataclasses
 import time
 from pathlib import Path, PurePosixPath
 from urllib.parse import unquote, urlsplit
@@ -18,6 +19,8 @@ from urllib.parse import unquote, urlsplit
 from ..model import Problem
 from . import PaperAudit, measure_editions
 from .compare import NAMES, compare, word_tolerance
+
+OUTLINE_LEVELS = 3  # styles/volume-print.css: the volume PDF's outline has h2 and h3, not h4–h6
 
 
 def audit_volume(out: Path, entry: dict, members: dict[str, PaperAudit]) -> PaperAudit:
@@ -28,7 +31,10 @@ def audit_volume(out: Path, entry: dict, members: dict[str, PaperAudit]) -> Pape
     where = (editions.get("epub") or editions.get("pdf") or editions.get("html") or {}).get("path", slug)
     result = PaperAudit(slug, where, kind="volume")
     measure_editions(out, editions, result, volume=True)
-    result.findings += compare(result, None, editions)
+    view = dict(result.measures)  # the PDF's outline holds only the levels the volume bookmarks
+    if "epub" in view:
+        view["epub"] = dataclasses.replace(view["epub"], headings=outlined(view["epub"]))
+    result.findings += compare(PaperAudit(slug, where, measures=view), None, editions)
     wanted = entry.get("members") or []
     known = [members[s] for s in wanted if s in members]
     for s in wanted:
@@ -42,6 +48,11 @@ def audit_volume(out: Path, entry: dict, members: dict[str, PaperAudit]) -> Pape
     return result
 
 
+def outlined(m) -> list[str]:
+    """The headings of M (an HTML page or EPUB's measures) that the volume PDF's outline shows."""
+    return [h for h, level in zip(m.headings or [], m.heading_levels) if level <= OUTLINE_LEVELS]
+
+
 def _member_reference(member: PaperAudit):
     """The member's reference measures: its HTML page, else its EPUB."""
     return member.measures.get("html") or member.measures.get("epub")
@@ -53,12 +64,12 @@ def _compare_with_members(result: PaperAudit, members: list[PaperAudit], where: 
     if not members or any(r is None or r.words is None for r in refs):
         return
     words = sum(r.words for r in refs)
-    heads = sum(len(r.headings or []) for r in refs)
     tol = word_tolerance(words)
     for fmt in ("epub", "pdf"):
         m = result.measures.get(fmt)
         if m is None:
             continue
+        heads = sum(len(outlined(r) if fmt == "pdf" else r.headings or []) for r in refs)
         if m.words is not None and abs(m.words - words) > tol:
             result.findings.append(Problem(where, None, f"the volume's {NAMES[fmt]} has {m.words} words of body text, "
                                            f"its {len(members)} papers {words} (more than {tol} apart)",
