@@ -294,6 +294,10 @@ The lock keepers wrote every passage in a [ledger]{.index} bound in green cloth.
 
 Barges passed at high water only, and the [harbour]{.index} master read the ledger every Sunday.
 
+#### Bindings
+
+The green cloth was replaced every ten years; a volume's PDF outline does not show this heading.
+
 ## Footnotes
 
 A section of the text may be called "Footnotes" while the paper has notes of its own.[^wax]
@@ -335,13 +339,14 @@ def test_index_lists_references_and_volume_audit_clean(nav_out):
     assert "marsh" in html.word_counts and "marsh" in pdf.word_counts
     # a section titled "Footnotes" shares pandoc's id for the notes: the PDF keeps it and its note
     ledgers = results["ledgers"].measures
-    assert ledgers["html"].headings == ledgers["epub"].headings == ledgers["pdf"].headings == ["Passages", "Footnotes"]
+    assert ledgers["html"].headings == ledgers["epub"].headings == ledgers["pdf"].headings == ["Passages", "Bindings", "Footnotes"]
     assert ledgers["pdf"].word_counts["wax"] == 1 and ledgers["pdf"].word_counts["called"] == 1
     volume = results["volumes/harbour-papers"]
     assert set(volume.measures) == {"epub", "pdf"}  # its HTML edition is a contents page
     members = [results[s].measures["html"] for s in ("gauges", "ledgers")]
     assert volume.measures["epub"].words == volume.measures["pdf"].words == sum(m.words for m in members)
-    assert len(volume.measures["pdf"].headings) == sum(len(m.headings) for m in members)
+    assert len(volume.measures["epub"].headings) == sum(len(m.headings) for m in members)
+    assert "Bindings" in volume.measures["epub"].headings and "Bindings" not in volume.measures["pdf"].headings
 
 
 def test_volume_that_lost_a_paragraph_is_a_finding(nav_out, tmp_path):
