@@ -273,12 +273,20 @@ def _note_items(root) -> tuple[object | None, dict[str, object]]:
     """Pandoc's notes section and its items by id."""
     section = None
     for el in root.iter("section", "aside", "div"):
-        if el.get("id") == "footnotes" or "footnotes" in _classes(el):
+        if _is_notes_section(el):
             section = el
             break
     if section is None:
         return None, {}
     return section, {li.get("id"): li for li in section.iter("li") if li.get("id")}
+
+
+def _is_notes_section(el) -> bool:
+    """Pandoc's notes section (class `footnotes`, role `doc-endnotes`), not the paper's own section that a
+    heading "Footnotes" made (`<section id="footnotes" class="level2">`, which pandoc writes first)."""
+    if "footnotes" in _classes(el) or el.get("role") == "doc-endnotes":
+        return True
+    return el.get("id") == "footnotes" and not any(c.startswith("level") for c in _classes(el))
 
 
 def _note_refs(root) -> list:
@@ -414,7 +422,7 @@ def _split_paragraph(box) -> None:
     not indented like a new paragraph (notes are left alone: they become inline spans later)."""
     p = box.getparent()
     if p is None or p.tag != "p" or p.getparent() is None or any(
-            a.get("id") == "footnotes" or "footnotes" in _classes(a) for a in p.iterancestors()):
+            _is_notes_section(a) for a in p.iterancestors()):
         return
     after = lxml_html.Element("p")
     after.set("class", "continued")
