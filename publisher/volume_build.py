@@ -58,7 +58,7 @@ def build_volumes(site: config.SiteConfig, papers: list[Paper], out: Path, state
     """Build (or take from the cache) every volume in this shard. PAPERS: every paper of the site.
     Returns the results (catalog entries with kind: volume) and their keys for the build record.
     BLOCKED: OUT could not be written (a full disk): no volume is made, the previous ones are kept."""
-    from .build import in_shard
+    from .planning import in_shard
 
     results: list[PaperResult] = []
     inputs: dict[str, dict] = {}
@@ -119,7 +119,7 @@ def member_documents(chosen: list[Paper], site: config.SiteConfig, out: Path, pr
     build), with its ids prefixed and its bodies adapted for the PDF and the EPUB; papers that fail
     are reported and left out."""
     from . import render
-    from .build import _adapted, _user_filters
+    from .editions.assemble import _adapted, _user_filters
     from .editions import body as edition_body
     from .volume_editions.ids import prefix_document
     from .volume_editions.member import Member
