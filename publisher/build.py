@@ -23,7 +23,7 @@ from .editions.assemble import (EDITION_FAILED, _adapted, _user_filters, build_p
 from .editions.pdf_warmup import (_warm_in_background, _warm_up, _warm_up_page, _warm_worker,  # noqa: F401
                                   _warmed, _warming, warm_in_background)
 from .model import BuildReport, Paper, PaperResult, Problem
-from .planning import (FORMAT_ORDER, Job, cached_result, edition_from_record, in_shard, plan,  # noqa: F401
+from .planning import (FORMAT_ORDER, Job, JobOptions, cached_result, edition_from_record, in_shard, plan,  # noqa: F401
                        previous_editions, record, remove_stale)
 from .site_files import write_site
 
@@ -99,9 +99,9 @@ def _build(opts: BuildOptions, progress: Progress, started: float, root: Path, s
     for why in state.warnings:  # a record that does not parse is ignored: everything is built again
         report.problems.append(Problem(str(state.folder), None, why, "every paper is built again; the record is "
                                        "rewritten at the end of this build", severity="warning"))
-    extra = {"self_contained": opts.self_contained, "print": opts.print_ready, "pdf_variant": opts.pdf_variant,
-             "page_size_forced": bool(opts.page_size)}
-    ctx = cache.context(site, state, page_size, extra)
+    job_options = JobOptions(self_contained=opts.self_contained, print_ready=opts.print_ready,
+                             pdf_variant=opts.pdf_variant, page_size_forced=bool(opts.page_size))
+    ctx = cache.context(site, state, page_size, job_options.cache_key())
 
     # discover → read → normalize (unchanged posts come back from the cache without being parsed)
     memo = ParseMemo(state, ctx.parse, root)
@@ -130,12 +130,12 @@ def _build(opts: BuildOptions, progress: Progress, started: float, root: Path, s
     report.papers.extend(failed)
 
     # the cache check: which editions must be made again
-    jobs, results, inputs = plan(papers, out, site, state, ctx, formats, page_size, opts.debug, extra)
+    jobs, results, inputs = plan(papers, out, site, state, ctx, formats, page_size, opts.debug, job_options)
     for job in jobs:  # each job carries only the papers its post links to (they are its dependencies)
         linked = {slug_of[d] for d in job.paper.dependencies if d in slug_of}
-        job.extra["edition_targets"] = {url: slug for url, slug in targets.items() if slug in linked}
+        job.edition_targets = {url: slug for url, slug in targets.items() if slug in linked}
     for job in jobs:
-        job.extra["versions"] = language_versions.get(job.paper.slug, [])
+        job.versions = language_versions.get(job.paper.slug, [])
     progress("start", {"total": len(papers), "cached": len(results)})
     for r in failed:
         progress("failed", {"result": r})
@@ -155,7 +155,7 @@ def _build(opts: BuildOptions, progress: Progress, started: float, root: Path, s
 
     # volumes (issue 17): many papers as one book, after the papers (publisher/volume_build.py)
     from .volume_build import build_volumes
-    volume_results, volume_inputs = build_volumes(site, all_papers, out, state, ctx, formats, page_size, extra,
+    volume_results, volume_inputs = build_volumes(site, all_papers, out, state, ctx, formats, page_size, job_options,
                                                   opts.shard, opts.volume, opts.volume_title, opts.debug, done,
                                                   blocked=any(isolation.write_failed(r.problems) for r in report.papers))
     report.papers.extend(volume_results)

@@ -16,6 +16,22 @@ FORMAT_ORDER = ["pdf", "epub", "html"]  # the order editions are built in (each 
 
 
 @dataclass
+class JobOptions:
+    """The command line's options that shape a paper's editions, the same for every paper of a build.
+    They are part of every edition's cache key (cache_key())."""
+
+    self_contained: bool = False  # --self-contained: the HTML page with images and fonts inlined
+    print_ready: bool = False  # --print: the PDF for the press
+    pdf_variant: str | None = None  # --pdf-variant (None: the config's)
+    page_size_forced: bool = False  # --page-size given: it wins over a post's own page size
+
+    def cache_key(self) -> dict:
+        """The options as the edition keys hash them (the names the keys have always used)."""
+        return {"self_contained": self.self_contained, "print": self.print_ready, "pdf_variant": self.pdf_variant,
+                "page_size_forced": self.page_size_forced}
+
+
+@dataclass
 class Job:
     """Everything a worker needs to build one paper (picklable)."""
 
@@ -25,9 +41,10 @@ class Job:
     site: config.SiteConfig
     page_size: str
     debug: bool = False
-    extra: dict = field(default_factory=dict)
+    options: JobOptions = field(default_factory=JobOptions)
     reuse: dict[str, Edition] = field(default_factory=dict)  # editions kept from the last build (cache hits)
-
+    edition_targets: dict[str, str] = field(default_factory=dict)  # URL → slug of the papers this post links to
+    versions: list = field(default_factory=list)  # its language versions (publisher/multilingual.py)
 
 
 def in_shard(name: str, shard: tuple[int, int] | None) -> bool:
@@ -39,7 +56,7 @@ def in_shard(name: str, shard: tuple[int, int] | None) -> bool:
 
 
 def plan(papers: list[Paper], out: Path, site: config.SiteConfig, state: State, ctx: cache.Context,
-         formats: list[str], page_size: str, debug: bool, extra: dict):
+         formats: list[str], page_size: str, debug: bool, options: JobOptions):
     """The cache check, without pandoc or WeasyPrint: returns the jobs (editions to make), the
     results of papers whose editions are all unchanged, and each paper's keys and dependencies."""
     jobs: list[Job] = []
@@ -58,7 +75,7 @@ def plan(papers: list[Paper], out: Path, site: config.SiteConfig, state: State, 
             reuse.pop("epub", None)  # the PDF failed last time: the EPUB gets its page-list with the new one
         stale = [f for f in formats if f not in reuse]
         kept = {f: edition_from_record(paper.slug, f, out, rec, cached=True) for f, rec in reuse.items()}
-        jobs.append(Job(paper, out, stale, site, page_size, debug, extra=dict(extra), reuse=kept))
+        jobs.append(Job(paper, out, stale, site, page_size, debug, options=options, reuse=kept))
     return jobs, cached, inputs
 
 

@@ -52,7 +52,7 @@ def _edition(key: str, fmt: str, out: Path, rec: dict) -> Edition:
 
 
 def build_volumes(site: config.SiteConfig, papers: list[Paper], out: Path, state: State, ctx: cache.Context,
-                  formats: list[str], page_size: str, extra: dict, shard, selection: str | None = None,
+                  formats: list[str], page_size: str, job_options, shard, selection: str | None = None,
                   title: str | None = None, debug: bool = False, done=None,
                   blocked: bool = False) -> tuple[list[PaperResult], dict]:
     """Build (or take from the cache) every volume in this shard. PAPERS: every paper of the site.
@@ -88,7 +88,7 @@ def build_volumes(site: config.SiteConfig, papers: list[Paper], out: Path, state
                                 editions=[_edition(volume.key, f, out, reuse[f]) for f in FORMAT_ORDER if f in reuse],
                                 problems=[Problem(**p) for p in old.get("problems", [])], summary=old["summary"])
             else:
-                r = build_volume(volume, chosen, site, out, formats, page_size, extra, debug, rendered)
+                r = build_volume(volume, chosen, site, out, formats, page_size, job_options, debug, rendered)
                 r.problems[:0] = problems
         if clash:
             r.problems.append(Problem(clash.rel_source, None, f"the paper's slug '{FOLDER}' is the folder of the "
@@ -151,7 +151,7 @@ def member_documents(chosen: list[Paper], site: config.SiteConfig, out: Path, pr
 
 
 def build_volume(volume: Volume, chosen: list[Paper], site: config.SiteConfig, out: Path, formats: list[str],
-                 page_size: str, extra: dict, debug: bool = False, rendered: dict | None = None) -> PaperResult:
+                 page_size: str, job_options, debug: bool = False, rendered: dict | None = None) -> PaperResult:
     """Build one volume's editions into OUT/volumes/<slug>/. Never raises: problems are in the result.
     RENDERED: member documents already made for another volume of this build (slug → Document)."""
     from . import catalog
@@ -185,7 +185,7 @@ def build_volume(volume: Volume, chosen: list[Paper], site: config.SiteConfig, o
             pdf_opts = paper_pdf.PdfOptions(page_size=page_size, roots=(site.root,), network=opts.network,
                                             allowed_hosts=tuple(opts.allowed_hosts), timeout=opts.timeout,
                                             modified=modified, publisher=vpaper.publisher, rights=vpaper.rights,
-                                            **paper_pdf.press_options(opts, extra))
+                                            **paper_pdf.press_options(opts, job_options))
             timeout = opts.timeout * max(1, len(ms))  # a volume is as long as its papers together
             path, pages, page_starts, warnings = isolation.call(
                 volume_pdf.write, info, ms, folder / names["pdf"], pdf_opts, what="WeasyPrint",

@@ -44,9 +44,9 @@ def html_extras(job: Job, doc, names: dict[str, str], sizes: dict[str, int], out
     extras = html_edition.page_extras(paper, doc, editions=editions, cite_links=cite_links,
                                       citation=cite.reference(cited, canonical), site_url=site_url,
                                       editions_url=editions_url, site_title=job.site.title)
-    extras.self_contained = bool(job.extra.get("self_contained"))
+    extras.self_contained = job.options.self_contained
     extras.index_see_also = dict(job.site.options.index_see_also)  # subject index (issue 17)
-    for v in job.extra.get("versions", []):  # language versions (publisher/multilingual.py)
+    for v in job.versions:  # language versions (publisher/multilingual.py)
         href = "index.html" if v.slug == paper.slug else f"../{v.slug}/index.html"
         extras.head_links.append({"rel": "alternate", "hreflang": v.lang, "href": href, "title": v.title})
         if v.slug != paper.slug:
@@ -91,12 +91,12 @@ def build_paper(job: Job, pdf_child: isolation.Child | None = None) -> PaperResu
             try:
                 pdf_opts = pdf_edition.PdfOptions(page_size=job.page_size, roots=(job.site.root,), network=opts.network,
                                                   allowed_hosts=tuple(opts.allowed_hosts), timeout=opts.timeout,
-                                                  modified=modified, **pdf_edition.press_options(opts, job.extra))
+                                                  modified=modified, **pdf_edition.press_options(opts, job.options))
                 public = catalog.editions_url(job.site)  # a PDF needs absolute links (relative ones become file: URLs)
 
                 def pdf_links(fragment: str) -> str:
                     if public:
-                        fragment = edition_body.link_editions(fragment, job.extra.get("edition_targets", {}), paper.slug,
+                        fragment = edition_body.link_editions(fragment, job.edition_targets, paper.slug,
                                                               lambda slug: edition_names(slug)["pdf"], prefix=public + "/",
                                                               page=page)
                     return edition_body.absolute_links(fragment, page, unresolved)
@@ -143,7 +143,7 @@ def build_paper(job: Job, pdf_child: isolation.Child | None = None) -> PaperResu
             try:
                 def html_links(fragment: str) -> str:
                     return edition_body.link_editions(edition_body.absolute_links(fragment, page),
-                                                      job.extra.get("edition_targets", {}), paper.slug,
+                                                      job.edition_targets, paper.slug,
                                                       lambda slug: "index.html")
 
                 html_doc = _adapted(doc, functools.partial(edition_body.for_html, doc, paper, out_dir, opts.sidenotes),
