@@ -63,7 +63,7 @@ def plan(papers: list[Paper], out: Path, site: config.SiteConfig, state: State, 
     cached: list[PaperResult] = []
     inputs: dict[str, dict] = {}
     for paper in papers:
-        keys = cache.keys_for(paper, site, state, ctx, formats)
+        keys = edition_keys(paper, site, state, ctx, formats)
         inputs[paper.slug] = {"keys": keys, "dependencies": cache.dependency_hashes(paper, site.root, state.hashes)}
         reuse = {f: rec for f in formats if (rec := state.unchanged(paper.slug, f, keys[f]))}
         if len(reuse) == len(formats):
@@ -77,6 +77,16 @@ def plan(papers: list[Paper], out: Path, site: config.SiteConfig, state: State, 
         kept = {f: edition_from_record(paper.slug, f, out, rec, cached=True) for f, rec in reuse.items()}
         jobs.append(Job(paper, out, stale, site, page_size, debug, options=options, reuse=kept))
     return jobs, cached, inputs
+
+
+def edition_keys(paper: Paper, site: config.SiteConfig, state: State, ctx: cache.Context,
+                 formats: list[str]) -> dict[str, str]:
+    """The cache keys of PAPER's editions: its post, dependencies, the build's context and the local
+    images the post shows."""
+    from .assets import local_dependencies
+
+    images = local_dependencies(paper, site.root, getattr(site, "baseurl", ""))
+    return cache.keys_for(paper, site, state, ctx, formats, images)
 
 
 def edition_from_record(slug: str, fmt: str, out: Path, rec: dict, cached: bool = False) -> Edition:

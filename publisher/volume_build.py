@@ -35,7 +35,9 @@ def declared(site: config.SiteConfig, selection: str | None, title: str | None) 
 def volume_keys(volume: Volume, chosen: list[Paper], site, state: State, ctx: cache.Context,
                 formats: list[str]) -> dict[str, str]:
     """The volume's edition keys: its declaration, its members' keys (all formats) and its cover."""
-    member_keys = [[p.slug, cache.keys_for(p, site, state, ctx, formats)] for p in chosen]
+    from .planning import edition_keys
+
+    member_keys = [[p.slug, edition_keys(p, site, state, ctx, formats)] for p in chosen]
     cover = ""
     if volume.cover:
         from .safety import inside
