@@ -18,6 +18,7 @@ from . import cache, config, isolation, resources
 from .cache import ParseMemo, State
 from .collect import collect, load_data  # noqa: F401  (load_data: importable from here, as before)
 from .dist import clean_out, remove_partials
+from .links import site_links
 from .editions.assemble import (EDITION_FAILED, _adapted, _user_filters, build_paper,  # noqa: F401
                                 edition_failed, html_extras, peak_rss, typeset_pdf)
 from .editions.pdf_warmup import (_warm_in_background, _warm_up, _warm_up_page, _warm_worker,  # noqa: F401
@@ -107,16 +108,10 @@ def _build(opts: BuildOptions, progress: Progress, started: float, root: Path, s
     memo = ParseMemo(state, ctx.parse, root)
     papers, failed, problems = collect(site, opts, memo)
     memo.finish()
-    from .editions.body import edition_targets, linked_posts
 
-    # links between papers (every paper of the site, whatever the shard): {% post_url %} and {% link %}
-    # targets are dependencies already; links written by hand to another post become dependencies too
-    targets = edition_targets(papers, site.url, site.baseurl)
-    slug_of = {p.rel_source: p.slug for p in papers}
+    # links between papers (every paper of the site, whatever the shard; publisher/links.py)
+    links = site_links(papers, site.url, site.baseurl)
     source_of = {p.slug: p.rel_source for p in papers}
-    for paper in papers:
-        paper.dependencies += [source_of[s] for s in linked_posts(paper, targets, site.url, site.baseurl)
-                               if source_of[s] not in paper.dependencies]
     all_papers = papers  # volumes (issue 17) select from every paper, whatever the shard
     from .multilingual import versions
 
@@ -132,9 +127,7 @@ def _build(opts: BuildOptions, progress: Progress, started: float, root: Path, s
     # the cache check: which editions must be made again
     jobs, results, inputs = plan(papers, out, site, state, ctx, formats, page_size, opts.debug, job_options)
     for job in jobs:  # each job carries only the papers its post links to (they are its dependencies)
-        linked = {slug_of[d] for d in job.paper.dependencies if d in slug_of}
-        job.edition_targets = {url: slug for url, slug in targets.items() if slug in linked}
-    for job in jobs:
+        job.edition_targets = links.for_paper(job.paper)
         job.versions = language_versions.get(job.paper.slug, [])
     progress("start", {"total": len(papers), "cached": len(results)})
     for r in failed:

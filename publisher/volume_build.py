@@ -122,6 +122,8 @@ def member_documents(chosen: list[Paper], site: config.SiteConfig, out: Path, pr
     are reported and left out."""
     from . import render
     from .editions.assemble import _adapted, _user_filters
+    from .editions.edition_links import absolute_links
+    from .links import page_address
     from .editions import body as edition_body
     from .volume_editions.ids import prefix_document
     from .volume_editions.member import Member
@@ -142,8 +144,8 @@ def member_documents(chosen: list[Paper], site: config.SiteConfig, out: Path, pr
             continue
         m = Member(len(found) + 1, paper, doc)
         m.doc = prefix_document(doc, m.prefix, paper.slug)
-        page = edition_body.page_address(paper, site.url, site.baseurl)
-        links = functools.partial(edition_body.absolute_links, page=page)
+        page = page_address(paper, site.url, site.baseurl)
+        links = functools.partial(absolute_links, page=page)
         warnings: list[Problem] = []  # the paper's own build reports them already
         m.pdf = _adapted(m.doc, functools.partial(edition_body.for_pdf, m.doc, paper, opts.notes, site.url,
                                                   warnings), links)

@@ -59,8 +59,9 @@ def build_paper(job: Job, pdf_child: isolation.Child | None = None) -> PaperResu
     """Build one paper's editions. Never raises: problems are reported in the result. With PDF_CHILD
     (isolation.Child, warm), the PDF is typeset there while this process makes the EPUB's cover
     and the HTML page's body; otherwise in a child forked for it, while this process waits."""
-    from .. import catalog, render, safety
+    from .. import catalog, links, render, safety
     from . import body as edition_body
+    from . import edition_links
     from . import epub as epub_edition
     from . import html as html_edition
     from ..assets import source_line
@@ -83,7 +84,7 @@ def build_paper(job: Job, pdf_child: isolation.Child | None = None) -> PaperResu
         out_dir = job.out_dir / paper.slug
         modified = source_date_epoch()
         sizes: dict[str, int] = {}
-        page = edition_body.page_address(paper, job.site.url, job.site.baseurl)  # relative links are relative to it
+        page = links.page_address(paper, job.site.url, job.site.baseurl)  # relative links are relative to it
         unresolved: list[str] = []  # relative links the PDF and EPUB cannot resolve (no `url:`)
         page_starts: list = []  # where each PDF page begins, for the EPUB's page-list
         epub_cover = None  # (bytes, media type), when made while the PDF is typeset
@@ -96,10 +97,10 @@ def build_paper(job: Job, pdf_child: isolation.Child | None = None) -> PaperResu
 
                 def pdf_links(fragment: str) -> str:
                     if public:
-                        fragment = edition_body.link_editions(fragment, job.edition_targets, paper.slug,
+                        fragment = edition_links.link_editions(fragment, job.edition_targets, paper.slug,
                                                               lambda slug: edition_names(slug)["pdf"], prefix=public + "/",
                                                               page=page)
-                    return edition_body.absolute_links(fragment, page, unresolved)
+                    return edition_links.absolute_links(fragment, page, unresolved)
 
                 pdf_doc = _adapted(doc, functools.partial(edition_body.for_pdf, doc, paper, opts.notes, job.site.url,
                                                           result.problems), pdf_links)
@@ -124,7 +125,7 @@ def build_paper(job: Job, pdf_child: isolation.Child | None = None) -> PaperResu
                 if epub_cover:
                     epub_opts.cover_image, epub_opts.cover_media_type = epub_cover
                 epub_doc = _adapted(doc, functools.partial(edition_body.for_epub, doc, paper, job.site.url),
-                                    lambda fragment: edition_body.absolute_links(fragment, page, unresolved))
+                                    lambda fragment: edition_links.absolute_links(fragment, page, unresolved))
                 path = epub_edition.write(paper, epub_doc, out_dir, epub_opts)
                 result.problems.extend(epub_opts.warnings)
                 result.editions.append(Edition(paper.slug, "epub", path))
@@ -142,7 +143,7 @@ def build_paper(job: Job, pdf_child: isolation.Child | None = None) -> PaperResu
         if "html" in job.formats:
             try:
                 def html_links(fragment: str) -> str:
-                    return edition_body.link_editions(edition_body.absolute_links(fragment, page),
+                    return edition_links.link_editions(edition_links.absolute_links(fragment, page),
                                                       job.edition_targets, paper.slug,
                                                       lambda slug: "index.html")
 
@@ -161,7 +162,7 @@ def build_paper(job: Job, pdf_child: isolation.Child | None = None) -> PaperResu
             e.size = e.path.stat().st_size
             e.sha256 = sha256_file(e.path)
         result.editions = sorted(result.editions + list(job.reuse.values()), key=lambda e: FORMAT_ORDER.index(e.format))
-        card = dataclasses.replace(doc, summary_html=edition_body.card_summary(doc.summary_html, page))
+        card = dataclasses.replace(doc, summary_html=edition_links.card_summary(doc.summary_html, page))
         result.summary = catalog.entry(paper, card, result.editions, job.out_dir)
     except InputError as exc:
         result.failed = True
