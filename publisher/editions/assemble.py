@@ -96,11 +96,8 @@ def build_paper(job: Job, pdf_child: isolation.Child | None = None) -> PaperResu
                 public = catalog.editions_url(job.site)  # a PDF needs absolute links (relative ones become file: URLs)
 
                 def pdf_links(fragment: str) -> str:
-                    if public:
-                        fragment = edition_links.link_editions(fragment, job.edition_targets, paper.slug,
-                                                              lambda slug: edition_names(slug)["pdf"], prefix=public + "/",
-                                                              page=page)
-                    return edition_links.absolute_links(fragment, page, unresolved)
+                    return edition_links.pdf_links(fragment, page, unresolved, job.edition_targets if public else {},
+                                                   paper.slug, lambda slug: edition_names(slug)["pdf"], public + "/")
 
                 pdf_doc = _adapted(doc, functools.partial(edition_body.for_pdf, doc, paper, opts.notes, job.site.url,
                                                           result.problems), pdf_links)
@@ -143,9 +140,7 @@ def build_paper(job: Job, pdf_child: isolation.Child | None = None) -> PaperResu
         if "html" in job.formats:
             try:
                 def html_links(fragment: str) -> str:
-                    return edition_links.link_editions(edition_links.absolute_links(fragment, page),
-                                                      job.edition_targets, paper.slug,
-                                                      lambda slug: "index.html")
+                    return edition_links.html_links(fragment, page, job.edition_targets, paper.slug)
 
                 html_doc = _adapted(doc, functools.partial(edition_body.for_html, doc, paper, out_dir, opts.sidenotes),
                                     html_links)

@@ -80,6 +80,11 @@ def link_editions(fragment: str, targets: dict[str, str], own_slug: str, file_na
     if not targets or "<a" not in fragment:
         return fragment
     root = parse(fragment)
+    return serialize(root) if _link_editions(root, targets, own_slug, file_name, prefix, page) else fragment
+
+
+def _link_editions(root, targets: dict[str, str], own_slug: str, file_name, prefix: str, page: str) -> bool:
+    """link_editions() on a parsed container; whether anything changed."""
     changed = False
     for a in root.iter("a"):
         href = (a.get("href") or "").strip()
@@ -90,4 +95,30 @@ def link_editions(fragment: str, targets: dict[str, str], own_slug: str, file_na
         if slug and slug != own_slug:
             a.set("href", f"{prefix}{slug}/{file_name(slug)}" + (f"#{frag}" if frag else ""))
             changed = True
+    return changed
+
+
+def pdf_links(fragment: str, page: str, unresolved: list[str], targets: dict[str, str], own_slug: str,
+              file_name, prefix: str) -> str:
+    """The PDF's link rules on one parse of FRAGMENT: links to the other papers of the build point at
+    their PDFs (link_editions(), with PAGE), then the other relative links are made absolute
+    (absolute_links(), with UNRESOLVED). TARGETS is empty when the editions' address is not known."""
+    if "<a" not in fragment:
+        return fragment
+    root = parse(fragment)
+    changed = bool(targets) and _link_editions(root, targets, own_slug, file_name, prefix, page)
+    changed = _absolutize(root, page, unresolved) or changed
+    return serialize(root) if changed else fragment
+
+
+def html_links(fragment: str, page: str, targets: dict[str, str], own_slug: str) -> str:
+    """The HTML page's link rules on one parse of FRAGMENT: relative links made absolute against PAGE
+    (absolute_links()), then links to the other papers of the build point at their pages next door
+    (link_editions())."""
+    if "<a" not in fragment:
+        return fragment
+    root = parse(fragment)
+    changed = _absolutize(root, page, None)
+    changed = bool(targets) and _link_editions(root, targets, own_slug, lambda slug: "index.html", "../", "") \
+        or changed
     return serialize(root) if changed else fragment
