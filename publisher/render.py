@@ -16,6 +16,7 @@ from lxml import html as lxml_html
 from . import crossref, safety, subject_index
 from .isolation import memory_limiter
 from .model import Document, Heading, InputError, Paper, Problem
+from .pandoc import pandoc_path, pandoc_version  # noqa: F401  (importable from here, as before)
 from .resources import filter_path, template_path
 
 # kramdown-flavoured Markdown: no citations (`@handle` is text), MathJax-style \\( \\), emoji shortcodes,
@@ -29,20 +30,6 @@ HOUSE_FILTERS = ["excerpt.lua", "bio.lua", "italic-quotes.lua", "headings.lua", 
 LAST_FILTERS = ["math-environments.lua"]
 _MARK = re.compile(r"<!--@@([a-z-]+)@@-->\n")
 HIGHLIGHT_STYLE = "pygments"
-
-
-def pandoc_path() -> str:
-    """The pandoc binary shipped by pypandoc-binary (or pypandoc's choice)."""
-    import pypandoc
-
-    return pypandoc.get_pandoc_path()
-
-
-def pandoc_version() -> str:
-    """The pandoc version string."""
-    import pypandoc
-
-    return pypandoc.get_pandoc_version()
 
 
 def filter_args(user_filters: list[Path], house: list[str] | None = None) -> list[str]:

@@ -155,7 +155,7 @@ def style_file(paper: Paper, site) -> tuple[Path | None, Problem | None]:
 def prepare(paper: Paper, site) -> None:
     """Resolve PAPER's citations: set paper.references (the entries its reference list shows),
     paper.citations (style, title, reader switch), its dependencies and its warnings."""
-    from ..render import pandoc_path
+    from ..pandoc import pandoc_path
 
     body, marks = markers.take(paper.body)
     masked = _mask(body)
