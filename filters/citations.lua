@@ -22,7 +22,8 @@ local function known_keys(doc)
 end
 
 -- A citation inside raw HTML, as publisher wrote it: <cite data-publisher-citation="[@a; @b]"/>.
-local PLACEHOLDER = '<cite data%-publisher%-citation="([^"]*)"/>'
+-- (pandoc's HTML reader, for posts written in HTML, hands it over as an opening tag and a "</cite>".)
+local PLACEHOLDER = '<cite data%-publisher%-citation="([^"]*)"%s*/?>'
 
 local function unescape(text)
   return (text:gsub("&quot;", '"'):gsub("&#x27;", "'"):gsub("&lt;", "<"):gsub("&gt;", ">"):gsub("&amp;", "&"))
@@ -53,8 +54,21 @@ local function read_placeholders(doc)
     RawBlock = function(b)
       if b.format == "html" and b.text:find(PLACEHOLDER) then return pandoc.Plain(split_raw(b.text)) end
     end,
-    RawInline = function(r)
-      if r.format == "html" and r.text:find(PLACEHOLDER) then return split_raw(r.text) end
+    Inlines = function(inlines)
+      local out, changed, opened = pandoc.Inlines({}), false, false
+      for _, el in ipairs(inlines) do
+        local raw = el.t == "RawInline" and el.format == "html"
+        if opened and raw and el.text:match("^%s*</cite>%s*$") then
+          changed = true  -- the end tag of a placeholder the HTML reader split in two
+        elseif raw and el.text:find(PLACEHOLDER) then
+          out:extend(split_raw(el.text))
+          changed = true
+        else
+          out:insert(el)
+        end
+        opened = raw and el.text:find(PLACEHOLDER) ~= nil and not el.text:find("/>%s*$")
+      end
+      if changed then return out end
     end,
   })
 end

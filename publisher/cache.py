@@ -110,7 +110,7 @@ def _package_version(name: str) -> str | None:
 def tool_versions(memo: dict) -> dict[str, str | None]:
     """publisher, pandoc, WeasyPrint, ebooklib (and friends) versions; pandoc's is memoized by its binary."""
     from . import __version__
-    from .render import pandoc_path
+    from .pandoc import pandoc_path
 
     path = pandoc_path()
     sig = stat_sig(Path(path))
@@ -118,7 +118,7 @@ def tool_versions(memo: dict) -> dict[str, str | None]:
     if old and old.get("path") == path and old.get("sig") == sig:
         pandoc = old["version"]
     else:
-        from .render import pandoc_version
+        from .pandoc import pandoc_version
 
         pandoc = pandoc_version()
         memo["pandoc"] = {"path": path, "sig": sig, "version": pandoc}
@@ -332,13 +332,11 @@ def context(site, state: State, page_size: str, extra: dict) -> Context:
     )
 
 
-def keys_for(paper, site, state: State, ctx: Context, formats: list[str]) -> dict[str, str]:
-    """The edition keys of one paper."""
+def keys_for(paper, site, state: State, ctx: Context, formats: list[str], images: list[Path]) -> dict[str, str]:
+    """The edition keys of one paper. IMAGES: the local image files the post shows
+    (assets.local_dependencies): a changed image rebuilds the paper."""
     base = ctx.base if paper.dependencies else digest(ctx.base, ctx.includes)
-    from .assets import local_dependencies  # local images the post shows: a changed image rebuilds the paper
-
-    images = sorted((_rel(p, site.root), state.hashes.sha(p))
-                    for p in local_dependencies(paper, site.root, getattr(site, "baseurl", "")))
+    images = sorted((_rel(p, site.root), state.hashes.sha(p)) for p in images)
     if images:
         base = digest(base, images)
     return edition_keys(paper_key(paper, site.root, state.hashes, base), formats, ctx.options)

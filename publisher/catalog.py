@@ -166,7 +166,7 @@ def tool_versions() -> dict:
     """Versions of the tools that shaped the editions."""
     from importlib.metadata import PackageNotFoundError, version
 
-    from .render import pandoc_version
+    from .pandoc import pandoc_version
 
     def v(name):
         try:

@@ -14,7 +14,8 @@ import shutil
 from pathlib import Path
 
 from . import config
-from .build import FORMAT_ORDER, _edition, write_site
+from .planning import FORMAT_ORDER, edition_from_record
+from .site_files import write_site
 from .cache import STATE_DIR, State, stat_sig
 from .model import InputError, PaperResult, Problem
 
@@ -92,7 +93,7 @@ def merge(outs: list[Path], dest: Path, source: Path | None = None,
         merged.papers[slug] = {**rec, "editions": editions}
         merged.parsed.update(parsed_by_slug.get((index[id(state)], slug), {}))
         results.append(PaperResult(rec["source"], slug=slug, title=rec["summary"].get("title", ""),
-                                   editions=[_edition(slug, f, dest, editions[f]) for f in FORMAT_ORDER
+                                   editions=[edition_from_record(slug, f, dest, editions[f]) for f in FORMAT_ORDER
                                              if f in editions],
                                    summary=rec["summary"]))
     results.sort(key=_order, reverse=True)

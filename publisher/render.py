@@ -16,6 +16,7 @@ from lxml import html as lxml_html
 from . import crossref, safety, subject_index
 from .isolation import memory_limiter
 from .model import Document, Heading, InputError, Paper, Problem
+from .pandoc import pandoc_path, pandoc_version  # noqa: F401  (importable from here, as before)
 from .resources import filter_path, template_path
 
 # kramdown-flavoured Markdown: no citations (`@handle` is text), MathJax-style \\( \\), emoji shortcodes,
@@ -31,20 +32,6 @@ _MARK = re.compile(r"<!--@@([a-z-]+)@@-->\n")
 HIGHLIGHT_STYLE = "pygments"
 
 
-def pandoc_path() -> str:
-    """The pandoc binary shipped by pypandoc-binary (or pypandoc's choice)."""
-    import pypandoc
-
-    return pypandoc.get_pandoc_path()
-
-
-def pandoc_version() -> str:
-    """The pandoc version string."""
-    import pypandoc
-
-    return pypandoc.get_pandoc_version()
-
-
 def filter_args(user_filters: list[Path], house: list[str] | None = None) -> list[str]:
     """Command-line arguments for the house filters (HOUSE_FILTERS + LAST_FILTERS unless HOUSE) followed by
     the user's filters."""
@@ -54,16 +41,32 @@ def filter_args(user_filters: list[Path], house: list[str] | None = None) -> lis
     return args
 
 
+def _citation_metadata(paper: Paper) -> dict:
+    """Metadata for citeproc (issue 14): the reference list shows exactly paper.references."""
+    if not getattr(paper, "citations", {}).get("on"):
+        return {}
+    meta = {"link-citations": True, "link-bibliography": True,
+            "references-title": paper.citations.get("title") or "References"}
+    if paper.references:
+        meta["nocite"] = "@*"
+    return meta
+
+
 def _metadata_block(paper: Paper) -> str:
-    meta = {"title": paper.title, "lang": paper.lang}
-    if getattr(paper, "citations", {}).get("on"):  # issue 14: the reference list shows exactly paper.references
-        meta.update({"link-citations": True, "link-bibliography": True,
-                     "references-title": paper.citations.get("title") or "References"})
-        if paper.references:
-            meta["nocite"] = "@*"
+    meta = {"title": paper.title, "lang": paper.lang, **_citation_metadata(paper)}
     if paper.subtitle:
         meta["subtitle"] = paper.subtitle
     return "---\n" + yaml.safe_dump(meta, allow_unicode=True, sort_keys=True, width=10**6) + "---\n\n"
+
+
+def _temp_yaml(meta: dict) -> Path:
+    """META written to a temporary YAML file (the caller removes it)."""
+    import tempfile
+
+    fd, name = tempfile.mkstemp(prefix="publisher-meta-", suffix=".yaml")
+    with os.fdopen(fd, "w", encoding="utf-8") as f:
+        yaml.safe_dump(meta, f, allow_unicode=True, sort_keys=True)
+    return Path(name)
 
 
 def _source_line(pandoc_line: int, offset: int, paper: Paper) -> int:
@@ -162,12 +165,15 @@ def render(paper: Paper, user_filters: list[Path] | None = None, italic_quotes: 
     args += crossref.pandoc_args(paper, list_of_figures, list_of_tables)
     args += filter_args(user_filters or [], HOUSE_FILTERS + crossref.filters(paper, list_of_figures, list_of_tables)
                         + LAST_FILTERS)
-    bibliography = None
+    bibliography = meta_file = None
     if getattr(paper, "citations", {}).get("on"):  # issue 14: citations.lua runs citeproc first, before the house filters
         from .citations import render_args
 
         bibliography = render_args.bibliography_file(paper)
         args = render_args.with_citations(args, paper, bibliography, filter_path("citations.lua"))
+        if html_post:  # no YAML block in HTML: citeproc's metadata (nocite read as Markdown) from a file
+            meta_file = _temp_yaml(_citation_metadata(paper))
+            args.append(f"--metadata-file={meta_file}")
     env = dict(os.environ)
     env["PATH"] = os.path.dirname(sys.executable) + os.pathsep + env.get("PATH", "")
     try:
@@ -178,8 +184,9 @@ def render(paper: Paper, user_filters: list[Path] | None = None, italic_quotes: 
         raise InputError(Problem(paper.rel_source, None, f"pandoc took longer than {timeout:g} s and was stopped",
                                  "simplify the post or raise publisher.timeout")) from None
     finally:
-        if bibliography is not None:
-            bibliography.unlink(missing_ok=True)
+        for temporary in (bibliography, meta_file):
+            if temporary is not None:
+                temporary.unlink(missing_ok=True)
     stderr, xref_warnings = crossref.warnings(proc.stderr.decode("utf-8", "replace"), paper)
     if proc.returncode != 0 and "out of memory" in stderr:
         raise InputError(Problem(paper.rel_source, None, f"pandoc ran out of memory (limit {memory_mb} MB)",

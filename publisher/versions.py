@@ -11,7 +11,7 @@ LIBRARIES = {"weasyprint": "WeasyPrint", "ebooklib": "ebooklib", "python-liquid"
 
 def versions() -> dict[str, str]:
     """{"publisher": ..., "pandoc": ..., "WeasyPrint": ..., "ebooklib": ..., ...} ("missing" when absent)."""
-    from .render import pandoc_version
+    from .pandoc import pandoc_version
 
     found = {"publisher": __version__}
     try:

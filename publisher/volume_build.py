@@ -35,7 +35,9 @@ def declared(site: config.SiteConfig, selection: str | None, title: str | None) 
 def volume_keys(volume: Volume, chosen: list[Paper], site, state: State, ctx: cache.Context,
                 formats: list[str]) -> dict[str, str]:
     """The volume's edition keys: its declaration, its members' keys (all formats) and its cover."""
-    member_keys = [[p.slug, cache.keys_for(p, site, state, ctx, formats)] for p in chosen]
+    from .planning import edition_keys
+
+    member_keys = [[p.slug, edition_keys(p, site, state, ctx, formats)] for p in chosen]
     cover = ""
     if volume.cover:
         from .safety import inside
@@ -52,13 +54,13 @@ def _edition(key: str, fmt: str, out: Path, rec: dict) -> Edition:
 
 
 def build_volumes(site: config.SiteConfig, papers: list[Paper], out: Path, state: State, ctx: cache.Context,
-                  formats: list[str], page_size: str, extra: dict, shard, selection: str | None = None,
+                  formats: list[str], page_size: str, job_options, shard, selection: str | None = None,
                   title: str | None = None, debug: bool = False, done=None,
                   blocked: bool = False) -> tuple[list[PaperResult], dict]:
     """Build (or take from the cache) every volume in this shard. PAPERS: every paper of the site.
     Returns the results (catalog entries with kind: volume) and their keys for the build record.
     BLOCKED: OUT could not be written (a full disk): no volume is made, the previous ones are kept."""
-    from .build import in_shard
+    from .planning import in_shard
 
     results: list[PaperResult] = []
     inputs: dict[str, dict] = {}
@@ -88,7 +90,7 @@ def build_volumes(site: config.SiteConfig, papers: list[Paper], out: Path, state
                                 editions=[_edition(volume.key, f, out, reuse[f]) for f in FORMAT_ORDER if f in reuse],
                                 problems=[Problem(**p) for p in old.get("problems", [])], summary=old["summary"])
             else:
-                r = build_volume(volume, chosen, site, out, formats, page_size, extra, debug, rendered)
+                r = build_volume(volume, chosen, site, out, formats, page_size, job_options, debug, rendered)
                 r.problems[:0] = problems
         if clash:
             r.problems.append(Problem(clash.rel_source, None, f"the paper's slug '{FOLDER}' is the folder of the "
@@ -119,7 +121,9 @@ def member_documents(chosen: list[Paper], site: config.SiteConfig, out: Path, pr
     build), with its ids prefixed and its bodies adapted for the PDF and the EPUB; papers that fail
     are reported and left out."""
     from . import render
-    from .build import _adapted, _user_filters
+    from .editions.assemble import _adapted, _user_filters
+    from .editions.edition_links import absolute_links
+    from .links import page_address
     from .editions import body as edition_body
     from .volume_editions.ids import prefix_document
     from .volume_editions.member import Member
@@ -140,8 +144,8 @@ def member_documents(chosen: list[Paper], site: config.SiteConfig, out: Path, pr
             continue
         m = Member(len(found) + 1, paper, doc)
         m.doc = prefix_document(doc, m.prefix, paper.slug)
-        page = edition_body.page_address(paper, site.url, site.baseurl)
-        links = functools.partial(edition_body.absolute_links, page=page)
+        page = page_address(paper, site.url, site.baseurl)
+        links = functools.partial(absolute_links, page=page)
         warnings: list[Problem] = []  # the paper's own build reports them already
         m.pdf = _adapted(m.doc, functools.partial(edition_body.for_pdf, m.doc, paper, opts.notes, site.url,
                                                   warnings), links)
@@ -151,7 +155,7 @@ def member_documents(chosen: list[Paper], site: config.SiteConfig, out: Path, pr
 
 
 def build_volume(volume: Volume, chosen: list[Paper], site: config.SiteConfig, out: Path, formats: list[str],
-                 page_size: str, extra: dict, debug: bool = False, rendered: dict | None = None) -> PaperResult:
+                 page_size: str, job_options, debug: bool = False, rendered: dict | None = None) -> PaperResult:
     """Build one volume's editions into OUT/volumes/<slug>/. Never raises: problems are in the result.
     RENDERED: member documents already made for another volume of this build (slug → Document)."""
     from . import catalog
@@ -185,7 +189,7 @@ def build_volume(volume: Volume, chosen: list[Paper], site: config.SiteConfig, o
             pdf_opts = paper_pdf.PdfOptions(page_size=page_size, roots=(site.root,), network=opts.network,
                                             allowed_hosts=tuple(opts.allowed_hosts), timeout=opts.timeout,
                                             modified=modified, publisher=vpaper.publisher, rights=vpaper.rights,
-                                            **paper_pdf.press_options(opts, extra))
+                                            **paper_pdf.press_options(opts, job_options))
             timeout = opts.timeout * max(1, len(ms))  # a volume is as long as its papers together
             path, pages, page_starts, warnings = isolation.call(
                 volume_pdf.write, info, ms, folder / names["pdf"], pdf_opts, what="WeasyPrint",

@@ -57,6 +57,16 @@ class Volume:
         return data
 
 
+def _slug(text: str) -> str:
+    """An ASCII file name from TEXT ('Annual Papers 2025' → 'annual-papers-2025'; accents and other
+    scripts transliterated first)."""
+    from text_unidecode import unidecode
+
+    from .jekyll.names import slugify
+
+    return slugify(unidecode(text), mode="ascii")
+
+
 def _problem(file: str, line: int | None, message: str, hint: str = "") -> InputError:
     return InputError(Problem(file, line, message, hint))
 
@@ -95,9 +105,7 @@ def parse_one(data: Any, file: str, line: int | None, index: int) -> Volume:
     title = _text(data.get("title"), "title", file, line)
     slug = _text(data.get("slug"), "slug", file, line)
     if not slug and title:
-        from slugify import slugify
-
-        slug = slugify(title)
+        slug = _slug(title)
     if not title or not slug:
         raise _problem(file, line, f"volume {index} needs a title (and a slug)", "add title: and slug: to it")
     if not SLUG.fullmatch(slug):
@@ -171,14 +179,13 @@ def parse_selection(text: str, file: str = "--volume", line: int | None = None) 
 
 def from_command_line(selection: str, title: str | None) -> Volume:
     """The one-off volume of `--volume SELECTION --volume-title TITLE`."""
-    from slugify import slugify
 
     select = parse_selection(selection)
     data: dict[str, Any] = {"title": title or "Volume", "select": select}
     if title:
-        data["slug"] = slugify(title)
+        data["slug"] = _slug(title)
     else:
-        data["slug"] = slugify("-".join(select.values())) or "volume"
+        data["slug"] = _slug("-".join(select.values())) or "volume"
     return parse_one(data, "--volume", None, 1)
 
 

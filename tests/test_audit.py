@@ -252,3 +252,122 @@ def test_text_an_edition_lost_is_traced_to_its_line(clean_out, tmp_path):
     findings = [str(p) for p in by_slug(out)["clean"].findings]
     assert any(f.startswith("_posts/2025-01-01-clean.md:18: error: the EPUB has") and "words of body text" in f
                for f in findings), findings
+
+
+# ---- generated navigation (subject index, lists of figures and tables), references, volumes ----------
+
+NAV_ONE = """---
+title: Gauges and tides
+references:
+- id: tide1931
+  type: book
+  title: The Tide Book of the Quay
+  author: [{family: Marsh, given: Ada}]
+  issued: {date-parts: [[1931]]}
+publisher: {list_of_figures: true, list_of_tables: true}
+---
+The [harbour]{.index} has kept a [tide book]{.index} since the quay was built [@tide1931].
+
+## Readings
+
+![Monthly readings at the quay](/assets/readings.png){#fig:readings}
+
+The readings in @fig:readings come from the [float gauge]{.index term="gauge!float"} on the quay wall.
+
+| Month | Height |
+|-------|-------:|
+| March | 4.1    |
+
+: Heights in metres {#tbl:heights}
+
+## Keepers
+
+Each keeper signed the [tide book]{.index} at the end of the watch, as @tbl:heights shows for March.
+"""
+
+NAV_TWO = """---
+title: Ledgers of the lock
+---
+The lock keepers wrote every passage in a [ledger]{.index} bound in green cloth.
+
+## Passages
+
+Barges passed at high water only, and the [harbour]{.index} master read the ledger every Sunday.
+
+#### Bindings
+
+The green cloth was replaced every ten years; a volume's PDF outline does not show this heading.
+
+## Footnotes
+
+A section of the text may be called "Footnotes" while the paper has notes of its own.[^wax]
+
+[^wax]: The seals on the ledger were red wax.
+"""
+
+NAV_CONFIG = """title: Navigation fixtures
+publisher:
+  volumes:
+    - slug: harbour-papers
+      title: Harbour papers
+      select: {from: 2025-01-01}
+"""
+
+
+@pytest.fixture(scope="module")
+def nav_out(tmp_path_factory) -> Path:
+    base = tmp_path_factory.mktemp("audit-nav")
+    root = _site(base / "site", {"2025-02-01-gauges.md": NAV_ONE, "2025-02-02-ledgers.md": NAV_TWO})
+    (root / "_config.yml").write_text(NAV_CONFIG, encoding="utf-8")
+    out = base / "out"
+    report = build(BuildOptions(source=root, out=out, jobs=1))
+    assert not report.failed
+    return out
+
+
+def test_index_lists_references_and_volume_audit_clean(nav_out):
+    results = by_slug(nav_out)
+    assert set(results) == {"gauges", "ledgers", "volumes/harbour-papers"}
+    for r in results.values():
+        assert r.findings == [], [str(p) for p in r.findings]
+    gauges = results["gauges"]
+    html, epub, pdf = (gauges.measures[k] for k in ("html", "epub", "pdf"))
+    # the index and the lists are left out everywhere; the references list is body in every edition
+    assert html.nav_headings == ["List of figures", "List of tables", "Index"]
+    assert html.headings == epub.headings == pdf.headings == ["Readings", "Keepers", "References"]
+    assert html.words == epub.words == pdf.words
+    assert "marsh" in html.word_counts and "marsh" in pdf.word_counts
+    # a section titled "Footnotes" shares pandoc's id for the notes: the PDF keeps it and its note
+    ledgers = results["ledgers"].measures
+    assert ledgers["html"].headings == ledgers["epub"].headings == ledgers["pdf"].headings == ["Passages", "Bindings", "Footnotes"]
+    assert ledgers["pdf"].word_counts["wax"] == 1 and ledgers["pdf"].word_counts["called"] == 1
+    volume = results["volumes/harbour-papers"]
+    assert set(volume.measures) == {"epub", "pdf"}  # its HTML edition is a contents page
+    members = [results[s].measures["html"] for s in ("gauges", "ledgers")]
+    assert volume.measures["epub"].words == volume.measures["pdf"].words == sum(m.words for m in members)
+    assert len(volume.measures["epub"].headings) == sum(len(m.headings) for m in members)
+    assert "Bindings" in volume.measures["epub"].headings and "Bindings" not in volume.measures["pdf"].headings
+
+
+def test_volume_that_lost_a_paragraph_is_a_finding(nav_out, tmp_path):
+    """The volume's EPUB with one paragraph of a member taken out (for real, in the zip): the EPUB no
+    longer agrees with the PDF nor with its papers."""
+    import shutil
+    import zipfile
+
+    out = tmp_path / "out"
+    shutil.copytree(nav_out, out)
+    epub = out / "volumes" / "harbour-papers" / "harbour-papers.epub"
+    with zipfile.ZipFile(epub) as z:
+        items = [(info, z.read(info)) for info in z.infolist()]
+    sentence = b"Barges passed at high water only"
+    hits = [(info, data) for info, data in items if sentence in data]
+    assert len(hits) == 1
+    start = hits[0][1].rfind(b"<p", 0, hits[0][1].index(sentence))
+    end = hits[0][1].index(b"</p>", start) + 4
+    with zipfile.ZipFile(epub, "w") as z:
+        for info, data in items:
+            z.writestr(info, data[:start] + data[end:] if info is hits[0][0] else data)
+    findings = [str(p) for p in by_slug(out)["volumes/harbour-papers"].findings]
+    assert any("the volume's EPUB has" in f and "its 2 papers" in f for f in findings), findings
+    assert any("the PDF has" in f and "words of body text, the EPUB" in f for f in findings), findings

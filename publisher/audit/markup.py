@@ -24,6 +24,11 @@ SKIP_CLASSES = {"sidenote", "anchor", "footnote-back"}
 # Stand-ins for what a medium cannot show (a video as a captioned link, a missing image's label):
 # not body text; the media themselves are compared as images.
 MEDIA_CLASSES = {"embed", "image-missing"}
+# Generated navigation, like the contents: the subject index (issue 17) and the lists of figures and
+# tables (crossref.lua). Not body text; each edition sets them differently (section names or page numbers).
+NAV_CLASSES = {"subject-index", "list-of-fig", "list-of-tbl"}
+NAV_TYPES = {"index", "loi", "lot"}
+NAV_ROLES = {"doc-index"}
 INLINE = {"a", "abbr", "b", "bdi", "bdo", "cite", "code", "data", "del", "dfn", "em", "i", "ins", "kbd", "mark", "q",
           "s", "samp", "small", "span", "strong", "sub", "time", "u", "var", "wbr"}
 FRONT_TYPES = {"cover", "titlepage", "toc", "landmarks", "page-list"}
@@ -54,7 +59,13 @@ def count_words(text: str) -> int:
 def text_chars(text: str) -> set[str]:
     """The distinct visible characters of TEXT after NFKC (letters, digits, punctuation, symbols)."""
     return {"-" if unicodedata.category(ch) == "Pd" else ch for ch in unicodedata.normalize("NFKC", text)
-            if not unicodedata.category(ch).startswith("Z") and unicodedata.category(ch) not in ("Cc", "Cf", "Cs")}
+            if not unicodedata.category(ch).startswith("Z") and unicodedata.category(ch) not in ("Cc", "Cf", "Cs")
+            and not _variation_selector(ch)}
+
+
+def _variation_selector(ch: str) -> bool:
+    """U+FE00–FE0F and U+E0100–E01EF choose a glyph's presentation ("↩︎"): they are never drawn themselves."""
+    return "\ufe00" <= ch <= "\ufe0f" or "\U000e0100" <= ch <= "\U000e01ef"
 
 
 def image_identity(src: str) -> str:
@@ -64,10 +75,16 @@ def image_identity(src: str) -> str:
     return EDITION_HASH.sub("", stem).lower()
 
 
+def is_navigation(el) -> bool:
+    """A generated index or list of figures/tables (not body text, like the contents)."""
+    return bool(classes(el) & NAV_CLASSES or epub_types(el) & NAV_TYPES or (el.get("role") or "") in NAV_ROLES)
+
+
 def _text(el, parts: list[str]) -> None:
     """Collect the text of EL (not math, SVG, margin notes), with a space at every block boundary."""
     tag = local(el.tag)
     if tag in SKIP_TAGS or classes(el) & (SKIP_CLASSES | MEDIA_CLASSES) or epub_types(el) & {"pagebreak"} \
+            or is_navigation(el) \
             or (tag in ("h1", "h2", "h3", "h4", "h5", "h6") and _notes_heading(el)):
         if el.tail:
             parts.append(el.tail)
@@ -110,6 +127,7 @@ def measure_bodies(bodies: list) -> Measures:
                 parts_h: list[str] = []
                 _text(el, parts_h)
                 m.headings.append(" ".join("".join(parts_h).split()))
+                m.heading_levels.append(int(tag[1]))
             if cls & MEDIA_CLASSES and not any(classes(a) & MEDIA_CLASSES for a in el.iterancestors()):
                 media: list[str] = []
                 _text_all(el, media)
@@ -123,6 +141,19 @@ def measure_bodies(bodies: list) -> Measures:
                 m.footnotes += 1
             if "citation" in cls:
                 m.citations += 1
+            if is_navigation(el) and not any(is_navigation(a) for a in el.iterancestors()):
+                nav: list[str] = []
+                for child in el:
+                    _text(child, nav)
+                words_nav = [w.lower() for w in WORD.findall("".join(nav)) if any(c.isalpha() for c in w)]
+                heads = [h for h in el.iter() if local(h.tag) in ("h1", "h2", "h3", "h4", "h5", "h6")]
+                if heads:
+                    title: list[str] = []
+                    for part in heads[0]:
+                        _text(part, title)
+                    m.nav_headings.append(" ".join(((heads[0].text or "") + "".join(title)).split()))
+                if not classes(el) & {"subject-index"} and not epub_types(el) & {"index"}:
+                    m.nav_words += words_nav  # a list prints the same text in the PDF: taken off its count
     text = "".join(parts)
     words = [w.lower() for w in WORD.findall(text) if any(ch.isalpha() for ch in w)]
     m.first_words = [w for w in words if w.isalpha()][:200]
@@ -145,6 +176,8 @@ def _counted(root):
         if classes(el) & SKIP_CLASSES:
             continue
         yield el
+        if is_navigation(el):
+            continue
         stack.extend(reversed(list(el)))
 
 
@@ -154,6 +187,21 @@ def _text_all(el, parts: list[str]) -> None:
         if local(node.tag) == "a" and node.get("href", "").startswith(("http:", "https:")):
             parts.append(node.get("href"))
     parts.append(" ".join(t for t in el.itertext()))
+
+
+def _text_all_plain(el, parts: list[str]) -> None:
+    """Every text of EL but math, SVG and page-break markers (a volume's paper opening)."""
+    if local(el.tag) in SKIP_TAGS or epub_types(el) & {"pagebreak"}:
+        if el.tail:
+            parts.append(el.tail)
+        return
+    if el.text:
+        parts.append(el.text)
+    for child in el:
+        _text_all_plain(child, parts)
+    parts.append(" ")
+    if el.tail:
+        parts.append(el.tail)
 
 
 def _inside(el, tags: set[str]) -> bool:
@@ -185,9 +233,12 @@ def measure_html(path: Path) -> Measures:
 
 def _is_front(body) -> bool:
     for el in body.iter():
-        if epub_types(el) & FRONT_TYPES or "about-author" in classes(el):
+        if epub_types(el) & FRONT_TYPES or classes(el) & {"about-author", OPENING_CLASS}:
             return True
     return False
+
+
+OPENING_CLASS = "paper-opening"  # in a volume: a member paper's title, authors, date and summary
 
 
 def measure_epub(path: Path) -> Measures:
@@ -202,6 +253,7 @@ def measure_epub(path: Path) -> Measures:
         bodies = []
         docs: list[PurePosixPath] = []
         about_words: list[str] = []
+        openings: list[list[str]] = []
         for ref in opf.iterfind(".//{*}spine/{*}itemref"):
             item = items.get(ref.get("idref"))
             if item is None or "nav" in (item.get("properties") or "").split():
@@ -215,8 +267,14 @@ def measure_epub(path: Path) -> Measures:
                 parts: list[str] = []
                 _text(body, parts)
                 about_words += [w.lower() for w in WORD.findall("".join(parts)) if any(c.isalpha() for c in w)]
+            elif body is not None and body.xpath(f'.//*[contains(concat(" ", @class, " "), " {OPENING_CLASS} ")]'):
+                parts = []
+                for child in body:
+                    _text_all_plain(child, parts)
+                openings.append([w.lower() for w in WORD.findall(" ".join(parts)) if any(c.isalpha() for c in w)])
         m = measure_bodies(bodies)
         m.about_words = about_words
+        m.opening_words = openings
         m.raster_sizes = _raster_sizes(z, bodies, docs)
     return m
 

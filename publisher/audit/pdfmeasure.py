@@ -19,6 +19,7 @@ PT_PER_MM = 72 / 25.4
 EDGE_TOLERANCE = 2.0  # points a glyph may overhang the text block (italic overhang, optical margins)
 START_WORDS = 8
 GLYPH_SIZE = 16.0  # points: an image drawn no larger than this is a glyph (a colour emoji), not a figure  # consecutive body words that locate the start of the body in the PDF
+INDEX_ID = "subject-index"  # the id of the subject index (subject_index.py), on a page of its own at the end
 RTL = ("ar", "he", "fa", "ur", "yi", "ps", "sd", "ug", "dv")
 
 
@@ -134,7 +135,7 @@ def _notdef(pdf, page_index: int) -> list[str]:
     return found
 
 
-def measure_pdf(path: Path, html=None, epub=None, lang: str = "") -> Measures:
+def measure_pdf(path: Path, html=None, epub=None, lang: str = "", volume: bool = False) -> Measures:
     """Measures of the PDF edition. HTML (the HTML page's Measures) locates the body and gives the
     vocabulary for joining hyphenated words; without it every page of text counts. EPUB gives the words of
     the stand-ins for media (a video's link and caption), which the PDF prints too and are not counted."""
@@ -147,6 +148,7 @@ def measure_pdf(path: Path, html=None, epub=None, lang: str = "") -> Measures:
     page_of_line: list[int] = []
     images: list[tuple[int, str]] = []
     with pikepdf.open(path) as pk:
+        index_page = _destination_page(pk, INDEX_ID)
         lang = lang or str(pk.Root.get("/Lang", "")).lower()
         rtl = lang.split("-")[0] in RTL
         boxes = [tuple(float(v) for v in p.trimbox) for p in pk.pages]
@@ -186,11 +188,17 @@ def measure_pdf(path: Path, html=None, epub=None, lang: str = "") -> Measures:
     first_page = page_of_line[start] if start < len(page_of_line) else 1
     if not extras.body_found or html is None:
         first_page = 1
-    body_lines = lines[start:]
+    end = len(lines)
+    if index_page is not None and index_page > first_page:  # the index starts a page and ends the book
+        end = next((n for n in range(start, len(lines)) if page_of_line[n] >= index_page), len(lines))
+    body_lines = lines[start:end]
     words = [w for w in _words(body_lines, html.vocabulary if html else set()) if any(ch.isalpha() for ch in w)]
     counted = Counter(w.lower() for w in words)
     counted.subtract(Counter(html.about_words if html else []))
     counted.subtract(Counter(epub.media_words if epub else []))
+    counted.subtract(Counter(html.nav_words if html else []))  # the lists of figures/tables
+    for opening in (epub.opening_words[1:] if epub else []):  # a volume's paper openings after the first
+        counted.subtract(Counter(opening))
     tops = {n - start for n in range(start, len(lines)) if n == start or page_of_line[n] != page_of_line[n - 1]}
     counted.subtract(_repeated_heads(body_lines, html.table_heads if html else [], tops))
     text = "\n".join(body_lines)
@@ -199,7 +207,7 @@ def measure_pdf(path: Path, html=None, epub=None, lang: str = "") -> Measures:
                  chars=text_chars(text), tex_commands=set(TEX_COMMAND.findall(text)))
     m.images_total = len(m.images)
     m.word_counts = +counted
-    m.headings = _outline(path)
+    m.headings = _outline(path, html.nav_headings if html else [], 2 if volume else 1)
     m.pdf = extras
     return m
 
@@ -253,17 +261,43 @@ def _body_start(lines: list[str], html) -> int | None:
     return None
 
 
-def _outline(path: Path) -> list[str]:
-    """The headings of the body as the PDF's bookmarks give them (the title and the about-the-author
-    entry left out)."""
+def _destination_page(pdf, name: str) -> int | None:
+    """The page number (1-based) of the named destination NAME (WeasyPrint makes one of every id)."""
+    import pikepdf
+
+    try:
+        dests = pikepdf.NameTree(pdf.Root.Names.Dests)
+        dest = dests[name]
+    except (AttributeError, KeyError, TypeError, ValueError):
+        return None
+    if isinstance(dest, pikepdf.Dictionary):
+        dest = dest.get("/D")
+    try:
+        target = dest[0].objgen
+    except (TypeError, IndexError, AttributeError):
+        return None
+    for n, page in enumerate(pdf.pages):
+        if page.obj.objgen == target:
+            return n + 1
+    return None
+
+
+def _outline(path: Path, navigation: list[str] = (), first_depth: int = 1) -> list[str]:
+    """The headings of the body as the PDF's bookmarks give them (the title, the about-the-author entry
+    and the titles of the generated index and lists (NAVIGATION) left out). FIRST_DEPTH 2: a volume,
+    whose top-level entries are its papers' titles (and its index)."""
     import pikepdf
 
     titles: list[str] = []
+    skip = Counter(navigation)
 
     def walk(items, depth):
         for item in items:
-            if depth > 0 and not item.title.lower().startswith("about the author"):
-                titles.append(" ".join(item.title.split()))
+            title = " ".join(item.title.split())
+            if depth > 0 and skip[title] > 0:
+                skip[title] -= 1
+            elif depth >= first_depth and not item.title.lower().startswith("about the author"):
+                titles.append(title)
             walk(item.children, depth + 1)
 
     with pikepdf.open(path) as pdf, pdf.open_outline() as outline:

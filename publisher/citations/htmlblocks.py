@@ -28,15 +28,18 @@ def join_adjacent(body: str, masked: str) -> str:
             masked = masked[:at] + "; " + masked[at + 2:]
 
 
-def protect(body: str, masked: str, positions: list[int]) -> str:
+def protect(body: str, masked: str, positions: list[int], everywhere: bool = False) -> str:
     """BODY with each bracketed citation (at POSITIONS, offsets of its keys; MASKED is BODY with code
-    blanked) that stands inside a raw HTML block element written as a placeholder tag
-    `<cite data-publisher-citation="[@a; @b]"/>`, which citations.lua turns back into the citation."""
+    blanked) that stands inside a raw HTML block element (EVERYWHERE: any of them, for a post written
+    in HTML) written as a placeholder tag `<cite data-publisher-citation="[@a; @b]"/>`, which
+    citations.lua turns back into the citation."""
     stack: list[tuple[str, bool]] = []  # (tag name, has a markdown= attribute)
     inside: list[int] = []
     todo = sorted(positions)
     k = 0
-    for m in _ANY_TAG.finditer(masked):
+    if everywhere:
+        inside, k = list(todo), len(todo)
+    for m in _ANY_TAG.finditer(masked) if not everywhere else ():
         while k < len(todo) and todo[k] < m.start():
             if stack and not any(md for _, md in stack):
                 inside.append(todo[k])

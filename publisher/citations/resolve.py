@@ -155,7 +155,7 @@ def style_file(paper: Paper, site) -> tuple[Path | None, Problem | None]:
 def prepare(paper: Paper, site) -> None:
     """Resolve PAPER's citations: set paper.references (the entries its reference list shows),
     paper.citations (style, title, reader switch), its dependencies and its warnings."""
-    from ..render import pandoc_path
+    from ..pandoc import pandoc_path
 
     body, marks = markers.take(paper.body)
     masked = _mask(body)
@@ -164,7 +164,8 @@ def prepare(paper: Paper, site) -> None:
         masked = _mask(body)
     cited = citations(body, masked)
     if cited and "<" in body:
-        body = htmlblocks.protect(body, masked, [at for _, _, bracketed, at in cited if bracketed])
+        everywhere = paper.source.suffix.lower() in (".html", ".htm")  # a post written in HTML: all of it is HTML
+        body = htmlblocks.protect(body, masked, [at for _, _, bracketed, at in cited if bracketed], everywhere)
     divs = list(_REFS_PAIR.finditer(body))
     for m in reversed(divs[1:]):  # one reference list per paper: the first place asked for
         body = body[:m.start()] + "\n" * m.group(0).count("\n") + body[m.end():]

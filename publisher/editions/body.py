@@ -19,7 +19,7 @@ import base64
 import copy
 import re
 from pathlib import Path
-from urllib.parse import parse_qs, urljoin, urlsplit
+from urllib.parse import parse_qs, urlsplit
 
 from lxml import html as lxml_html
 
@@ -273,12 +273,20 @@ def _note_items(root) -> tuple[object | None, dict[str, object]]:
     """Pandoc's notes section and its items by id."""
     section = None
     for el in root.iter("section", "aside", "div"):
-        if el.get("id") == "footnotes" or "footnotes" in _classes(el):
+        if _is_notes_section(el):
             section = el
             break
     if section is None:
         return None, {}
     return section, {li.get("id"): li for li in section.iter("li") if li.get("id")}
+
+
+def _is_notes_section(el) -> bool:
+    """Pandoc's notes section (class `footnotes`, role `doc-endnotes`), not the paper's own section that a
+    heading "Footnotes" made (`<section id="footnotes" class="level2">`, which pandoc writes first)."""
+    if "footnotes" in _classes(el) or el.get("role") == "doc-endnotes":
+        return True
+    return el.get("id") == "footnotes" and not any(c.startswith("level") for c in _classes(el))
 
 
 def _note_refs(root) -> list:
@@ -414,7 +422,7 @@ def _split_paragraph(box) -> None:
     not indented like a new paragraph (notes are left alone: they become inline spans later)."""
     p = box.getparent()
     if p is None or p.tag != "p" or p.getparent() is None or any(
-            a.get("id") == "footnotes" or "footnotes" in _classes(a) for a in p.iterancestors()):
+            _is_notes_section(a) for a in p.iterancestors()):
         return
     after = lxml_html.Element("p")
     after.set("class", "continued")
@@ -616,132 +624,3 @@ def prepare(paper: Paper, doc: Document, site, cache_dir: Path | None = None) ->
                                     f"the link to '#{target}' leads nowhere in the post; it is shown as plain text",
                                     "give the target an id (<span id=\"x\">, {#x} after a heading) or fix the link",
                                     severity="warning"))
-
-
-_SCHEME = re.compile(r"^[a-zA-Z][a-zA-Z0-9+.-]*:")
-
-
-def page_address(paper: Paper, site_url: str, baseurl: str) -> str:
-    """The post's public address, which its relative links are relative to: url + baseurl + the
-    post's URL (without `url:`, the site path: baseurl + the post's URL)."""
-    return site_url.rstrip("/") + "/" + (baseurl.strip("/") + "/" if baseurl.strip("/") else "") \
-        + paper.url.lstrip("/")
-
-
-def absolute_links(fragment: str, page: str, unresolved: list[str] | None = None) -> str:
-    """Links written for the post's place on the website (`other.html`, `../data.csv`, `/about/`,
-    `//cdn.example.org/x`) made absolute against PAGE, the post's address (page_address()): an
-    edition lives elsewhere, so a relative link would lead nowhere (and WeasyPrint would turn it
-    into a file: URL of this machine). Anchors (#…) and links with a scheme are left alone.
-
-    When PAGE is only a site path (the site has no `url:`), the HTML page (UNRESOLVED is None) gets
-    site-root links (`/2024/01/02/other.html`); the PDF and EPUB cannot use those, so such a link
-    becomes plain text and its href is added to UNRESOLVED."""
-    if "<a" not in fragment:
-        return fragment
-    root = parse(fragment)
-    return serialize(root) if _absolutize(root, page, unresolved) else fragment
-
-
-def _absolutize(root, page: str, unresolved: list[str] | None) -> bool:
-    """absolute_links() on a parsed container; whether anything changed."""
-    absolute = bool(_SCHEME.match(page))
-    changed = False
-    for a in root.iter("a"):
-        href = (a.get("href") or "").strip()
-        if not href or href.startswith("#") or _SCHEME.match(href):
-            continue
-        if href.startswith("//"):
-            if unresolved is None:
-                continue  # browsers take the page's scheme
-            new = (urlsplit(page).scheme or "https") + ":" + href
-        elif absolute or unresolved is None:
-            new = urljoin(page, href)
-        else:
-            if href not in unresolved:
-                unresolved.append(href)
-            if a.get("id"):  # keep the anchor others may link to
-                a.tag = "span"
-                for attr in [k for k in a.attrib if k != "id"]:
-                    del a.attrib[attr]
-            else:
-                a.drop_tag()
-            changed = True
-            continue
-        if new != href:
-            a.set("href", new)
-            changed = True
-    return changed
-
-
-def card_summary(fragment: str, page: str) -> str:
-    """The summary for the catalog's card (OUT/index.html) and the site files: links absolute against
-    the post's address, images left out (they belong to the paper's own page)."""
-    if not fragment or "<img" not in fragment and "<a" not in fragment:
-        return fragment
-    root = parse(fragment)
-    _absolutize(root, page, None)
-    for img in list(root.iter("img")):
-        img.drop_tree()
-    for picture in list(root.iter("picture")):
-        picture.drop_tree()
-    for a in list(root.iter("a")):  # a link that only held an image would be an empty link
-        if not a.text_content().strip():
-            a.drop_tree()
-    return serialize(root)
-
-
-def link_editions(fragment: str, targets: dict[str, str], own_slug: str, file_name, prefix: str = "../",
-                  page: str = "") -> str:
-    """Links to another paper of the same build (its Jekyll URL, as `{% post_url %}` or `{% link %}` give it,
-    or as written by hand; with PAGE, also relative to the post's address) point at that paper's
-    edition: `<prefix><slug>/<file_name(slug)>` (next door by default), fragment kept."""
-    if not targets or "<a" not in fragment:
-        return fragment
-    root = parse(fragment)
-    changed = False
-    for a in root.iter("a"):
-        href = (a.get("href") or "").strip()
-        base, _, frag = href.partition("#")
-        if not base:
-            continue
-        slug = _target(base, targets) or (_target(urljoin(page, base), targets) if page else None)
-        if slug and slug != own_slug:
-            a.set("href", f"{prefix}{slug}/{file_name(slug)}" + (f"#{frag}" if frag else ""))
-            changed = True
-    return serialize(root) if changed else fragment
-
-
-def _target(url: str, targets: dict[str, str]) -> str | None:
-    return targets.get(url) or targets.get(url.rstrip("/") + "/")
-
-
-_LINK = re.compile(r"\]\(\s*<?([^)\s>]+)|^ {0,3}\[[^\]\n]+\]:\s*<?([^\s>]+)|href\s*=\s*[\"']([^\"']+)", re.M)
-
-
-def linked_posts(paper: Paper, targets: dict[str, str], site_url: str, baseurl: str) -> list[str]:
-    """The slugs of the papers PAPER links to by hand (Markdown links, reference definitions, raw
-    HTML) at their address on the website, as TARGETS (edition_targets()) lists them, or relative
-    to the post's own address. A root-relative link without the `baseurl` does not count: on the
-    site it leads elsewhere."""
-    if not targets or ("](" not in paper.body and "]:" not in paper.body and "href" not in paper.body):
-        return []
-    page = page_address(paper, site_url, baseurl)
-    found: list[str] = []
-    for m in _LINK.finditer(paper.body):
-        base = next(g for g in m.groups() if g).partition("#")[0]
-        if not base or (_SCHEME.match(base) and not base.startswith(("http:", "https:"))):
-            continue
-        slug = _target(urljoin(page, base), targets)
-        if slug and slug != paper.slug and slug not in found:
-            found.append(slug)
-    return found
-
-
-def edition_targets(papers: list[Paper], site_url: str, baseurl: str) -> dict[str, str]:
-    """Every way a post of this build can be linked (its site path with the baseurl, its absolute URL) → its slug."""
-    targets: dict[str, str] = {}
-    for p in papers:
-        for form in (baseurl + p.url, site_url + baseurl + p.url):
-            targets[form] = p.slug
-    return targets

@@ -53,14 +53,14 @@ class PdfOptions:
     index_see_also: dict = dataclasses.field(default_factory=dict)  # subject index (issue 17): term → see-also terms
 
 
-def press_options(site_options, extra: dict | None = None) -> dict:
-    """PdfOptions fields from the config's `publisher:` section and the command line (EXTRA:
-    `print`, `pdf_variant`, `page_size_forced`); the command line wins."""
-    extra = extra or {}
-    return {"print_ready": bool(extra.get("print")) or site_options.print, "bleed": site_options.bleed,
-            "marks": site_options.marks, "pdf_variant": extra.get("pdf_variant") or site_options.pdf_variant,
+def press_options(site_options, job_options=None) -> dict:
+    """PdfOptions fields from the config's `publisher:` section and the command line (JOB_OPTIONS, a
+    publisher.planning.JobOptions: print_ready, pdf_variant, page_size_forced); the command line wins."""
+    return {"print_ready": bool(job_options and job_options.print_ready) or site_options.print,
+            "bleed": site_options.bleed, "marks": site_options.marks,
+            "pdf_variant": (job_options and job_options.pdf_variant) or site_options.pdf_variant,
             "pdf_tags": site_options.pdf_tags, "min_dpi": site_options.min_dpi,
-            "page_size_forced": bool(extra.get("page_size_forced")),
+            "page_size_forced": bool(job_options and job_options.page_size_forced),
             "index_see_also": dict(getattr(site_options, "index_see_also", {}))}
 
 
