@@ -294,6 +294,10 @@ The lock keepers wrote every passage in a [ledger]{.index} bound in green cloth.
 
 Barges passed at high water only, and the [harbour]{.index} master read the ledger every Sunday.
 
+### Covers
+
+Each ledger had a cover of green cloth.
+
 #### Bindings
 
 The green cloth was replaced every ten years; a volume's PDF outline does not show this heading.
@@ -339,7 +343,7 @@ def test_index_lists_references_and_volume_audit_clean(nav_out):
     assert "marsh" in html.word_counts and "marsh" in pdf.word_counts
     # a section titled "Footnotes" shares pandoc's id for the notes: the PDF keeps it and its note
     ledgers = results["ledgers"].measures
-    assert ledgers["html"].headings == ledgers["epub"].headings == ledgers["pdf"].headings == ["Passages", "Bindings", "Footnotes"]
+    assert ledgers["html"].headings == ledgers["epub"].headings == ledgers["pdf"].headings == ["Passages", "Covers", "Bindings", "Footnotes"]
     assert ledgers["pdf"].word_counts["wax"] == 1 and ledgers["pdf"].word_counts["called"] == 1
     volume = results["volumes/harbour-papers"]
     assert set(volume.measures) == {"epub", "pdf"}  # its HTML edition is a contents page
