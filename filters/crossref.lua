@@ -231,9 +231,12 @@ local function raw_html_equations(text)
       table.insert(out, text:sub(pos, e)); pos = e + 1
     else
       local tex, ids = number_environment(text:sub(s, stop))
-      table.insert(out, text:sub(pos, s - 1))
+      local before = text:sub(pos, s - 1)
+      -- publisher.mathprep wraps a bare environment in $$…$$: the anchor goes before the delimiter
+      local lead = before:match("%$%$%s*$") or before:match("\\\\?%[%s*$") or ""
+      table.insert(out, before:sub(1, #before - #lead))
       for _, id in ipairs(ids) do table.insert(out, '<span id="' .. id .. '"></span>') end
-      table.insert(out, tex)
+      table.insert(out, lead .. tex)
       changed = changed or tex ~= text:sub(s, stop) or #ids > 0
       pos = stop + 1
     end
