@@ -404,6 +404,37 @@ def test_realworld_callouts_and_equation_references_are_rendered(tmp_path, site,
         assert eq.get("id") == "eq:cauchy-schwarz" and _text(eq.find_class("eq-number")[0]) == "(1)"
 
 
+def test_realworld_equations_labelled_in_raw_html_are_numbered_and_linked(tmp_path):
+    """iclr-2023 writes MathJax equations inside HTML blocks (`<p class="lemma">`) and refers to them
+    with \\eqref: every reference becomes a link to an anchor, and no \\eqref is left visible."""
+    site = REALWORLD / "iclr-2023"
+    if not site.is_dir():
+        pytest.skip(f"the real-world corpus is not here ({site}): it lives in ../shared")
+    report = build(BuildOptions(source=site, out=tmp_path / "out", formats=["html"], jobs=2))
+    assert not report.failed, [str(p) for r in report.failed for p in r.problems]
+    pages = sorted(report.out.glob("*/index.html"))
+    assert pages
+    raw_anchors = 0
+    for path in pages:
+        data = path.read_bytes()
+        text = _visible_text(data)
+        for leftover in ("\\eqref", "\\label{"):
+            assert leftover not in text, (path.parent.name, leftover)
+        page = lxml_html.fromstring(data)
+        ids = {el.get("id") for el in page.iter() if el.get("id")}
+        for href, shown in _xrefs(page):
+            assert href[1:] in ids, (path.parent.name, href)
+            assert re.fullmatch(r"\(\d+\)|\d+", shown), (path.parent.name, href, shown)
+        raw_anchors += len(_raw_equations(page))
+        # the equation numbers, Markdown and raw HTML alike, go 1, 2, 3… in reading order
+        for el in page.xpath("//*[local-name()='annotation']"):
+            el.drop_tree()
+        numbers = [int(n) for el in page.iter() if el.get("class") == "eq-number" or str(el.tag).endswith("mtext")
+                   for n in re.findall(r"^\((\d+)\)$", el.text_content().strip(), re.M)]
+        assert numbers == list(range(1, len(numbers) + 1)), (path.parent.name, numbers)
+    assert raw_anchors >= 2, "the labelled equations inside raw HTML have their anchors"
+
+
 def test_a_filter_runs_only_when_the_post_uses_its_syntax():
     from publisher import crossref
 
