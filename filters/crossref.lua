@@ -12,6 +12,8 @@
 -- A reference to a label that does not exist shows `??` and logs a warning (publisher adds the
 -- line); a label defined twice logs a warning. With the metadata `list-of-figures: true` /
 -- `list-of-tables: true` a list of them is added at the end of the body.
+-- Equation environments inside raw HTML (MathJax sites) are numbered in the same sequence: their
+-- TeX gets `\tag{n}` for each number and an empty `<span id="x">` before it for each `\label{x}`.
 --
 -- Two passes: the first walks the blocks in reading order, numbering and collecting labels; the
 -- second replaces the references.
