@@ -12,6 +12,8 @@
 -- A reference to a label that does not exist shows `??` and logs a warning (publisher adds the
 -- line); a label defined twice logs a warning. With the metadata `list-of-figures: true` /
 -- `list-of-tables: true` a list of them is added at the end of the body.
+-- Equation environments inside raw HTML (MathJax sites) are numbered in the same sequence: their
+-- TeX gets `\tag{n}` for each number and an empty `<span id="x">` before it for each `\label{x}`.
 --
 -- Two passes: the first walks the blocks in reading order, numbering and collecting labels; the
 -- second replaces the references.
@@ -137,6 +139,121 @@ local function equations(inlines)
   return changed and out or nil
 end
 
+-- Equations inside raw HTML -------------------------------------------------------------------------
+-- MathJax sites write equation environments inside HTML blocks (`<p class="lemma"> … \begin{equation}
+-- … \label{x} … </p>`), which pandoc keeps as raw HTML. They are numbered here in reading order with
+-- the others, by rewriting their TeX: each number MathJax would draw becomes `\tag{n}` (drawn by
+-- publisher/rawmath.py and math-environments.lua), a `\label{x}` goes and `<span id="x"></span>`
+-- stands right before the environment, for the links.
+
+-- [start, stop] ranges of TEXT inside the HTML elements whose text is not prose.
+local function code_ranges(text)
+  local ranges = {}
+  for _, tag in ipairs({ "pre", "code", "script", "style", "textarea" }) do
+    local pos = 1
+    while true do
+      local s, e = text:find("<" .. tag .. "[%s>]", pos)
+      if not s then break end
+      local _, stop = text:find("</" .. tag .. "%s*>", e)
+      stop = stop or #text
+      table.insert(ranges, { s, stop })
+      pos = stop + 1
+    end
+  end
+  return ranges
+end
+
+local function inside(ranges, pos)
+  for _, r in ipairs(ranges) do if pos >= r[1] and pos <= r[2] then return true end end
+  return false
+end
+
+-- The rows of an environment's body, split at the `\\` outside inner environments.
+local function rows_of(body)
+  local rows, depth, start, i = {}, 0, 1, 1
+  while i <= #body do
+    if body:find("^\\begin%s*{", i) then depth = depth + 1; i = i + 6
+    elseif body:find("^\\end%s*{", i) then depth = depth - 1; i = i + 4
+    elseif depth == 0 and body:sub(i, i + 1) == "\\\\" and not body:find("^[{}|]", i + 2) then  -- \\| is \| doubled
+      table.insert(rows, body:sub(start, i - 1)); i = i + 2; start = i
+    else i = i + 1 end
+  end
+  table.insert(rows, body:sub(start))
+  return rows
+end
+
+-- One row (or a whole once-numbered environment): its number as `\tag`, its labels as ids.
+local function number_row(row, numbered, ids)
+  local found = {}
+  row = row:gsub("\\label%s*{([^{}]*)}", function(l) table.insert(found, l); return "" end)
+  local n1, n2
+  row, n1 = row:gsub("\\nonumber%f[^%a]", "")
+  row, n2 = row:gsub("\\notag%f[^%a]", "")
+  local tag = row:match("\\tag%*?%s*{([^{}]*)}")
+  local number = tag
+  if not tag and (#found > 0 or (numbered and n1 + n2 == 0)) then
+    counters.eq = counters.eq + 1
+    number = tostring(counters.eq)
+    row = row:gsub("%s*$", "") .. " \\tag{" .. number .. "}"
+  end
+  for _, l in ipairs(found) do
+    if number and define(l, "eq", number) then table.insert(ids, l) end
+  end
+  return row
+end
+
+-- TEX is one environment `\begin{env}…\end{env}`: it with its numbers as \tag, and the ids of its labels.
+local function number_environment(tex)
+  local env, star = tex:match("^\\begin%s*{(%a+)(%*?)}")
+  local head, body, tail = tex:match("^(\\begin%s*%b{})(.*)(\\end%s*%b{})$")
+  local ids = {}
+  if NUMBERED_ROWS[env] then
+    local rows = rows_of(body)
+    for i, row in ipairs(rows) do
+      local blank = row:match("^%s*$") and i == #rows and i > 1  -- after a final \\: no row
+      if not blank then rows[i] = number_row(row, star == "", ids) end
+    end
+    body = table.concat(rows, "\\\\")
+  else
+    body = number_row(body, star == "" and NUMBERED_ONCE[env] ~= nil, ids)
+  end
+  return head .. body .. tail, ids
+end
+
+-- The raw HTML TEXT with its equation environments numbered and their anchors before them.
+local function raw_html_equations(text)
+  if not text:find("\\begin%s*{") then return nil end
+  local skip = code_ranges(text)
+  local out, pos, changed = {}, 1, false
+  while true do
+    local s, e, env = text:find("\\begin%s*{(%a+)%*?}", pos)
+    if not s then break end
+    local _, stop = text:find("\\end%s*{" .. (env or "") .. "%*?}", e)
+    if not (ENVIRONMENTS[env] and stop) or inside(skip, s) then
+      table.insert(out, text:sub(pos, e)); pos = e + 1
+    else
+      local tex, ids = number_environment(text:sub(s, stop))
+      local before = text:sub(pos, s - 1)
+      -- publisher.mathprep wraps a bare environment in $$…$$: the anchor goes before the delimiter
+      local lead = before:match("%$%$%s*$") or before:match("\\\\?%[%s*$") or ""
+      table.insert(out, before:sub(1, #before - #lead))
+      for _, id in ipairs(ids) do table.insert(out, '<span id="' .. id .. '"></span>') end
+      table.insert(out, lead .. tex)
+      changed = changed or tex ~= text:sub(s, stop) or #ids > 0
+      pos = stop + 1
+    end
+  end
+  if not changed then return nil end
+  table.insert(out, text:sub(pos))
+  return table.concat(out)
+end
+
+local function raw_html(r)
+  if r.format ~= "html" then return nil end
+  local text = raw_html_equations(r.text)
+  if text then r.text = text; return r end
+end
+
 -- Figures, tables, sections -------------------------------------------------------------------------
 
 local function caption_prefix(caption, text)
@@ -214,7 +331,9 @@ local function collect(blocks)
         end
       end
     end,
+    RawInline = raw_html,
     RawBlock = function(r)
+      if r.format == "html" then return raw_html(r) end
       if r.format:match("tex") and environment(r.text) then
         local p = pandoc.Para({ pandoc.Math("DisplayMath", r.text) })
         p.content = equations(p.content) or p.content
@@ -291,19 +410,62 @@ local function number_text(id)
   return l.kind == "other" and l.text:match("(%S+)$") or l.number
 end
 
--- Raw HTML keeps its TeX for MathJax; a reference in it to a label this filter knows becomes a link.
--- (Labels inside raw HTML are not seen, so other references there are left as they are.)
-local function raw_html_refs(r)
-  if not (r.text:find("\\ref%s*{") or r.text:find("\\eqref%s*{")) then return nil end
-  local function link(paren)
-    return function(id)
-      local l = lookup(id)
-      if not l then return nil end
-      local n = number_text(id)
-      return '<a href="#' .. id .. '" class="xref">' .. (paren and "(" .. n .. ")" or n) .. "</a>"
+-- [start, stop] ranges of the formulas in raw HTML TEXT (`\(…\)`, `\[…\]`, `$$…$$`, environments).
+local function formula_ranges(text)
+  local ranges = {}
+  for _, pair in ipairs({ { "\\(", "\\)" }, { "\\[", "\\]" }, { "$$", "$$" } }) do
+    local pos = 1
+    while true do
+      local s, e = text:find(pair[1], pos, true)
+      if not s then break end
+      local _, stop = text:find(pair[2], e + 1, true)
+      if not stop then break end
+      table.insert(ranges, { s, stop })
+      pos = stop + 1
     end
   end
-  r.text = r.text:gsub("\\eqref%s*{([^{}<>\"]*)}", link(true)):gsub("\\ref%s*{([^{}<>\"]*)}", link(false))
+  local pos = 1
+  while true do
+    local s, e, env = text:find("\\begin%s*{(%a+)%*?}", pos)
+    if not s then break end
+    local _, stop = text:find("\\end%s*{" .. env .. "%*?}", e)
+    if not stop then break end
+    table.insert(ranges, { s, stop })
+    pos = stop + 1
+  end
+  return ranges
+end
+
+-- Raw HTML keeps its TeX for MathJax; a reference in it becomes a link, or `\text{(n)}` inside a
+-- formula (a link there would break the TeX). A reference to a missing label shows `??` and warns.
+local function raw_html_refs(r)
+  if not (r.text:find("\\ref%s*{") or r.text:find("\\eqref%s*{")) then return nil end
+  local skip = code_ranges(r.text)
+  local math = formula_ranges(r.text)
+  local function replace(paren)
+    return function(pos, id)
+      if inside(skip, pos) then return nil end
+      local written = (paren and "\\eqref{" or "\\ref{") .. id .. "}"
+      local l = lookup(id)
+      local n = number_text(id)
+      local shown = paren and "(" .. n .. ")" or n
+      if inside(math, pos) then
+        if not l then missing(id, written) end
+        return "\\text{" .. shown .. "}"
+      end
+      if not l then
+        missing(id, written)
+        return '<span class="xref-missing" title="missing label: ' .. id .. '">??</span>'
+      end
+      return '<a href="#' .. id .. '" class="xref">' .. shown .. "</a>"
+    end
+  end
+  -- one pass for both commands, so positions are those of the original text
+  r.text = r.text:gsub("()\\(e?q?ref)%s*{([^{}<>\"]*)}", function(pos, cmd, id)
+    if cmd == "eqref" then return replace(true)(pos, id) end
+    if cmd == "ref" then return replace(false)(pos, id) end
+    return nil
+  end)
   return r
 end
 

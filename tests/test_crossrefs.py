@@ -254,6 +254,115 @@ def test_filters_write_the_same_bytes_every_run(tmp_path):
         assert len(runs) == 1, name
 
 
+# --- equations labelled inside raw HTML blocks (tests/crossrefs/rawhtml-site) -----------------------------
+
+RAW_SITE = ROOT / "tests" / "crossrefs" / "rawhtml-site"
+RAW_SLUG = "kettle-cooling"
+# label → its number; the raw-HTML align numbers rows 1 and 3 (the middle one has \nonumber)
+RAW_NUMBERS = {"eq:newton": "(1)", "eq:solution": "(2)", "eq:heat": "(4)"}
+SOURCE_TEX = ("\\eqref", "\\ref{", "\\label", "\\tag", "\\begin{")
+
+
+@pytest.fixture(scope="module")
+def raw_built(tmp_path_factory):
+    report = build(BuildOptions(source=RAW_SITE, out=tmp_path_factory.mktemp("rawref-out")))
+    assert not report.failed, [str(p) for r in report.papers for p in r.problems]
+    return report
+
+
+def _math_text(math) -> str:
+    """What a formula draws: its text without the TeX annotation."""
+    return "".join((el.text or "").strip() for el in math.iter() if not str(el.tag).endswith("annotation"))
+
+
+def _raw_equations(doc, ns: str = "") -> dict[str, str]:
+    """id of each empty anchor span → the text of the formula right after it."""
+    found = {}
+    for span in doc.iter(f"{ns}span"):
+        nxt = span.getnext()
+        if span.get("id") and not len(span) and nxt is not None and str(nxt.tag).endswith("math"):
+            found[span.get("id")] = _math_text(nxt)
+    return found
+
+
+def _xrefs(doc, ns: str = "") -> list[tuple[str, str]]:
+    return [(a.get("href"), "".join(a.itertext())) for a in doc.iter(f"{ns}a")
+            if "xref" in (a.get("class") or "").split()]
+
+
+def test_raw_html_equations_are_numbered_and_referenced_on_the_page(raw_built):
+    page = lxml_html.fromstring((raw_built.out / RAW_SLUG / "index.html").read_bytes())
+    drawn = _raw_equations(page)
+    assert set(drawn) == {"eq:newton", "eq:solution"}
+    assert drawn["eq:newton"].endswith("(1)")
+    assert "(2)" in drawn["eq:solution"] and drawn["eq:solution"].endswith("(3)")  # row 2 of 3 has no number
+    # the Markdown equation after the block goes on counting
+    (md_eq,) = page.find_class("equation")
+    assert md_eq.get("id") == "eq:heat" and _text(md_eq.find_class("eq-number")[0]) == "(4)"
+    assert _xrefs(page) == [("#eq:newton", "(1)"), ("#eq:solution", "2"), ("#eq:heat", "(4)"), ("#eq:solution", "(2)")]
+    (missing,) = page.find_class("xref-missing")
+    assert _text(missing) == "??"
+    text = _visible_text((raw_built.out / RAW_SLUG / "index.html").read_bytes())
+    for tex in SOURCE_TEX:
+        assert tex not in text, tex
+
+
+def test_raw_html_missing_label_warns_with_its_line(raw_built):
+    (paper,) = raw_built.papers
+    lines = (RAW_SITE / "_posts" / "2024-05-02-kettle-cooling.md").read_text(encoding="utf-8").split("\n")
+    line = next(i for i, t in enumerate(lines, start=1) if "kettle-nowhere" in t)
+    warned = [p for p in paper.problems if "eq:kettle-nowhere" in p.message]
+    assert [(p.line, p.severity) for p in warned] == [(line, "warning")]
+
+
+def test_raw_html_equations_in_the_epub(raw_built):
+    from publisher.validate import epubcheck
+
+    book = raw_built.out / RAW_SLUG / f"{RAW_SLUG}.epub"
+    with zipfile.ZipFile(book) as z:
+        files = {n: etree.fromstring(z.read(n)) for n in z.namelist() if n.endswith(".xhtml")}
+    ids = {n: {el.get("id") for el in doc.iter() if el.get("id")} for n, doc in files.items()}
+    drawn = {k: v for doc in files.values() for k, v in _raw_equations(doc, f"{{{XHTML}}}").items()}
+    assert drawn["eq:newton"].endswith("(1)") and drawn["eq:solution"].endswith("(3)")
+    followed = []
+    for name, doc in files.items():
+        for href, text in _xrefs(doc, f"{{{XHTML}}}"):
+            file, _, frag = href.rpartition("#")
+            target = str(PurePosixPath(name).parent / file) if file else name
+            assert frag in ids.get(target, set()), f"{name}: {href} leads nowhere"
+            followed.append((frag, text, target != name))
+    assert ("eq:newton", "(1)", True) in followed  # the reference is in the next chapter file
+    assert ("eq:solution", "2", True) in followed
+    (report,) = epubcheck([book])
+    assert (report.fatals, report.errors, report.warnings) == (0, 0, 0), report.describe()
+
+
+def test_raw_html_equations_in_the_pdf(raw_built):
+    import pikepdf
+
+    pdf_path = raw_built.out / RAW_SLUG / f"{RAW_SLUG}.pdf"
+    with pikepdf.open(pdf_path) as pdf:
+        dests = set(pikepdf.NameTree(pdf.Root.Names.Dests).keys())
+        links = [str(a.Dest) for page in pdf.pages for a in page.get("/Annots", [])
+                 if a.get("/Subtype") == "/Link" and a.get("/Dest") is not None]
+    assert {"eq:newton", "eq:solution"} <= dests
+    assert links.count("eq:newton") == 1 and links.count("eq:solution") == 2
+    text = subprocess.run(["pdftotext", str(pdf_path), "-"], capture_output=True, text=True, timeout=60).stdout
+    assert "The law (1) gives the curve of row 2" in re.sub(r"\s+", " ", text)
+    for tex in SOURCE_TEX:
+        assert tex not in text, tex
+
+
+def test_raw_html_equations_page_is_valid(raw_built):
+    from conftest import VNU_JAR
+    import json
+
+    proc = subprocess.run(["java", "-jar", str(VNU_JAR), "--format", "json", "--stdout",
+                           str(raw_built.out / RAW_SLUG / "index.html")], capture_output=True, text=True, timeout=300)
+    errors = [m["message"] for m in json.loads(proc.stdout or proc.stderr)["messages"] if m["type"] == "error"]
+    assert not errors, errors
+
+
 # --- the real-world sites: callouts and equation references rendered -------------------------------------
 
 REALWORLD = ROOT.parent / "shared" / "realworld"
@@ -293,6 +402,37 @@ def test_realworld_callouts_and_equation_references_are_rendered(tmp_path, site,
         page = lxml_html.fromstring((report.out / "math" / "index.html").read_bytes())
         (eq,) = page.find_class("equation")
         assert eq.get("id") == "eq:cauchy-schwarz" and _text(eq.find_class("eq-number")[0]) == "(1)"
+
+
+def test_realworld_equations_labelled_in_raw_html_are_numbered_and_linked(tmp_path):
+    """iclr-2023 writes MathJax equations inside HTML blocks (`<p class="lemma">`) and refers to them
+    with \\eqref: every reference becomes a link to an anchor, and no \\eqref is left visible."""
+    site = REALWORLD / "iclr-2023"
+    if not site.is_dir():
+        pytest.skip(f"the real-world corpus is not here ({site}): it lives in ../shared")
+    report = build(BuildOptions(source=site, out=tmp_path / "out", formats=["html"], jobs=2))
+    assert not report.failed, [str(p) for r in report.failed for p in r.problems]
+    pages = sorted(report.out.glob("*/index.html"))
+    assert pages
+    raw_anchors = 0
+    for path in pages:
+        data = path.read_bytes()
+        text = _visible_text(data)
+        for leftover in ("\\eqref", "\\label{"):
+            assert leftover not in text, (path.parent.name, leftover)
+        page = lxml_html.fromstring(data)
+        ids = {el.get("id") for el in page.iter() if el.get("id")}
+        for href, shown in _xrefs(page):
+            assert href[1:] in ids, (path.parent.name, href)
+            assert re.fullmatch(r"\(\d+\)|\d+", shown), (path.parent.name, href, shown)
+        raw_anchors += len(_raw_equations(page))
+        # the equation numbers, Markdown and raw HTML alike, go 1, 2, 3… in reading order
+        for el in page.xpath("//*[local-name()='annotation']"):
+            el.drop_tree()
+        numbers = [int(n) for el in page.iter() if el.get("class") == "eq-number" or str(el.tag).endswith("mtext")
+                   for n in re.findall(r"^\((\d+)\)$", el.text_content().strip(), re.M)]
+        assert numbers == list(range(1, len(numbers) + 1)), (path.parent.name, numbers)
+    assert raw_anchors >= 2, "the labelled equations inside raw HTML have their anchors"
 
 
 def test_a_filter_runs_only_when_the_post_uses_its_syntax():
