@@ -68,6 +68,9 @@ sha512=8f434346648f6b96df89dda901c5176b10a6d83961dd3c1ac88b59b2dc327aa4a8f434346
 ```
 
 And inline, as the log printed it: `8f434346648f6b96df89dda901c5176b10a6d83961dd3c1ac88b59b2dc327aa4a8f434346648f6b96df89dda901c5176b10a6d83961dd3c1ac88b59b2dc327aa4` in full.
+
+The house style breaks those strings (overflow-wrap), so this line is what still runs off the page:
+<span style="white-space: nowrap">its author keeps the whole of this long sentence on one line, whatever the width of the page it is set on, with a style of its own.</span>
 """
 
 NO_FILE = """---
