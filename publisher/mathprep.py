@@ -153,14 +153,15 @@ def prepare(body: str, site_macros: dict[str, Macro] | None = None, dollars: boo
 
 def _keep_lines(tex: str, lines: int) -> str:
     """TEX with LINES newlines (an expansion may add or remove some): joined, or padded at the end,
-    and no blank line (which would end the formula for pandoc): an empty line becomes a TeX comment."""
+    and no blank line (which would end the formula for pandoc): an empty line becomes an empty group `{}`
+    (not a `%` comment, which would swallow whatever a later stage adds to that line, such as a `\\tag`)."""
     have = tex.count("\n")
     if have > lines:
         parts = tex.split("\n")
         tex = "\n".join(parts[:lines] + [" ".join(parts[lines:])]) if lines else " ".join(parts)
     elif have < lines:
-        tex += "\n%" * (lines - have)
-    return re.sub(r"\n[ \t]*(?=\n)", "\n%", tex)
+        tex += "\n{}" * (lines - have)
+    return re.sub(r"\n[ \t]*(?=\n)", "\n{}", tex)
 
 
 def _text(chunk: str, masked: str, dollars: bool | None) -> str:

@@ -58,6 +58,7 @@ def convert(body_html: str, paper: Paper, pandoc: str, timeout: float = 60) -> t
         for m in _FORMULA.finditer(text):
             tex = next(g for g in m.groups() if g is not None).strip()
             tex = re.sub(r"\\\\([{}|])", r"\\\1", tex)  # \\{ doubled for Markdown: a brace
+            tex = re.sub(r"\n[ \t]*(?=\n)", "", tex)  # a blank line would end pandoc's $$…$$ (TeX ignores it)
             if not tex:
                 continue
             pieces.append(text[pos:m.start()])
