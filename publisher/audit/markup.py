@@ -294,7 +294,7 @@ def _raster_sizes(z: zipfile.ZipFile, bodies: list, docs: list[PurePosixPath]) -
             if urlsplit(src).scheme or src.lower().endswith(".svg"):
                 continue
             name = str(PurePosixPath(*[p for p in (doc.parent / unquote(src)).parts]))
-            name = _normpath(name)
+            name = normpath(name)
             try:
                 with Image.open(io.BytesIO(z.read(name))) as im:
                     sizes.append((image_identity(src), f"{im.width}x{im.height}"))
@@ -303,7 +303,8 @@ def _raster_sizes(z: zipfile.ZipFile, bodies: list, docs: list[PurePosixPath]) -
     return sizes
 
 
-def _normpath(name: str) -> str:
+def normpath(name: str) -> str:
+    """A relative POSIX path with '.' and '..' resolved ('a/./b/../c' -> 'a/c'); '..' past the start is dropped."""
     parts: list[str] = []
     for p in name.split("/"):
         if p == "..":

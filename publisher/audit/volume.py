@@ -19,6 +19,7 @@ from urllib.parse import unquote, urlsplit
 from ..model import Problem
 from . import PaperAudit, measure_editions
 from .compare import NAMES, compare, word_tolerance
+from .markup import normpath
 
 OUTLINE_LEVELS = 3  # styles/volume-print.css: the volume PDF's outline has h2 and h3, not h4–h6
 
@@ -95,19 +96,9 @@ def _contents_page_links(out: Path, page: str, members: list[str]) -> list[Probl
         href = a.get("href") or ""
         if not href or urlsplit(href).scheme or href.startswith("//"):
             continue
-        target = _normpath(str(base / unquote(urlsplit(href).path)))
+        target = normpath(str(base / unquote(urlsplit(href).path)))
         linked.add(target)
     return [Problem(page, None, f"the volume's contents page does not link to its paper {s!r}",
                     "every paper of the volume should be listed with a link to its page")
             for s in members if not any(t == s or t.startswith(s.strip("/") + "/") for t in linked)]
 
-
-def _normpath(name: str) -> str:
-    parts: list[str] = []
-    for p in name.split("/"):
-        if p == "..":
-            if parts:
-                parts.pop()
-        elif p not in ("", "."):
-            parts.append(p)
-    return "/".join(parts)
