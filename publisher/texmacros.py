@@ -47,10 +47,9 @@ def _skip_space(tex: str, i: int) -> int:
     return i
 
 
-def _group(tex: str, i: int) -> tuple[str, int] | None:
-    """The balanced {…} group starting at I: (its inside, index after it), or None."""
-    if i >= len(tex) or tex[i] != "{":
-        return None
+def group_end(tex: str, i: int) -> int | None:
+    """The index just after the `}` that closes the `{` at I (TeX escapes such as `\\{` skipped), or
+    None when it never closes."""
     depth = 0
     j = i
     while j < len(tex):
@@ -63,9 +62,17 @@ def _group(tex: str, i: int) -> tuple[str, int] | None:
         elif c == "}":
             depth -= 1
             if depth == 0:
-                return tex[i + 1:j], j + 1
+                return j + 1
         j += 1
     return None
+
+
+def _group(tex: str, i: int) -> tuple[str, int] | None:
+    """The balanced {…} group starting at I: (its inside, index after it), or None."""
+    if i >= len(tex) or tex[i] != "{":
+        return None
+    end = group_end(tex, i)
+    return (tex[i + 1:end - 1], end) if end is not None else None
 
 
 def _argument(tex: str, i: int) -> tuple[str, int] | None:

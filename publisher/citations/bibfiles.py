@@ -67,20 +67,11 @@ def _entry_end(text: str) -> int | None:
     opener = re.match(r"[ \t]*@[ \t]*[A-Za-z]+[ \t]*([{(])", text)
     if opener and opener.group(1) == "(":
         return len(text) if text.count("(") - text.count(")") == 0 else None
-    depth, i = 0, 0
-    while i < len(text):
-        c = text[i]
-        if c == "\\":
-            i += 2
-            continue
-        if c == "{":
-            depth += 1
-        elif c == "}":
-            depth -= 1
-            if depth == 0:
-                return i + 1
-        i += 1
-    return None
+    if not opener:
+        return None  # (every chunk starts with `@type{` or `@type(`: see _chunks)
+    from ..texmacros import group_end
+
+    return group_end(text, opener.start(1))
 
 
 def _pandoc_csl(text: str, pandoc: str, fmt: str, timeout: float) -> tuple[list[dict] | None, str]:
