@@ -98,6 +98,19 @@ class Chapter:
     kind: str  # chapter, appendix, backmatter, titlepage
 
 
+def add_navigation(book, cover_doc, items: list, first_text: str) -> None:
+    """The NCX and nav items, the spine (cover, title page, contents, then the text) and the guide of
+    BOOK, whose ITEMS start with the title page; FIRST_TEXT is the first chapter's file."""
+    book.add_item(epub.EpubNcx())
+    nav = epub.EpubNav(uid="nav", file_name="nav.xhtml", title="Contents")
+    book.add_item(nav)
+    book.spine = [(cover_doc, "yes"), items[0], nav] + items[1:]
+    book.guide = [{"type": "cover", "href": "cover.xhtml", "title": "Cover"},
+                  {"type": "title-page", "href": "title.xhtml", "title": "Title page"},
+                  {"type": "toc", "href": "nav.xhtml", "title": "Contents"},
+                  {"type": "text", "href": first_text, "title": "Start of text"}]
+
+
 def identifier(paper: Paper, site_url: str = "") -> str:
     """A stable identifier: DOI/ISBN/identifier from front matter, else a UUID from the paper's URL."""
     return identifiers.stable_id(paper.identifier, paper.url, site_url)
@@ -679,14 +692,7 @@ def build(paper: Paper, doc: Document, opts: EpubOptions | None = None) -> bytes
     nav_bytes = nav_document(title, lang, tree, landmarks, pages)
     ncx_bytes = ncx_document(uid, title, lang, tree, pages)
     book.toc = [epub.Link(href, text, f"toc-{i}") for i, (_, text, href) in enumerate(entries)]
-    book.add_item(epub.EpubNcx())
-    nav = epub.EpubNav(uid="nav", file_name="nav.xhtml", title="Contents")
-    book.add_item(nav)
-    book.spine = [(cover_doc, "yes"), items[0], nav] + items[1:]
-    book.guide = [{"type": "cover", "href": "cover.xhtml", "title": "Cover"},
-                  {"type": "title-page", "href": "title.xhtml", "title": "Title page"},
-                  {"type": "toc", "href": "nav.xhtml", "title": "Contents"},
-                  {"type": "text", "href": first_text.file, "title": "Start of text"}]
+    add_navigation(book, cover_doc, items, first_text.file)
     if notes:
         book.guide.append({"type": "notes", "href": notes.file, "title": "Notes"})
 

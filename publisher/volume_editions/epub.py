@@ -198,14 +198,7 @@ def build(info: VolumeInfo, members: list[Member], opts: paper_epub.EpubOptions)
     nav_bytes = paper_epub.nav_document(title, lang, tree, landmarks, pages)
     ncx_bytes = paper_epub.ncx_document(uid, title, lang, tree, pages)
     book.toc = toc_links
-    book.add_item(ebooklib_epub.EpubNcx())
-    nav = ebooklib_epub.EpubNav(uid="nav", file_name="nav.xhtml", title="Contents")
-    book.add_item(nav)
-    book.spine = [(cover_doc, "yes"), items[0], nav] + items[1:]
-    book.guide = [{"type": "cover", "href": "cover.xhtml", "title": "Cover"},
-                  {"type": "title-page", "href": "title.xhtml", "title": "Title page"},
-                  {"type": "toc", "href": "nav.xhtml", "title": "Contents"},
-                  {"type": "text", "href": first_text.file, "title": "Start of text"}]
+    paper_epub.add_navigation(book, cover_doc, items, first_text.file)
     if index_ch:
         book.guide.append({"type": "index", "href": index_ch.file, "title": "Index"})
 
