@@ -111,13 +111,7 @@ class _InlineTag(Tag):
     block = False
 
     def parse(self, stream):
-        # Leave the stream on the tag's last token (the parser moves past it): the expression if
-        # there is one, else the tag itself, so that the text after the tag is never swallowed.
-        token = stream.current
-        expr = ""
-        if stream.peek.kind == TOKEN_EXPRESSION:
-            next(stream)
-            expr = stream.current.value
+        token, expr = plugin_tags.tag_expression(stream)
         return _ExprNode(token, expr.strip(), self.name)
 
 
