@@ -255,6 +255,18 @@ def test_catalog_opds_and_manifest_list_the_volume(demo):
     assert set(vol["editions"]) == {"pdf", "epub", "html"}
 
 
+def test_sitemap_lists_the_volume_page(demo):
+    out = demo.out
+    S = "{http://www.sitemaps.org/schemas/sitemap/0.9}"
+    urls = {u.findtext(S + "loc"): u.findtext(S + "lastmod") for u in etree.parse(str(out / "sitemap.xml")).getroot()}
+    loc = f"https://papers.example.org/volumes/{DEMO}/"
+    assert loc in urls and (out / "volumes" / DEMO / "index.html").is_file()
+    (r,) = [r for r in demo.papers if r.slug == f"volumes/{DEMO}"]
+    assert urls[loc] == dt.datetime.fromisoformat(r.summary["date"]).astimezone(dt.timezone.utc).strftime(
+        "%Y-%m-%dT%H:%M:%SZ")  # the volume's date
+    assert len(urls) == len(set(urls)) == 4  # the catalog, two papers, the volume
+
+
 def test_publisher_check_passes_on_a_dist_with_volumes(demo):
     from publisher.check import check
 
