@@ -12,6 +12,7 @@ from __future__ import annotations
 import functools
 import shutil
 import time
+from dataclasses import dataclass, field
 from pathlib import Path
 
 from . import cache, config, isolation
@@ -29,6 +30,18 @@ def declared(site: config.SiteConfig, selection: str | None, title: str | None) 
     if selection:
         one = from_command_line(selection, title)
         found = [v for v in found if v.slug != one.slug] + [one]
+    return found
+
+
+def member_slugs(site: config.SiteConfig, papers: list[Paper], selection: str | None, title: str | None,
+                 shard=None) -> set[str]:
+    """The slugs of the papers that are in a volume this shard builds (their pandoc pass is kept)."""
+    from .planning import in_shard
+
+    found: set[str] = set()
+    for volume in declared(site, selection, title):
+        if in_shard(volume.key, shard):
+            found.update(p.slug for p in members(volume, papers)[0])
     return found
 
 
@@ -90,7 +103,8 @@ def build_volumes(site: config.SiteConfig, papers: list[Paper], out: Path, state
                                 editions=[_edition(volume.key, f, out, reuse[f]) for f in FORMAT_ORDER if f in reuse],
                                 problems=[Problem(**p) for p in old.get("problems", [])], summary=old["summary"])
             else:
-                r = build_volume(volume, chosen, site, out, formats, page_size, job_options, debug, rendered)
+                r = build_volume(volume, chosen, site, out, formats, page_size, job_options, debug,
+                                 MemberPasses(rendered, {p.slug: cache.render_key(p, site, state, ctx) for p in chosen}))
                 r.problems[:0] = problems
         if clash:
             r.problems.append(Problem(clash.rel_source, None, f"the paper's slug '{FOLDER}' is the folder of the "
@@ -115,13 +129,43 @@ def remove_stale_volumes(out: Path, state: State, current: set[str]) -> list[str
     return removed
 
 
+@dataclass
+class MemberPasses:
+    """Where the members' documents come from: RENDERED, the documents already read for another volume
+    of this build (slug → Document, images resolved); KEYS, each member's render key, under which its
+    own build kept its pandoc pass (publisher/documents.py)."""
+
+    rendered: dict = field(default_factory=dict)
+    keys: dict[str, str] = field(default_factory=dict)
+
+
+def member_document(paper: Paper, site: config.SiteConfig, out: Path, passes: MemberPasses):
+    """PAPER's document: the one its own build kept, or (kept by no build: another shard's paper, an
+    older record) a pandoc pass now, kept in turn. Images are resolved; InputError when it fails."""
+    from . import documents
+    from .editions import body as edition_body
+    from .editions.assemble import render_paper
+
+    doc = passes.rendered.get(paper.slug)
+    if doc is not None:
+        return doc
+    key = passes.keys.get(paper.slug, "")
+    doc = documents.load(out, paper.slug, key) if key else None
+    if doc is None:
+        doc = render_paper(paper, site)
+        if key:
+            documents.save(out, paper.slug, key, doc)
+    edition_body.prepare(paper, doc, site, out / ".cache" / "publisher" / "remote")
+    passes.rendered[paper.slug] = doc
+    return doc
+
+
 def member_documents(chosen: list[Paper], site: config.SiteConfig, out: Path, problems: list[Problem],
-                     rendered: dict | None = None):
-    """Each member's document (one pandoc pass each, kept in RENDERED for the other volumes of the
-    build), with its ids prefixed and its bodies adapted for the PDF and the EPUB; papers that fail
-    are reported and left out."""
-    from . import render
-    from .editions.assemble import _adapted, _user_filters
+                     passes: MemberPasses | None = None):
+    """Each member's document (its own build's pandoc pass, see member_document), with its ids
+    prefixed and its bodies adapted for the PDF and the EPUB; papers that fail are reported and
+    left out."""
+    from .editions.assemble import _adapted
     from .editions.edition_links import absolute_links
     from .links import page_address
     from .editions import body as edition_body
@@ -129,16 +173,11 @@ def member_documents(chosen: list[Paper], site: config.SiteConfig, out: Path, pr
     from .volume_editions.member import Member
 
     opts = site.options
-    rendered = {} if rendered is None else rendered
+    passes = MemberPasses() if passes is None else passes
     found: list[Member] = []
     for paper in chosen:
         try:
-            doc = rendered.get(paper.slug)
-            if doc is None:
-                doc = render.render(paper, _user_filters(site), italic_quotes=opts.italic_quotes,
-                                    timeout=opts.timeout, memory_mb=opts.memory_mb)
-                edition_body.prepare(paper, doc, site, out / ".cache" / "publisher" / "remote")
-                rendered[paper.slug] = doc
+            doc = member_document(paper, site, out, passes)
         except InputError as exc:
             problems.append(exc.problem)
             continue
@@ -155,9 +194,9 @@ def member_documents(chosen: list[Paper], site: config.SiteConfig, out: Path, pr
 
 
 def build_volume(volume: Volume, chosen: list[Paper], site: config.SiteConfig, out: Path, formats: list[str],
-                 page_size: str, job_options, debug: bool = False, rendered: dict | None = None) -> PaperResult:
+                 page_size: str, job_options, debug: bool = False, passes: MemberPasses | None = None) -> PaperResult:
     """Build one volume's editions into OUT/volumes/<slug>/. Never raises: problems are in the result.
-    RENDERED: member documents already made for another volume of this build (slug → Document)."""
+    PASSES: where the members' documents come from (MemberPasses)."""
     from . import catalog
     from .editions import epub as paper_epub
     from .editions import pdf as paper_pdf
@@ -175,7 +214,7 @@ def build_volume(volume: Volume, chosen: list[Paper], site: config.SiteConfig, o
     names = edition_names(volume.slug)
     try:
         folder.mkdir(parents=True, exist_ok=True)
-        ms = member_documents(chosen, site, out, result.problems, rendered)
+        ms = member_documents(chosen, site, out, result.problems, passes)
         if not ms:
             raise InputError(Problem(volume.file, volume.line, f"volume '{volume.slug}': no member could be rendered"))
         vpaper = volume_paper(volume, ms, site)

@@ -138,6 +138,8 @@ def test_demo_volume_editions_are_written(demo):
         assert (folder / name).is_file() and (folder / name).stat().st_size > 1000, name
     (r,) = [r for r in demo.papers if r.slug == f"volumes/{DEMO}"]
     assert r.summary["kind"] == "volume" and r.summary["members"] == ["water-utility-open-data", "tidal-cooperatives"]
+    for slug in r.summary["members"]:  # built in the worker pool, their passes kept for the volume
+        assert (demo.out / ".publisher" / "documents" / f"{slug}.json").is_file()
 
 
 def test_contents_page_numbers_are_the_real_pages(demo):
@@ -738,23 +740,64 @@ def test_volume_page_paper_index_and_catalog_have_no_axe_violations(demo, axe_ch
     assert not violations, [(v["id"], v["help"], [n["target"] for n in v["nodes"]][:3]) for v in violations]
 
 
-def test_a_paper_in_two_volumes_goes_through_pandoc_once_for_both(fixture_site, tmp_path, monkeypatch):
-    import publisher.render as render
+def test_a_paper_in_two_volumes_goes_through_pandoc_once_for_both(fixture_site, tmp_path):
+    from publisher import pandoc
 
     (fixture_site / "_config.yml").write_text(CONFIG.format(title="First") + (
         "    - slug: again\n      title: Again\n      papers: [paper-3, paper-1]\n"), encoding="utf-8")
-    real, calls = render.render, []
-
-    def counted(paper, *args, **kwargs):  # the real pandoc pass, counted
-        calls.append(paper.slug)
-        return real(paper, *args, **kwargs)
-
-    monkeypatch.setattr(render, "render", counted)
+    before = dict(pandoc.RUNS)
     report = build(BuildOptions(source=fixture_site, out=tmp_path / "out", jobs=1, formats=["html"]))
     assert not report.failed, [str(p) for r in report.failed for p in r.problems]
-    assert sorted(calls) == sorted(["paper-1", "paper-2", "paper-3"] * 2)  # the papers', then the volumes' (once)
+    assert pandoc.RUNS.get("render", 0) - before.get("render", 0) == 3  # the papers' own passes, for both volumes
+    assert pandoc.runs() - sum(before.values()) == 3
     page = (tmp_path / "out" / "volumes" / "again" / "index.html").read_text(encoding="utf-8")
     assert page.index("Paper number 3") < page.index("Paper number 1")  # as listed
+
+
+def test_volume_reuses_its_members_own_pandoc_pass(fixture_site, tmp_path):
+    import dataclasses
+
+    from publisher import documents, pandoc
+
+    out, fresh = tmp_path / "out", tmp_path / "fresh"
+    opts = BuildOptions(source=fixture_site, out=out, jobs=1, formats=["epub", "html"])
+    runs = pandoc.runs()
+    first = build(opts)
+    assert not first.failed and not _volume_result(first).cached
+    assert pandoc.runs() - runs == 3  # one pass per paper; the volume runs none
+    kept = json.loads(documents.path(out, "paper-2").read_text(encoding="utf-8"))  # JSON, not a pickle
+    assert kept["slug"] == "paper-2" and kept["document"]["fields"]["title_text"] == "Paper number 2"
+    # a new paper: its pass runs, the three others come from the cache with their kept passes
+    _write_posts(fixture_site, 4)
+    runs = pandoc.runs()
+    second = build(opts)
+    assert not _volume_result(second).cached and len(second.papers) == 5
+    assert [r.slug for r in second.papers if not r.cached] == ["paper-4", "volumes/policy-2025"]
+    assert pandoc.runs() - runs == 1
+    # a one-off volume of cached papers runs no pandoc at all
+    one_off = dataclasses.replace(opts, volume="tag=t3", volume_title="Just Three")
+    runs = pandoc.runs()
+    assert not build(one_off).failed and pandoc.runs() == runs
+    # the volumes are what fresh passes make
+    build(dataclasses.replace(one_off, out=fresh, force=True))
+    for name in ("policy-2025/policy-2025.epub", "policy-2025/index.html", "just-three/just-three.epub"):
+        assert (out / "volumes" / name).read_bytes() == (fresh / "volumes" / name).read_bytes(), name
+    # a member edited: only its pass runs again (the kept document of its old key is not used)
+    post = fixture_site / "_posts" / "2025-02-01-paper-2.md"
+    post.write_text(post.read_text(encoding="utf-8").replace("A conclusion", "A new conclusion"), encoding="utf-8")
+    runs = pandoc.runs()
+    assert not _volume_result(build(opts)).cached and pandoc.runs() - runs == 1
+    with zipfile.ZipFile(out / "volumes/policy-2025/policy-2025.epub") as z:
+        assert "A new conclusion" in z.read("EPUB/p02-ch02.xhtml").decode("utf-8")
+    # a damaged record is not read: that member goes through pandoc again
+    documents.path(out, "paper-1").write_text("{not json", encoding="utf-8")
+    post.write_text(post.read_text(encoding="utf-8").replace("A new conclusion", "A newer one"), encoding="utf-8")
+    runs = pandoc.runs()
+    assert not build(opts).failed and pandoc.runs() - runs == 2
+    # no volume any more: no document is kept
+    (fixture_site / "_config.yml").write_text("title: Fixture Institute\n", encoding="utf-8")
+    build(opts)
+    assert not list((out / ".publisher" / documents.FOLDER).glob("*.json"))
 
 
 def test_volume_cover_image_opens_the_pdf_and_is_the_epub_cover(fixture_site, tmp_path):
