@@ -24,22 +24,24 @@ from .volumes import FOLDER, Volume, from_command_line, members
 FORMAT_ORDER = ["pdf", "epub", "html"]
 
 
-def declared(site: config.SiteConfig, selection: str | None, title: str | None) -> list[Volume]:
-    """The volumes to build: the config's, and the command line's one-off volume."""
+def declared(site: config.SiteConfig, one_off: tuple = (None, None, None)) -> list[Volume]:
+    """The volumes to build: the config's, and the command line's one-off volume (ONE_OFF: its
+    selection, title and bibliography, as --volume, --volume-title and --volume-bibliography give them)."""
     found = list(site.options.volumes)
+    selection, title, bibliography = one_off
     if selection:
-        one = from_command_line(selection, title)
+        one = from_command_line(selection, title, bibliography)
         found = [v for v in found if v.slug != one.slug] + [one]
     return found
 
 
-def member_slugs(site: config.SiteConfig, papers: list[Paper], selection: str | None, title: str | None,
+def member_slugs(site: config.SiteConfig, papers: list[Paper], one_off: tuple = (None, None, None),
                  shard=None) -> set[str]:
     """The slugs of the papers that are in a volume this shard builds (their pandoc pass is kept)."""
     from .planning import in_shard
 
     found: set[str] = set()
-    for volume in declared(site, selection, title):
+    for volume in declared(site, one_off):
         if in_shard(volume.key, shard):
             found.update(p.slug for p in members(volume, papers)[0])
     return found
@@ -67,8 +69,8 @@ def _edition(key: str, fmt: str, out: Path, rec: dict) -> Edition:
 
 
 def build_volumes(site: config.SiteConfig, papers: list[Paper], out: Path, state: State, ctx: cache.Context,
-                  formats: list[str], page_size: str, job_options, shard, selection: str | None = None,
-                  title: str | None = None, debug: bool = False, done=None,
+                  formats: list[str], page_size: str, job_options, shard, one_off: tuple = (None, None, None),
+                  debug: bool = False, done=None,
                   blocked: bool = False) -> tuple[list[PaperResult], dict]:
     """Build (or take from the cache) every volume in this shard. PAPERS: every paper of the site.
     Returns the results (catalog entries with kind: volume) and their keys for the build record.
@@ -77,7 +79,7 @@ def build_volumes(site: config.SiteConfig, papers: list[Paper], out: Path, state
 
     results: list[PaperResult] = []
     inputs: dict[str, dict] = {}
-    volumes = declared(site, selection, title)
+    volumes = declared(site, one_off)
     rendered: dict[str, object] = {}  # slug → its document: a paper in several volumes goes through pandoc once
     clash = next((p for p in papers if p.slug == FOLDER), None)  # a paper whose folder would be OUT/volumes/
     for volume in volumes:
@@ -161,10 +163,12 @@ def member_document(paper: Paper, site: config.SiteConfig, out: Path, passes: Me
 
 
 def member_documents(chosen: list[Paper], site: config.SiteConfig, out: Path, problems: list[Problem],
-                     passes: MemberPasses | None = None):
+                     passes: MemberPasses | None = None, references: dict[str, list] | None = None):
     """Each member's document (its own build's pandoc pass, see member_document), with its ids
     prefixed and its bodies adapted for the PDF and the EPUB; papers that fail are reported and
-    left out."""
+    left out. REFERENCES (a volume bibliography): each member's reference list is taken out of its
+    bodies and added, as (title, entries), to REFERENCES["pdf"] and REFERENCES["epub"]."""
+    from .volume_editions.bibliography import take_references
     from .editions.assemble import _adapted
     from .editions.edition_links import absolute_links
     from .links import page_address
@@ -189,6 +193,12 @@ def member_documents(chosen: list[Paper], site: config.SiteConfig, out: Path, pr
         m.pdf = _adapted(m.doc, functools.partial(edition_body.for_pdf, m.doc, paper, opts.notes, site.url,
                                                   warnings), links)
         m.epub = _adapted(m.doc, functools.partial(edition_body.for_epub, m.doc, paper, site.url), links)
+        if references is not None:  # after the adaptation, which would unwrap links to an entry not in the body
+            m.doc = take_references(m.doc, m.prefix)[0]
+            for medium in ("pdf", "epub"):
+                adapted, title, entries = take_references(getattr(m, medium), m.prefix)
+                setattr(m, medium, adapted)
+                references.setdefault(medium, []).append((title, entries))
         found.append(m)
     return found
 
@@ -214,13 +224,15 @@ def build_volume(volume: Volume, chosen: list[Paper], site: config.SiteConfig, o
     names = edition_names(volume.slug)
     try:
         folder.mkdir(parents=True, exist_ok=True)
-        ms = member_documents(chosen, site, out, result.problems, passes)
+        references = one_list(volume, chosen, result.problems)
+        ms = member_documents(chosen, site, out, result.problems, passes, references)
         if not ms:
             raise InputError(Problem(volume.file, volume.line, f"volume '{volume.slug}': no member could be rendered"))
         vpaper = volume_paper(volume, ms, site)
         public = catalog.editions_url(site)
         info = VolumeInfo(volume, vpaper, identifier(volume, site.url), formats=list(formats),
-                          canonical=f"{public}/{volume.key}/" if public else "")
+                          canonical=f"{public}/{volume.key}/" if public else "",
+                          references=merged_references(references, [m.paper for m in ms], opts.timeout))
         modified = source_date_epoch()
         starts: list = []
         sizes: dict[str, int] = {}
@@ -268,6 +280,31 @@ def build_volume(volume: Volume, chosen: list[Paper], site: config.SiteConfig, o
         result.problems.append(isolation.problem_from(exc, volume.file, debug))
     result.seconds = time.perf_counter() - started
     return result
+
+
+def one_list(volume: Volume, chosen: list[Paper], problems: list[Problem]) -> dict[str, list] | None:
+    """{} to gather the members' reference lists into one (`bibliography: volume`), None to leave each
+    paper its own (the default; also with a numeric style, with a warning)."""
+    from .volume_editions.bibliography import numeric, volume_problem
+
+    if volume.bibliography != "volume":
+        return None
+    numbered = next((p for p in chosen if p.references and numeric(p)), None)
+    if numbered is not None:
+        problems.append(volume_problem(volume.file, volume.line, volume.slug, numbered))
+        return None
+    return {}
+
+
+def merged_references(references: dict[str, list] | None, papers: list[Paper], timeout: float) -> dict:
+    """The volume's one reference list for each medium ({} when there is none), in the style's order."""
+    from .volume_editions.bibliography import merge, style_order
+
+    if not references or not any(entries for _, entries in references.get("pdf", [])):
+        return {}
+    keys = {key for _, entries in references["pdf"] for key, _ in entries}
+    order = style_order(papers, keys, timeout)
+    return {medium: merge(lists, order) for medium, lists in references.items()}
 
 
 def summary(info, ms, editions: list[Edition], out: Path) -> dict:

@@ -46,7 +46,13 @@ def print_html(info: VolumeInfo, members: list[Member], cover: Path | None, modi
         items.append({"m": m, "doc": doc, "body": paper_pdf.small_caps(doc.body_html),
                       "summary": paper_pdf.small_caps(doc.summary_html) if doc.summary_html else "",
                       "toc": contents_of(m, v.contents_sections), "date": display_date(m.paper.date)})
+    bibliography = info.references.get("pdf")
+    running = (f'<span class="running-paper-title" aria-hidden="true">{html_lib.escape(bibliography.title)}</span>'
+               f'<span class="running-paper-authors" aria-hidden="true">{html_lib.escape(paper.title)}</span>'
+               if bibliography else "")
     return templates().get_template("volume-print.html.j2").render(
+        bibliography=bibliography.html(running) if bibliography else "",
+        bibliography_title=bibliography.title if bibliography else "",
         volume=v, paper=paper, items=items, editors=editor_line(v), date=display_date(paper.date),
         version=__version__, created=paper.date.isoformat(timespec="seconds"),
         modified=(modified or paper.date).isoformat(timespec="seconds"), cover=cover.as_uri() if cover else "",
