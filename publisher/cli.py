@@ -225,6 +225,9 @@ def build_cmd(source, out, formats, jobs, future, drafts, unpublished, config_fi
     configuration error."""
     if not source.is_dir():
         raise click.UsageError(f"{source}: no such folder")
+    if volume_bibliography and not volume:
+        raise click.UsageError("--volume-bibliography applies to the --volume volume; give --volume too (a volume "
+                               "of _config.yml takes bibliography: in its declaration)")
     opts = BuildOptions(source=source, out=out, formats=_formats(formats), jobs=jobs or default_jobs(),
                         future=future, drafts=drafts, unpublished=unpublished,
                         config_files=_config_files(config_files), page_size=page_size, debug=debug,

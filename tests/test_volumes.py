@@ -82,6 +82,7 @@ def test_explicit_list_keeps_its_order_and_warns_about_unknown_slugs():
     ({"slug": "V W", "title": "V", "papers": ["a"]}, "is not a file name"),
     ({"slug": "v", "title": "V", "select": {"from": "2025-13-01"}}, "is not a date"),
     ({"slug": "v", "title": "V", "papers": ["a"], "order": "random"}, "unknown volume order"),
+    ({"slug": "v", "title": "V", "papers": ["a"], "bibliography": "both"}, "unknown volume bibliography 'both'"),
 ])
 def test_bad_volume_declarations_name_the_file_and_line(entry, message):
     with pytest.raises(InputError) as err:
@@ -822,3 +823,104 @@ def test_volume_cover_image_opens_the_pdf_and_is_the_epub_cover(fixture_site, tm
     with zipfile.ZipFile(folder / "policy-2025.epub") as z:
         assert z.read("EPUB/cover.png") == buf.getvalue()
         assert "<dc:identifier id=\"id\">urn:isbn:9783161484100</dc:identifier>" in z.read("EPUB/content.opf").decode()
+
+
+# ---- one bibliography for the volume (bibliography: volume) -------------------------------------------
+
+BIB = """@book{zeller2019, author = {Zeller, Anna}, title = {Harbours and Tides}, year = {2019}, publisher = {Coast Press}}
+@article{adams2021, author = {Adams, Bea}, title = {Water Prices}, journal = {Utility Review}, year = {2021}}
+@article{moreau2020, author = {Moreau, Carl}, title = {Open Data in Small Towns}, journal = {Civic Data}, year = {2020}}
+@article{unused2018, author = {Nobody, Ned}, title = {Never Cited}, journal = {Civic Data}, year = {2018}}
+"""
+CITING = {
+    "_posts/2025-01-01-first.md": "---\ntitle: First Paper\nauthor: Ann One\ncategories: [policy]\n---\n\n"
+                                  "Tides matter [@zeller2019] and so do prices [@adams2021].\n\n## More\n\n"
+                                  "Again [@zeller2019, p. 4].\n",
+    "_posts/2025-02-01-second.md": "---\ntitle: Second Paper\nauthor: Ben Two\ncategories: [policy]\n---\n\n"
+                                   "Data [@moreau2020] and prices [@adams2021].\n",
+    "refs.bib": BIB,
+}
+CITING_CONFIG = """title: Bib Institute
+url: https://bib.example.org
+publisher:
+  bibliography: refs.bib
+  volumes:
+    - slug: one-list
+      title: One List
+      select: {category: policy}
+      bibliography: volume
+    - slug: per-paper
+      title: Per Paper
+      select: {category: policy}
+"""
+ENTRIES = ["Adams, B. 2021", "Moreau, C. 2020", "Zeller, A. 2019"]  # the author-date style's order
+
+
+def test_volume_bibliography_is_one_list_with_every_entry_once_and_links_to_it(tmp_site, tmp_path):
+    import pikepdf
+
+    from publisher import pandoc
+
+    root = tmp_site(CITING, CITING_CONFIG)
+    out = tmp_path / "out"
+    runs = dict(pandoc.RUNS)
+    report = build(BuildOptions(source=root, out=out, jobs=1))
+    assert not report.failed, [str(p) for r in report.failed for p in r.problems]
+    # the papers' passes, and one citeproc run to sort the merged list: no member goes through pandoc again
+    assert pandoc.RUNS.get("render", 0) - runs.get("render", 0) == 2
+    assert pandoc.RUNS.get("volume-bibliography", 0) - runs.get("volume-bibliography", 0) == 1
+    pdf = out / "volumes" / "one-list" / "one-list.pdf"
+    with pikepdf.open(pdf) as doc:
+        count = len(doc.pages)
+        text = [squash(page_text(pdf, n)) for n in range(1, count + 1)]
+        (refs_page,) = [n for n, t in enumerate(text, start=1) if "Zeller, A. 2019" in t]
+        listing = text[refs_page - 1]
+        assert [listing.index(e) for e in ENTRIES] == sorted(listing.index(e) for e in ENTRIES)
+        assert all(" ".join(text).count(e) == 1 for e in ENTRIES) and "Never cited" not in " ".join(text)
+        assert not any("References" in t for t in text[2:refs_page - 1])  # no paper keeps a list of its own
+        assert ("References", refs_page) in contents_entries(pdf)
+        assert outline(pdf)[-1] == ("References", [])
+        dests = named_destinations(doc)
+        assert {f"ref-{k}" for k in ("adams2021", "moreau2020", "zeller2019")} <= set(dests)
+        cited = [(name, page) for n in range(3, refs_page) for name, page in index_links(doc, n)
+                 if name.startswith("ref-")]
+        assert {name for name, _ in cited} == {"ref-adams2021", "ref-moreau2020", "ref-zeller2019"}
+        assert all(page == refs_page for _, page in cited)  # every citation, in both papers, leads to the list
+    epub = out / "volumes" / "one-list" / "one-list.epub"
+    (checked,) = epubcheck([epub])
+    assert checked.ok, checked.describe()
+    with zipfile.ZipFile(epub) as z:
+        names = z.namelist()
+        refs = z.read("EPUB/references.xhtml").decode("utf-8")
+        nav = etree.fromstring(z.read("EPUB/nav.xhtml"))
+        chapters = {n: z.read(n).decode("utf-8") for n in names if re.match(r"EPUB/p\d\d-", n)}
+    assert 'epub:type="bibliography"' in refs and 'role="doc-bibliography"' in refs
+    assert re.findall(r'<div id="ref-([^"]+)" class="csl-entry', refs) == ["adams2021", "moreau2020", "zeller2019"]
+    landmarks = {a.get(f"{{{NAV['epub']}}}type"): a.get("href")
+                 for a in nav.xpath("//x:nav[@epub:type='landmarks']//x:a", namespaces=NAV)}
+    assert landmarks["bibliography"] == "references.xhtml"
+    assert "references.xhtml" in nav.xpath("//x:nav[@epub:type='toc']//x:a/@href", namespaces=NAV)
+    links = [h for text in chapters.values() for h in re.findall(r'href="(references\.xhtml#[^"]+)"', text)]
+    assert sorted(set(links)) == [f"references.xhtml#ref-{k}" for k in ("adams2021", "moreau2020", "zeller2019")]
+    assert not any("csl-entry" in text for text in chapters.values())
+    # the default: each paper keeps its own list, at its end
+    per_paper = out / "volumes" / "per-paper"
+    full = squash(subprocess.run(["pdftotext", str(per_paper / "per-paper.pdf"), "-"], capture_output=True,
+                                 check=True).stdout.decode("utf-8"))
+    assert full.count("Adams, B. 2021") == 2 and full.count("Zeller, A. 2019") == 1
+    with zipfile.ZipFile(per_paper / "per-paper.epub") as z:
+        assert "EPUB/references.xhtml" not in z.namelist()
+        assert sum(z.read(n).decode("utf-8").count('class="csl-entry"') for n in z.namelist()
+                   if n.endswith(".xhtml")) == 4
+
+
+def test_numeric_style_keeps_each_papers_list_with_a_warning(tmp_site, tmp_path):
+    root = tmp_site(CITING, CITING_CONFIG.replace("  bibliography: refs.bib", "  bibliography: refs.bib\n  csl: numeric")
+                    .split("  volumes:")[0])
+    report = build(BuildOptions(source=root, out=tmp_path / "out", jobs=1, formats=["epub"], volume="category=policy",
+                                volume_title="Numbered", volume_bibliography="volume"))
+    vol = _volume_result(report)
+    assert not vol.failed
+    assert any("numeric style" in p.message and p.severity == "warning" for p in vol.problems), vol.problems
+    with zipfile.ZipFile(tmp_path / "out" / "volumes" / "numbered" / "numbered.epub") as z:
+        assert "EPUB/references.xhtml" not in z.namelist()

@@ -24,7 +24,8 @@ from lxml import html as lxml_html
 from ..model import Document, Paper, Problem
 
 SECTION_ID = "references"  # the volume's list: <section id="references"> with <div id="refs">
-_NUMERIC = re.compile(r"citation-format\s*=\s*[\"']numeric[\"']")
+_NUMERIC = re.compile(r"citation-format\s*=\s*[\"'](numeric|label)[\"']")  # the style's own category
+_CITATION = re.compile(r"<citation\b.*?</citation>", re.S)  # else: its citations print citation-number
 
 
 @dataclass
@@ -51,12 +52,15 @@ def _escape(text: str) -> str:
 
 
 def numeric(paper: Paper) -> bool:
-    """Whether PAPER's CSL style numbers its citations."""
+    """Whether PAPER's CSL style numbers (or labels) its citations: its category says so, or its
+    citations print the citation number."""
     csl = paper.citations.get("csl") if getattr(paper, "citations", None) else None
     try:
-        return bool(csl) and bool(_NUMERIC.search(Path(csl).read_text(encoding="utf-8", errors="replace")[:20000]))
+        text = Path(csl).read_text(encoding="utf-8", errors="replace") if csl else ""
     except OSError:
         return False
+    citation = _CITATION.search(text)
+    return bool(_NUMERIC.search(text) or (citation and 'variable="citation-number"' in citation.group(0)))
 
 
 def take_references(doc: Document, prefix: str) -> tuple[Document, str, list[tuple[str, str]]]:
