@@ -62,4 +62,7 @@ def prune(out: Path, keep: set[str]) -> None:
     wanted = {path(out, slug).name for slug in keep}
     for f in folder.glob("*.json"):
         if f.name not in wanted:
-            f.unlink(missing_ok=True)
+            try:
+                f.unlink(missing_ok=True)
+            except OSError:  # a read-only OUT: the stale record is ignored all the same (its key)
+                pass

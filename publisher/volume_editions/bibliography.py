@@ -11,6 +11,7 @@ text: such a volume keeps each paper's list, with a warning."""
 from __future__ import annotations
 
 import dataclasses
+import html
 import json
 import os
 import re
@@ -40,15 +41,9 @@ class Bibliography:
         items = "\n".join(entry for _, entry in self.entries)
         return (f'<section id="{SECTION_ID}" class="level2 unnumbered references volume-references" '
                 f'aria-labelledby="{SECTION_ID}-title">\n'
-                f'<h2 id="{SECTION_ID}-title" class="unnumbered references">{_escape(self.title)}</h2>{running}\n'
+                f'<h2 id="{SECTION_ID}-title" class="unnumbered references">{html.escape(self.title, quote=False)}</h2>{running}\n'
                 f'<div id="refs" class="references csl-bib-body hanging-indent" role="list">\n{items}\n</div>\n'
                 '</section>')
-
-
-def _escape(text: str) -> str:
-    import html
-
-    return html.escape(text, quote=False)
 
 
 def numeric(paper: Paper) -> bool:
