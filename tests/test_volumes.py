@@ -912,6 +912,11 @@ def test_volume_bibliography_is_one_list_with_every_entry_once_and_links_to_it(t
         assert "EPUB/references.xhtml" not in z.namelist()
         assert sum(z.read(n).decode("utf-8").count('class="csl-entry"') for n in z.namelist()
                    if n.endswith(".xhtml")) == 4
+    # the audit holds both volumes to their members' text: one list stands for the papers' own lists
+    from publisher.audit import audit
+
+    findings = {r.slug: [str(p) for p in r.findings] for r in audit(out)}
+    assert findings["volumes/one-list"] == findings["volumes/per-paper"] == [], findings
 
 
 def test_numeric_style_keeps_each_papers_list_with_a_warning(tmp_site, tmp_path):
