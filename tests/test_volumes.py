@@ -722,17 +722,22 @@ ACE = ROOT / "tools" / "ace" / "node_modules" / ".bin" / "ace-cli"
 
 @pytest.mark.parametrize("book", [f"volumes/{DEMO}/{DEMO}.epub", "tidal-cooperatives/tidal-cooperatives.epub"])
 def test_ace_reports_no_violations_in_the_volume_and_a_paper_with_an_index(demo, tmp_path, book):
+    status, failures = ace_failures(demo.out / book, tmp_path)
+    assert status == 0 and not failures, (status, failures)
+
+
+def ace_failures(book: Path, out: Path) -> tuple[int, list]:
+    """Ace by DAISY on BOOK: (exit status, [(file, rule)] of its violations); skips without Ace."""
     import os
 
     if not ACE.is_file():
         pytest.skip("Ace is not installed (bash scripts/npm-deps.sh)")
     env = dict(os.environ, PUPPETEER_EXECUTABLE_PATH=shutil.which("chromium") or "/usr/bin/chromium")
-    proc = subprocess.run([str(ACE), "-E", "-f", "-s", "-o", str(tmp_path), str(demo.out / book)],
+    proc = subprocess.run([str(ACE), "-E", "-f", "-s", "-o", str(out), str(book)],
                           capture_output=True, text=True, timeout=400, env=env)
-    report = json.loads((tmp_path / "report.json").read_text(encoding="utf-8"))
-    failures = [(a["earl:testSubject"]["url"], b["earl:test"]["dct:title"]) for a in report["assertions"]
-                for b in a.get("assertions", []) if b["earl:result"]["earl:outcome"] == "fail"]
-    assert proc.returncode == 0 and not failures, (proc.returncode, failures)
+    report = json.loads((out / "report.json").read_text(encoding="utf-8"))
+    return proc.returncode, [(a["earl:testSubject"]["url"], b["earl:test"]["dct:title"]) for a in report["assertions"]
+                             for b in a.get("assertions", []) if b["earl:result"]["earl:outcome"] == "fail"]
 
 
 @pytest.mark.parametrize("page", [f"volumes/{DEMO}/index.html", "tidal-cooperatives/index.html", "index.html"])
@@ -929,3 +934,11 @@ def test_numeric_style_keeps_each_papers_list_with_a_warning(tmp_site, tmp_path)
     assert any("numeric style" in p.message and p.severity == "warning" for p in vol.problems), vol.problems
     with zipfile.ZipFile(tmp_path / "out" / "volumes" / "numbered" / "numbered.epub") as z:
         assert "EPUB/references.xhtml" not in z.namelist()
+
+
+@pytest.mark.ace
+def test_ace_reports_no_violations_in_a_volume_bibliography(tmp_site, tmp_path):
+    root = tmp_site(CITING, CITING_CONFIG)
+    assert not build(BuildOptions(source=root, out=tmp_path / "out", jobs=1, formats=["epub"])).failed
+    status, failures = ace_failures(tmp_path / "out" / "volumes" / "one-list" / "one-list.epub", tmp_path / "ace")
+    assert status == 0 and not failures, (status, failures)
