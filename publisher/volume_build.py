@@ -80,7 +80,7 @@ def build_volumes(site: config.SiteConfig, papers: list[Paper], out: Path, state
     results: list[PaperResult] = []
     inputs: dict[str, dict] = {}
     volumes = declared(site, one_off)
-    rendered: dict[str, object] = {}  # slug → its document: a paper in several volumes goes through pandoc once
+    rendered: dict[str, object] = {}  # slug → its document (images resolved), read once for all the volumes
     clash = next((p for p in papers if p.slug == FOLDER), None)  # a paper whose folder would be OUT/volumes/
     for volume in volumes:
         if not in_shard(volume.key, shard):
