@@ -163,11 +163,11 @@ def member_document(paper: Paper, site: config.SiteConfig, out: Path, passes: Me
 
 
 def member_documents(chosen: list[Paper], site: config.SiteConfig, out: Path, problems: list[Problem],
-                     passes: MemberPasses | None = None, references: dict[str, list] | None = None):
+                     passes: MemberPasses | None = None, references=None):
     """Each member's document (its own build's pandoc pass, see member_document), with its ids
     prefixed and its bodies adapted for the PDF and the EPUB; papers that fail are reported and
-    left out. REFERENCES (a volume bibliography): each member's reference list is taken out of its
-    bodies and added, as (title, entries), to REFERENCES["pdf"] and REFERENCES["epub"]."""
+    left out. REFERENCES (a volume bibliography, bibliography.Gathered): each member's reference
+    list is taken out of its bodies and gathered there."""
     from .volume_editions.bibliography import take_references
     from .editions.assemble import _adapted
     from .editions.edition_links import absolute_links
@@ -194,11 +194,12 @@ def member_documents(chosen: list[Paper], site: config.SiteConfig, out: Path, pr
                                                   warnings), links)
         m.epub = _adapted(m.doc, functools.partial(edition_body.for_epub, m.doc, paper, site.url), links)
         if references is not None:  # after the adaptation, which would unwrap links to an entry not in the body
-            m.doc = take_references(m.doc, m.prefix)[0]
+            ids = references.ids_of(paper)
+            m.doc = take_references(m.doc, m.prefix, ids)[0]
             for medium in ("pdf", "epub"):
-                adapted, title, entries = take_references(getattr(m, medium), m.prefix)
+                adapted, title, entries = take_references(getattr(m, medium), m.prefix, ids)
                 setattr(m, medium, adapted)
-                references.setdefault(medium, []).append((title, entries))
+                references.lists.setdefault(medium, []).append((title, entries))
         found.append(m)
     return found
 
@@ -282,10 +283,10 @@ def build_volume(volume: Volume, chosen: list[Paper], site: config.SiteConfig, o
     return result
 
 
-def one_list(volume: Volume, chosen: list[Paper], problems: list[Problem]) -> dict[str, list] | None:
-    """{} to gather the members' reference lists into one (`bibliography: volume`), None to leave each
-    paper its own (the default; also with a numeric style, with a warning)."""
-    from .volume_editions.bibliography import numeric, volume_problem
+def one_list(volume: Volume, chosen: list[Paper], problems: list[Problem]):
+    """A bibliography.Gathered to gather the members' reference lists into one (`bibliography:
+    volume`), None to leave each paper its own (the default; also with a numeric style, with a warning)."""
+    from .volume_editions.bibliography import Gathered, numeric, volume_problem
 
     if volume.bibliography != "volume":
         return None
@@ -293,18 +294,19 @@ def one_list(volume: Volume, chosen: list[Paper], problems: list[Problem]) -> di
     if numbered is not None:
         problems.append(volume_problem(volume.file, volume.line, volume.slug, numbered))
         return None
-    return {}
+    return Gathered()
 
 
-def merged_references(references: dict[str, list] | None, papers: list[Paper], timeout: float) -> dict:
-    """The volume's one reference list for each medium ({} when there is none), in the style's order."""
+def merged_references(references, papers: list[Paper], timeout: float) -> dict:
+    """The volume's one reference list for each medium ({} when there is none), in the style's order.
+    REFERENCES: the bibliography.Gathered lists, or None."""
     from .volume_editions.bibliography import merge, style_order
 
-    if not references or not any(entries for _, entries in references.get("pdf", [])):
+    if references is None or not any(entries for _, entries in references.lists.get("pdf", [])):
         return {}
-    keys = {key for _, entries in references["pdf"] for key, _ in entries}
-    order = style_order(papers, keys, timeout)
-    return {medium: merge(lists, order) for medium, lists in references.items()}
+    listed = {ident[4:] for _, entries in references.lists["pdf"] for ident, _ in entries}
+    order = style_order(papers, {k: v for k, v in references.items.items() if k in listed}, timeout)
+    return {medium: merge(lists, order) for medium, lists in references.lists.items()}
 
 
 def summary(info, ms, editions: list[Edition], out: Path) -> dict:

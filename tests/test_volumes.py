@@ -942,3 +942,24 @@ def test_ace_reports_no_violations_in_a_volume_bibliography(tmp_site, tmp_path):
     assert not build(BuildOptions(source=root, out=tmp_path / "out", jobs=1, formats=["epub"])).failed
     status, failures = ace_failures(tmp_path / "out" / "volumes" / "one-list" / "one-list.epub", tmp_path / "ace")
     assert status == 0 and not failures, (status, failures)
+
+
+def test_a_key_two_bibliographies_define_differently_is_two_entries(tmp_site, tmp_path):
+    other = BIB.replace("title = {Water Prices}", "title = {Tide Tables}")  # adams2021: another work
+    root = tmp_site({"_posts/2025-01-01-first.md": CITING["_posts/2025-01-01-first.md"], "refs.bib": BIB,
+                     "other.bib": other,
+                     "_posts/2025-02-01-second.md": "---\ntitle: Second Paper\ncategories: [policy]\n"
+                     "bibliography: other.bib\n---\n\nTables [@adams2021] and tides [@zeller2019].\n"},
+                    CITING_CONFIG.split("    - slug: per-paper")[0])
+    out = tmp_path / "out"
+    assert not build(BuildOptions(source=root, out=out, jobs=1, formats=["epub"])).failed
+    epub = out / "volumes" / "one-list" / "one-list.epub"
+    with zipfile.ZipFile(epub) as z:
+        refs = z.read("EPUB/references.xhtml").decode("utf-8")
+        second = "".join(z.read(n).decode("utf-8") for n in z.namelist() if n.startswith("EPUB/p02-"))
+    entries = dict(re.findall(r'<div id="(ref-[^"]+)" class="csl-entry" role="listitem">\s*(.+?)\s*<a', refs))
+    assert sorted(entries) == ["ref-adams2021", "ref-adams2021--2", "ref-zeller2019"]  # the same zeller2019 once
+    assert "Water prices" in entries["ref-adams2021"] and "Tide tables" in entries["ref-adams2021--2"]
+    assert 'href="references.xhtml#ref-adams2021--2"' in second and 'href="references.xhtml#ref-zeller2019"' in second
+    (checked,) = epubcheck([epub])
+    assert checked.ok, checked.describe()

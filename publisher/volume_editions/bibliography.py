@@ -1,10 +1,12 @@
 """One bibliography for a whole volume (`bibliography: volume`, issue 17).
 
 Each member's reference list (the `<section id="references">` citeproc made in its own pandoc pass)
-is taken out of its body; its entries are merged, each key once (as the first paper citing it
+is taken out of its body; its entries are merged, each work once (as the first paper citing it
 rendered it, with its back-link to that citation), and put in the order the CSL style sorts them,
 which one citeproc run over the merged entries gives. Every citation's link to `#pNN-ref-KEY` then
-points to the volume's entry `#ref-KEY`, which the PDF and the EPUB place at the back.
+points to the volume's entry `#ref-KEY`, which the PDF and the EPUB place at the back. A key that
+two papers' bibliographies define differently (their own .bib files) is two works: the second gets
+the id `ref-KEY--2`.
 
 A numeric style numbers citations paper by paper, so one list would contradict the numbers in the
 text: such a volume keeps each paper's list, with a warning."""
@@ -58,9 +60,36 @@ def numeric(paper: Paper) -> bool:
     return bool(_NUMERIC.search(text) or (citation and 'variable="citation-number"' in citation.group(0)))
 
 
-def take_references(doc: Document, prefix: str) -> tuple[Document, str, list[tuple[str, str]]]:
+@dataclass
+class Gathered:
+    """The members' reference lists, as they are taken out of their bodies: the works they cite (one
+    id in the volume per key and CSL item) and, per medium, each member's (title, entries)."""
+
+    ids: dict[str, list[tuple[str, str]]] = field(default_factory=dict)  # key → [(item as JSON, volume id)]
+    items: dict[str, dict] = field(default_factory=dict)  # volume id less 'ref-' → the CSL item (that id)
+    lists: dict[str, list] = field(default_factory=dict)  # "pdf"/"epub" → [(title, [(volume id, entry HTML)])]
+
+    def ids_of(self, paper: Paper) -> dict[str, str]:
+        """Key → the volume's id of each entry PAPER's bibliography defines."""
+        found = {}
+        for item in paper.references:
+            key = str(item.get("id", ""))
+            clean = {k: v for k, v in item.items() if not k.startswith("_")}
+            signature = json.dumps(clean, sort_keys=True, ensure_ascii=False, default=str)
+            known = self.ids.setdefault(key, [])
+            ident = next((i for s, i in known if s == signature), None)
+            if ident is None:
+                ident = f"ref-{key}" + (f"--{len(known) + 1}" if known else "")
+                known.append((signature, ident))
+                self.items[ident[4:]] = {**clean, "id": ident[4:]}
+            found[key] = ident
+        return found
+
+
+def take_references(doc: Document, prefix: str, ids: dict[str, str]) -> tuple[Document, str, list[tuple[str, str]]]:
     """DOC (ids prefixed with PREFIX) without its reference list, its citations pointing to the
-    volume's entries; returns (doc, the list's title, [(key, entry HTML with the id `ref-KEY`)])."""
+    volume's entries (IDS: key → the entry's id in the volume, `ref-KEY` unless Gathered.ids_of says
+    otherwise); returns (doc, the list's title, [(volume id, entry HTML with that id)])."""
     if f'id="{prefix}refs"' not in doc.body_html:
         return doc, "", []
     from ..editions.body import parse, serialize
@@ -77,14 +106,15 @@ def take_references(doc: Document, prefix: str) -> tuple[Document, str, list[tup
     for entry in section.iter("div"):
         ident = entry.get("id") or ""
         if ident.startswith(own) and "csl-entry" in (entry.get("class") or "").split():
-            entry.set("id", "ref-" + ident[len(own):])
+            volume_id = ids.get(ident[len(own):], "ref-" + ident[len(own):])
+            entry.set("id", volume_id)
             entry.tail = "\n"
-            entries.append((ident[len(own):], lxml_html.tostring(entry, encoding="unicode").strip()))
+            entries.append((volume_id, lxml_html.tostring(entry, encoding="unicode").strip()))
     _drop(section)
     for a in root.iter("a"):
         href = a.get("href") or ""
         if href.startswith("#" + own):
-            a.set("href", "#ref-" + href[len(own) + 1:])
+            a.set("href", "#" + ids.get(href[len(own) + 1:], "ref-" + href[len(own) + 1:]))
     headings = [h for h in doc.headings if h.id != prefix + SECTION_ID]
     return dataclasses.replace(doc, body_html=serialize(root), headings=headings), title, entries
 
@@ -102,33 +132,29 @@ def _drop(el) -> None:
 
 
 def merge(lists: list[tuple[str, list[tuple[str, str]]]], order: list[str] | None) -> Bibliography:
-    """One list out of the members' (title, entries): each key once (its first rendering), in ORDER
-    (the style's; keys it does not name follow, by their text)."""
+    """One list out of the members' (title, entries): each id once (its first rendering), in ORDER
+    (the style's, ids less 'ref-'; ids it does not name follow, by their text)."""
     first: dict[str, str] = {}
     title = ""
     for t, entries in lists:
         title = title or t
         for key, entry in entries:
             first.setdefault(key, entry)
-    rank = {key: i for i, key in enumerate(order or [])}
+    rank = {"ref-" + key: i for i, key in enumerate(order or [])}
 
-    def sort_key(key: str):
-        text = re.sub(r"\s+", " ", lxml_html.fragment_fromstring(first[key]).text_content()).strip().casefold()
-        return (rank.get(key, len(rank)), text, key)
+    def sort_key(ident: str):
+        text = re.sub(r"\s+", " ", lxml_html.fragment_fromstring(first[ident]).text_content()).strip().casefold()
+        return (rank.get(ident, len(rank)), text, ident)
 
     return Bibliography(title or "References", [(k, first[k]) for k in sorted(first, key=sort_key)])
 
 
-def style_order(papers: list[Paper], keys: set[str], timeout: float) -> list[str] | None:
-    """The keys in the order the first citing paper's CSL style sorts its list, from one citeproc run
-    over the merged entries (None when it cannot be had: the entries are then sorted by their text)."""
+def style_order(papers: list[Paper], items: dict[str, dict], timeout: float) -> list[str] | None:
+    """The ITEMS' ids (the volume's, less 'ref-') in the order the first citing paper's CSL style
+    sorts its list, from one citeproc run over them (None when it cannot be had: the entries are then
+    sorted by their text)."""
     from ..pandoc import pandoc_path, run
 
-    items: dict[str, dict] = {}
-    for p in papers:
-        for item in p.references:
-            if item.get("id") in keys:
-                items.setdefault(item["id"], {k: v for k, v in item.items() if not k.startswith("_")})
     if not items:
         return None
     csl = next((p.citations.get("csl") for p in papers if p.references and p.citations.get("csl")), None)
