@@ -45,6 +45,7 @@ class Job:
     reuse: dict[str, Edition] = field(default_factory=dict)  # editions kept from the last build (cache hits)
     edition_targets: dict[str, str] = field(default_factory=dict)  # URL → slug of the papers this post links to
     versions: list = field(default_factory=list)  # its language versions (publisher/multilingual.py)
+    document_key: str = ""  # a volume member: keep its pandoc pass under this key (publisher/documents.py)
 
 
 def in_shard(name: str, shard: tuple[int, int] | None) -> bool:

@@ -15,6 +15,7 @@ import subprocess
 from lxml import html as lxml_html
 
 from .model import Paper, Problem
+from .pandoc import run as pandoc_run
 from .resources import FILTERS_DIR
 
 _FORMULA = re.compile(r"\$\$(.+?)\$\$|\\\\?\[(.+?)\\\\?\]|\\\\?\((.+?)\\\\?\)|(\\begin\{((?:equation|align|gather|"
@@ -71,9 +72,9 @@ def convert(body_html: str, paper: Paper, pandoc: str, timeout: float = 60) -> t
         return body_html, []
     source = _SEPARATOR.join((f"$${tex}$$" if display else f"${tex}$") for tex, display in formulas)
     try:
-        proc = subprocess.run([pandoc, "--from=markdown-citations", "--to=html5", "--mathml", "--wrap=none",
-                               "--sandbox", f"--lua-filter={FILTERS_DIR / 'math-environments.lua'}"],
-                              input=source.encode("utf-8"), capture_output=True, timeout=timeout)
+        proc = pandoc_run([pandoc, "--from=markdown-citations", "--to=html5", "--mathml", "--wrap=none",
+                           "--sandbox", f"--lua-filter={FILTERS_DIR / 'math-environments.lua'}"], "raw-math",
+                          input=source.encode("utf-8"), capture_output=True, timeout=timeout)
     except subprocess.TimeoutExpired:
         return body_html, []
     chunks = proc.stdout.decode("utf-8").split("<!--@@formula@@-->")

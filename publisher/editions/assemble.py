@@ -26,6 +26,16 @@ def _user_filters(site: config.SiteConfig) -> list[Path]:
     return [(site.root / f) if not Path(f).is_absolute() else Path(f) for f in site.options.filters]
 
 
+def render_paper(paper: Paper, site: config.SiteConfig):
+    """PAPER's one pandoc pass with the site's options (its Document, before its images are resolved)."""
+    from .. import render
+
+    opts = site.options
+    return render.render(paper, _user_filters(site), italic_quotes=opts.italic_quotes, timeout=opts.timeout,
+                         memory_mb=opts.memory_mb, list_of_figures=opts.list_of_figures,
+                         list_of_tables=opts.list_of_tables)
+
+
 def html_extras(job: Job, doc, names: dict[str, str], sizes: dict[str, int], out_dir: Path):
     """The HTML page's links (editions with sizes, citation files) and discovery metadata."""
     from .. import catalog, cite
@@ -59,7 +69,7 @@ def build_paper(job: Job, pdf_child: isolation.Child | None = None) -> PaperResu
     """Build one paper's editions. Never raises: problems are reported in the result. With PDF_CHILD
     (isolation.Child, warm), the PDF is typeset there while this process makes the EPUB's cover
     and the HTML page's body; otherwise in a child forked for it, while this process waits."""
-    from .. import catalog, links, render, safety
+    from .. import catalog, links, safety
     from . import body as edition_body
     from . import edition_links
     from . import epub as epub_edition
@@ -72,9 +82,11 @@ def build_paper(job: Job, pdf_child: isolation.Child | None = None) -> PaperResu
     started = time.perf_counter()
     opts = job.site.options
     try:
-        doc = render.render(paper, _user_filters(job.site), italic_quotes=opts.italic_quotes, timeout=opts.timeout,
-                            memory_mb=opts.memory_mb, list_of_figures=opts.list_of_figures,
-                            list_of_tables=opts.list_of_tables)
+        doc = render_paper(paper, job.site)
+        if job.document_key:  # a volume member: the volume is assembled from this pass (before prepare())
+            from .. import documents
+
+            documents.save(job.out_dir, paper.slug, job.document_key, doc)
         if {"epub", "pdf"} & set(job.formats) or opts.html_policy == "untrusted":
             result.problems.extend(safety.raw_html_warnings(doc.body_html, paper.body, paper.rel_source,
                                                             paper.body_line, opts.html_policy))
