@@ -9,6 +9,8 @@ Every glyph of the PDF is measured (pdfplumber's char boxes) against the page's 
 mirrored margins the audit uses; the text and the equation numbers are still there."""
 from __future__ import annotations
 
+import zipfile
+
 import pytest
 
 from publisher.build import BuildOptions, build
@@ -73,7 +75,7 @@ def built(tmp_path_factory):
     (tmp / "site" / "_config.yml").write_text("title: T\n", encoding="utf-8")
     (tmp / "site" / "_posts" / "2024-01-01-boxes.md").write_text(BOXES, encoding="utf-8")
     (tmp / "site" / "_posts" / "2024-01-02-equations.md").write_text(EQUATIONS, encoding="utf-8")
-    report = build(BuildOptions(source=tmp / "site", out=tmp / "out", jobs=1, formats=["pdf"]))
+    report = build(BuildOptions(source=tmp / "site", out=tmp / "out", jobs=1, formats=["pdf", "epub", "html"]))
     for paper in report.papers:
         assert not paper.failed, paper.problems
     return report.out
@@ -115,3 +117,44 @@ def test_numbered_wide_equations_keep_their_numbers_on_the_page(built):
     for number in ("(1)", "(2)", "(3)"):
         assert number in text, number
     assert "A closing paragraph" in text
+
+
+@pytest.mark.parametrize("width", [375, 768])
+def test_no_edition_of_the_boxes_scrolls_sideways(built, browser, tmp_path, width):
+    with zipfile.ZipFile(built / "boxes" / "boxes.epub") as z:
+        z.extractall(tmp_path)
+    docs = sorted(p for p in tmp_path.rglob("*.xhtml") if p.name != "nav.xhtml") + [built / "boxes" / "index.html"]
+    page = browser.new_page(viewport={"width": width, "height": 800})
+    try:
+        for doc in docs:
+            page.goto(doc.as_uri())
+            scroll, client = page.evaluate("[document.documentElement.scrollWidth, document.documentElement.clientWidth]")
+            assert scroll <= client, (doc.name, width, scroll, client)
+    finally:
+        page.close()
+
+
+@pytest.mark.java
+@pytest.mark.nu
+def test_capped_widths_are_valid_css_for_epubcheck_and_the_nu_checker(built):
+    """The capped width (`width: min(700px, 100%)`) is in the EPUB and the HTML page, and both validate."""
+    import json
+    import subprocess
+
+    from conftest import VNU_JAR
+    from publisher.validate import epubcheck
+
+    with zipfile.ZipFile(built / "boxes" / "boxes.epub") as z:
+        chapters = "".join(z.read(n).decode("utf-8") for n in z.namelist() if n.endswith(".xhtml"))
+    page = (built / "boxes" / "index.html").read_text(encoding="utf-8")
+    for text in (chapters, page):
+        styles = "".join(text.split())
+        for capped in ("width:min(704px,100%)", "width:min(1200px,100%)", "width:min(700px,100%)",
+                       "min-width:min(900px,100%)", "width:min(120px,100%)"):  # 120px: narrower, kept
+            assert capped in styles, capped
+    (report,) = epubcheck([built / "boxes" / "boxes.epub"])
+    assert report.ok, report.describe()
+    proc = subprocess.run(["java", "-jar", str(VNU_JAR), "--format", "json", "--stdout", str(built / "boxes" / "index.html")],
+                          capture_output=True, text=True, timeout=300)
+    errors = [m for m in json.loads(proc.stdout or proc.stderr)["messages"] if m["type"] == "error"]
+    assert not errors, errors

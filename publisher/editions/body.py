@@ -36,7 +36,7 @@ DROP_IN_PRINT = ("script", "noscript", "style", "link", "meta", "template", "for
 NOTE_BLOCKS = ("p", "div", "ul", "ol", "li", "blockquote", "pre", "dl", "dt", "dd", "figure", "figcaption",
                "h1", "h2", "h3", "h4", "h5", "h6", "hr", "table", "section", "aside")
 WIDE_TABLE_COLUMNS = 7
-# A width written as a length in raw HTML (style="width: 704px"): capped at the text block in print.
+# A width written as a length in raw HTML (style="width: 704px"): capped at the text column.
 _FIXED_WIDTH = re.compile(r"(^|;)(\s*(?:min-)?width\s*:\s*)(\d*\.?\d+\s*(?:px|pt|pc|cm|mm|in|q|em|rem|ex|ch))\s*(?=;|$)",
                           re.I)
 
@@ -147,8 +147,8 @@ def wide_tables(root) -> None:
 def fit_widths(root) -> None:
     """Cap the widths raw HTML gives a box as a length (`style="width: 704px"` on a div, a figure or a
     table, `min-width` too) at the width of its container: `min(704px, 100%)`. A narrower box keeps its
-    width. For the PDF, where WeasyPrint lets such a box (a table even with `max-width`) run off the page.
-    Cells and columns are left to the table, and the SVG math to the print style."""
+    width. The PDF (WeasyPrint ignores `max-width` on a table) and a phone's screen then keep the box
+    inside the text column. Cells and columns are left to the table, and the SVG math to the print style."""
     for el in root.iter():
         style = el.get("style") if isinstance(el.tag, str) else None
         if not style or el.tag in ("td", "th", "col", "colgroup") or "math-svg" in _classes(el):
@@ -514,6 +514,7 @@ def for_epub(doc: Document, paper: Paper, site_url: str = "", html: str | None =
     images(root, doc, lambda a: a.name)
     header_rows(root)
     wide_tables(root)
+    fit_widths(root)
     return serialize(root)
 
 
@@ -586,6 +587,7 @@ def for_html(doc: Document, paper: Paper, out_dir: Path | None = None, sidenotes
     images(root, doc, place, keep_remote=True)
     header_rows(root)
     wide_tables(root)
+    fit_widths(root)
     for table in list(root.iter("table")):
         parent = table.getparent()
         if parent is not None and "table-scroll" in _classes(parent):
