@@ -17,7 +17,6 @@ from publisher.build import BuildOptions, build
 
 SEGMENT = "a-rather-long-folder-name-of-a-post-"
 URL = "https://example.org/2023/assets/html/" + SEGMENT * 4 + "/plot.html"
-ROW = "| " + " | ".join(f"{n}000, 2{n}000, 3{n}000" for n in range(3)) + " |"
 BOXES = f"""---
 title: Wide boxes
 ---
@@ -27,7 +26,8 @@ A paragraph before the boxes.
   <iframe src="{URL}" height="480" style="width: 100%"></iframe>
 </div>
 
-<figure style="width: 1200px"><img src="missing-wide-picture.png" alt="a picture too wide for the page"><figcaption>Caption of the wide figure.</figcaption></figure>
+<figure style="width: 1200px"><img src="missing-wide-picture.png" alt="a picture too wide for the page">
+<figcaption>Caption of the wide figure.</figcaption></figure>
 
 <table style="text-align:center;width:700px;margin:0 auto">
 <thead><tr><td>Setting</td><td>First method</td><td>Second method</td></tr></thead>
@@ -39,7 +39,8 @@ A paragraph before the boxes.
 
 <div style="min-width: 900px">A block with a minimum width far wider than any page, holding a sentence that wraps.</div>
 
-<figure style="width: 120px"><img src="missing-small-picture.png" alt="a small picture"><figcaption>Narrow.</figcaption></figure>
+<figure style="width: 120px"><img src="missing-small-picture.png" alt="a small picture">
+<figcaption>Narrow.</figcaption></figure>
 
 A last paragraph.
 """
@@ -128,7 +129,8 @@ def test_no_edition_of_the_boxes_scrolls_sideways(built, browser, tmp_path, widt
     try:
         for doc in docs:
             page.goto(doc.as_uri())
-            scroll, client = page.evaluate("[document.documentElement.scrollWidth, document.documentElement.clientWidth]")
+            scroll, client = page.evaluate(
+                "[document.documentElement.scrollWidth, document.documentElement.clientWidth]")
             assert scroll <= client, (doc.name, width, scroll, client)
     finally:
         page.close()
@@ -154,7 +156,7 @@ def test_capped_widths_are_valid_css_for_epubcheck_and_the_nu_checker(built):
             assert capped in styles, capped
     (report,) = epubcheck([built / "boxes" / "boxes.epub"])
     assert report.ok, report.describe()
-    proc = subprocess.run(["java", "-jar", str(VNU_JAR), "--format", "json", "--stdout", str(built / "boxes" / "index.html")],
-                          capture_output=True, text=True, timeout=300)
+    proc = subprocess.run(["java", "-jar", str(VNU_JAR), "--format", "json", "--stdout",
+                           str(built / "boxes" / "index.html")], capture_output=True, text=True, timeout=300)
     errors = [m for m in json.loads(proc.stdout or proc.stderr)["messages"] if m["type"] == "error"]
     assert not errors, errors

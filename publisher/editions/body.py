@@ -37,8 +37,8 @@ NOTE_BLOCKS = ("p", "div", "ul", "ol", "li", "blockquote", "pre", "dl", "dt", "d
                "h1", "h2", "h3", "h4", "h5", "h6", "hr", "table", "section", "aside")
 WIDE_TABLE_COLUMNS = 7
 # A width written as a length in raw HTML (style="width: 704px"): capped at the text column.
-_FIXED_WIDTH = re.compile(r"(^|;)(\s*(?:min-)?width\s*:\s*)(\d*\.?\d+\s*(?:px|pt|pc|cm|mm|in|q|em|rem|ex|ch))\s*(?=;|$)",
-                          re.I)
+_FIXED_WIDTH = re.compile(r"(^|;)(\s*(?:min-)?width\s*:\s*)"
+                          r"(\d*\.?\d+\s*(?:px|pt|pc|cm|mm|in|q|em|rem|ex|ch))\s*(?=;|$)", re.I)
 
 
 # ---- helpers shared by the editions -------------------------------------------------------------------
