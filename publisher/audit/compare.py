@@ -108,7 +108,8 @@ def compare(result, source_path: Path | None, editions: dict) -> list[Problem]:
         pdf_file = editions.get("pdf", {}).get("path", file)
         for page, text in pdf.pdf.outside:
             add(None, f"page {page}: text runs outside the text block: {text!r}",
-                "a long unbreakable string (URL, hash, code) needs a break opportunity", where=pdf_file)
+                "a long unbreakable string (URL, hash, code) needs a break opportunity, and a box "
+                "(raw HTML with a fixed width, a wide table or equation) must fit the text block", where=pdf_file)
         from .pdfmeasure import fallback_summary
 
         for face, pages, chars in fallback_summary(pdf.pdf):

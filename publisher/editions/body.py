@@ -36,6 +36,9 @@ DROP_IN_PRINT = ("script", "noscript", "style", "link", "meta", "template", "for
 NOTE_BLOCKS = ("p", "div", "ul", "ol", "li", "blockquote", "pre", "dl", "dt", "dd", "figure", "figcaption",
                "h1", "h2", "h3", "h4", "h5", "h6", "hr", "table", "section", "aside")
 WIDE_TABLE_COLUMNS = 7
+# A width written as a length in raw HTML (style="width: 704px"): capped at the text column.
+_FIXED_WIDTH = re.compile(r"(^|;)(\s*(?:min-)?width\s*:\s*)"
+                          r"(\d*\.?\d+\s*(?:px|pt|pc|cm|mm|in|q|em|rem|ex|ch))\s*(?=;|$)", re.I)
 
 
 # ---- helpers shared by the editions -------------------------------------------------------------------
@@ -139,6 +142,20 @@ def wide_tables(root) -> None:
                       for c in row if c.tag in ("td", "th"))
         if columns >= WIDE_TABLE_COLUMNS:
             _add_class(table, "wide")
+
+
+def fit_widths(root) -> None:
+    """Cap the widths raw HTML gives a box as a length (`style="width: 704px"` on a div, a figure or a
+    table, `min-width` too) at the width of its container: `min(704px, 100%)`. A narrower box keeps its
+    width. The PDF (WeasyPrint ignores `max-width` on a table) and a phone's screen then keep the box
+    inside the text column. Cells and columns are left to the table, and the SVG math to the print style."""
+    for el in root.iter():
+        style = el.get("style") if isinstance(el.tag, str) else None
+        if not style or el.tag in ("td", "th", "col", "colgroup") or "math-svg" in _classes(el):
+            continue
+        fitted = _FIXED_WIDTH.sub(lambda m: f"{m.group(1)}{m.group(2)}min({m.group(3).strip()}, 100%)", style)
+        if fitted != style:
+            el.set("style", fitted)
 
 
 def _placeholder(asset: Asset | None, img) -> object:
@@ -467,6 +484,7 @@ def for_pdf(doc: Document, paper: Paper, notes: str = "footnotes", site_url: str
     images(root, doc, _pdf_place)
     header_rows(root)
     wide_tables(root)
+    fit_widths(root)
     if notes == "endnotes":
         _pdf_endnotes(root)
     elif notes == "section-endnotes":
@@ -496,6 +514,7 @@ def for_epub(doc: Document, paper: Paper, site_url: str = "", html: str | None =
     images(root, doc, lambda a: a.name)
     header_rows(root)
     wide_tables(root)
+    fit_widths(root)
     return serialize(root)
 
 
@@ -568,6 +587,7 @@ def for_html(doc: Document, paper: Paper, out_dir: Path | None = None, sidenotes
     images(root, doc, place, keep_remote=True)
     header_rows(root)
     wide_tables(root)
+    fit_widths(root)
     for table in list(root.iter("table")):
         parent = table.getparent()
         if parent is not None and "table-scroll" in _classes(parent):
