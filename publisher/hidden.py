@@ -4,7 +4,8 @@ hidden block of macro definitions). No reader of the site sees it, so it reaches
 its headings reached the contents of every edition and the PDF's outline disagreed with them.
 
 Run on the body after the pandoc pass (publisher.render), before the headings are read. A note whose
-call was hidden goes with it.
+call was hidden goes with it; a link into hidden text keeps only its words, and a back-link to a hidden
+citation goes.
 """
 from __future__ import annotations
 
@@ -29,9 +30,16 @@ def drop_hidden(body_html: str) -> str:
     hidden = [el for el in root.iter() if isinstance(el.tag, str) and el is not root and is_hidden(el)]
     if not hidden:
         return body_html
+    gone = {node.get("id") for el in hidden for node in el.iter() if isinstance(node.tag, str) and node.get("id")}
     for el in hidden:
         if el.getparent() is not None:
             el.drop_tree()  # its tail stays
+    for a in list(root.iter("a")):
+        if a.get("href", "")[1:] in gone and a.get("href", "").startswith("#"):
+            if {"citation-backlink", "footnote-back"} & set((a.get("class") or "").split()):
+                a.drop_tree()  # a back-link (↩) to a citation or note call that was hidden
+            else:
+                a.drop_tag()  # a link to hidden text: its words stay
     calls = {a.get("href", "")[1:] for a in root.iter("a") if "footnote-ref" in (a.get("class") or "").split()}
     for section in root.iter("section"):
         if "footnotes" in (section.get("class") or "").split():

@@ -76,9 +76,11 @@ The visible part of the post carries one note.[^seen]
 
 ## Draft appendix
 
-Words the site never shows, with a note of their own.[^unseen]
+Words the site never shows, with a note of their own.[^unseen] See [the conclusion](#conclusion).
 
 </div>
+
+The [draft](#draft-appendix) is linked from the text.
 
 ## Conclusion
 
@@ -207,12 +209,15 @@ def test_a_math_block_keeps_its_blank_line_inside(site_out):
 
 
 def test_hidden_content_reaches_no_edition(site_out):
-    out, _report = site_out
+    out, report = site_out
     body = page(out, "hidden")
     assert [h.text_content().split("#")[0].strip() for h in body.iter("h2") if "notes-title" not in
             (h.get("class") or "")] == ["Conclusion"]
     assert "never shows" not in body.text_content() and "nobody sees" not in body.text_content()
     assert "The note the reader sees." in body.text_content()
+    assert "The draft is linked from the text." in body.text_content()
+    assert not body.xpath(".//a[@href='#draft-appendix']")
+    assert not [p for p in problems(report, "hidden") if "leads nowhere" in p]
     assert "Draft appendix" not in epub_text(out, "hidden")
     assert "Draft appendix" not in pdf_text(out, "hidden")
 
