@@ -122,6 +122,9 @@ title: Notes in an HTML post
 <p>Write the note inside the element, as above.</p>
 """
 
+WIDE = "---\ntitle: A wide formula\n---\nThe sum is wider than the page:\n\n$$\n" + " + ".join(
+    f"\\frac{{a_{{{i}}}}}{{b_{{{i}}}}}" for i in range(1, 41)) + " \\label{eq:wide}\n$$\n\nSee \\eqref{eq:wide}.\n"
+
 RAW_MATH = r"""---
 title: One bad formula
 ---
@@ -141,7 +144,7 @@ def site_out(tmp_path_factory) -> tuple[Path, object]:
     (root / "_config.yml").write_text("title: Math fixtures\nurl: https://example.org\n", encoding="utf-8")
     posts = {"2025-02-01-rows.md": ROWS, "2025-02-02-tables.md": TABLES, "2025-02-03-blank-math.md": BLANK_MATH,
              "2025-02-04-hidden.md": HIDDEN, "2025-02-05-footnotes-heading.md": FOOTNOTES_HEADING,
-             "2025-02-06-notes.html": HTML_POST, "2025-02-07-raw-math.md": RAW_MATH}
+             "2025-02-06-notes.html": HTML_POST, "2025-02-07-raw-math.md": RAW_MATH, "2025-02-08-wide.md": WIDE}
     for name, text in posts.items():
         (root / "_posts" / name).write_text(text, encoding="utf-8")
     out = base / "out"
@@ -235,6 +238,13 @@ def test_distill_note_in_an_html_post_is_a_note(site_out):
     text = epub_text(out, "notes")
     assert "Hover text of the note." in text and 'epub:type="footnote"' in text
     assert "Write the note inside the element" in text
+
+
+def test_a_wide_numbered_formula_shrinks_to_the_text_block(site_out):
+    out, _report = site_out
+    (record,) = [r for r in audit(out) if r.slug == "wide"]
+    assert record.measures["html"].equations == 1 and not record.findings, record.findings
+    assert "(1)" in pdf_text(out, "wide")  # its number is set, inside the text block (the audit looks)
 
 
 def test_one_bad_formula_in_raw_html_costs_only_itself(site_out):
