@@ -21,6 +21,7 @@ NOTE_CALL = re.compile(r"\[\^([^\]]+)\](?!:)")
 TABLE_RULE = re.compile(r"^\s*\|?\s*:?-{3,}:?\s*(\|\s*:?-{3,}:?\s*)+\|?\s*$")
 SEP_ONLY = re.compile(r"^[ \t]*[+|: \t=-]*[-=][+|: \t=-]*$")  # kramdown's separator and footer lines
 HIDDEN_OPEN = re.compile(r"<([a-zA-Z][\w-]*)\b[^>]*?(?:style\s*=\s*[\"'][^\"']*display\s*:\s*none|\shidden(?=[\s=>/]))", re.I)
+VOID = {"area", "base", "br", "col", "embed", "hr", "img", "input", "link", "meta", "source", "track", "wbr"}
 LIQUID_PATH = re.compile(r"\{\{-?\s*[\"']([^\"']+)[\"'][^}]*\}\}")
 ATX = re.compile(r"^(#{1,6})\s+(.*?)\s*#*\s*$")
 
@@ -64,9 +65,8 @@ def _visible(lines: list[tuple[int, str]]) -> list[tuple[int, str]]:
             text, in_comment = _without_comments(text, in_comment)
         if hidden is None:
             m = HIDDEN_OPEN.search(text)
-            if m:
-                tag = m.group(1).lower()
-                hidden = (tag, 0)
+            tag = m.group(1).lower() if m else ""
+            if m and tag not in VOID:
                 text, rest = text[:m.start()], text[m.start():]
                 hidden = _hidden_depth(rest, tag, 0)
         else:
@@ -98,10 +98,9 @@ def _without_comments(text: str, inside: bool) -> tuple[str, bool]:
 def _hidden_depth(text: str, tag: str, depth: int) -> tuple[str, int] | None:
     """(TAG, depth) after the opening and closing TAGs of TEXT; None once the hidden element is closed."""
     for m in re.finditer(rf"<(/?){tag}\b[^>]*?(/?)>", text, re.I):
-        if m.group(2):
-            continue
-        depth += -1 if m.group(1) else 1
-        if depth == 0:
+        if not m.group(2):  # <tag … /> opens and closes
+            depth += -1 if m.group(1) else 1
+        if depth <= 0:
             return None
     return (tag, depth)
 
