@@ -125,6 +125,21 @@ title: Notes in an HTML post
 WIDE = "---\ntitle: A wide formula\n---\nThe sum is wider than the page:\n\n$$\n" + " + ".join(
     f"\\frac{{a_{{{i}}}}}{{b_{{{i}}}}}" for i in range(1, 41)) + " \\label{eq:wide}\n$$\n\nSee \\eqref{eq:wide}.\n"
 
+BIB_POST = """---
+title: Math in a reference
+bibliography: math-refs.bib
+---
+The method follows earlier work <d-cite key="greek2016"></d-cite>.
+"""
+
+BIB = r"""@article{greek2016,
+  title = {Fast {$\epsilon$}-Free Inference with {$O(n^2)$} Steps},
+  author = {Papadopoulos, Maria},
+  journal = {Journal of Examples},
+  year = {2016}
+}
+"""
+
 RAW_MATH = r"""---
 title: One bad formula
 ---
@@ -145,8 +160,11 @@ def site_out(tmp_path_factory) -> tuple[Path, object]:
     posts = {"2025-02-01-rows.md": ROWS, "2025-02-02-tables.md": TABLES, "2025-02-03-blank-math.md": BLANK_MATH,
              "2025-02-04-hidden.md": HIDDEN, "2025-02-05-footnotes-heading.md": FOOTNOTES_HEADING,
              "2025-02-06-notes.html": HTML_POST, "2025-02-07-raw-math.md": RAW_MATH, "2025-02-08-wide.md": WIDE}
+    posts["2025-02-09-bib-math.md"] = BIB_POST
     for name, text in posts.items():
         (root / "_posts" / name).write_text(text, encoding="utf-8")
+    (root / "assets" / "bibliography").mkdir(parents=True)
+    (root / "assets" / "bibliography" / "math-refs.bib").write_text(BIB, encoding="utf-8")
     out = base / "out"
     report = build(BuildOptions(source=root, out=out, jobs=1))
     assert not report.failed, [p.problems for p in report.papers]
@@ -245,6 +263,14 @@ def test_a_wide_numbered_formula_shrinks_to_the_text_block(site_out):
     (record,) = [r for r in audit(out) if r.slug == "wide"]
     assert record.measures["html"].equations == 1 and not record.findings, record.findings
     assert "(1)" in pdf_text(out, "wide")  # its number is set, inside the text block (the audit looks)
+
+
+def test_math_in_a_bibliography_entry_is_set_as_text(site_out):
+    out, _report = site_out
+    refs = page(out, "bib-math").get_element_by_id("refs").text_content()
+    assert "\u03f5-free inference with o(n\u00b2) steps" in re.sub(r"\s+", " ", refs).lower(), refs
+    assert "$" not in refs and "\\" not in refs
+    assert "\\" not in pdf_text(out, "bib-math")
 
 
 def test_one_bad_formula_in_raw_html_costs_only_itself(site_out):
