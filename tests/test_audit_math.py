@@ -304,3 +304,17 @@ def test_source_counts_follow_kramdown(tmp_path):
     assert m.equations == [10]
     assert m.tables == [21, 24]
     assert [(line, identity) for line, identity, _ref in m.figures] == [(38, image_identity("assets/fig.png"))]
+
+
+def test_kramdown_tables_are_rewritten_only_where_pandoc_misreads_them():
+    from publisher.jekyll.kramdown_tables import to_pipe_tables
+
+    ready = ["", "| a | b |", "|:--|--:|", "| c | d |", ""]
+    assert to_pipe_tables(ready) == ready
+    code = ["", "    | --- | --- |", "    | a | b |", ""]
+    assert to_pipe_tables(code) == code
+    sentence = ["", "Pick a | b or c.", ""]
+    assert to_pipe_tables(sentence) == sentence
+    split = ["", "| h | i |", "|:-:|--:|", "| a | b |", "| - | - |", "| c | `x|y` |", "|===|===|", "| e | f |", ""]
+    assert to_pipe_tables(split) == ["", "| h | i |", "|:---:|---:|", "| a | b |", "| c | `x|y` |", "| e | f |", "",
+                                     "", ""]
