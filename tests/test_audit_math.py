@@ -318,3 +318,13 @@ def test_kramdown_tables_are_rewritten_only_where_pandoc_misreads_them():
     split = ["", "| h | i |", "|:-:|--:|", "| a | b |", "| - | - |", "| c | `x|y` |", "|===|===|", "| e | f |", ""]
     assert to_pipe_tables(split) == ["", "| h | i |", "|:---:|---:|", "| a | b |", "| c | `x|y` |", "| e | f |", "",
                                      "", ""]
+
+
+@pytest.mark.java
+def test_every_epub_passes_epubcheck(site_out):
+    from publisher.validate import epubcheck
+
+    out, _report = site_out
+    reports = epubcheck(sorted(out.rglob("*.epub")))
+    assert len(reports) == 9 and all(r.ok for r in reports), [(r.path.name, r.messages[:3]) for r in reports
+                                                               if not r.ok]
