@@ -107,6 +107,14 @@ def source_line(paper: Paper, *needles: str) -> int | None:
     return None
 
 
+def formula_line(paper: Paper, tex: str) -> int | None:
+    """The line of the post where the formula TEX starts: its longest run of first words found (a
+    message may have joined its lines; macros may have changed its end), at least 6 characters."""
+    words = tex.split()
+    needles = [" ".join(words[:k]) for k in range(len(words), 0, -1)]
+    return source_line(paper, *(n for n in needles if len(n) >= 6))
+
+
 def _line_in_file(paper: Paper, needles) -> int | None:
     """The line of the post's source file (after the front matter) where the first of NEEDLES occurs."""
     try:

@@ -88,6 +88,8 @@ def svg_img(mathml: str, alt: str, display: bool) -> str:
     svg, w, h, depth = to_svg(mathml)
     data = base64.b64encode(svg.encode("utf-8")).decode("ascii")
     style = f"width:{w:.3f}em;height:{h:.3f}em;vertical-align:-{depth:.3f}em"
+    if display:  # its height follows its width (the drawing's ratio), so that a wide one can shrink to the text block
+        style = f"width:{w:.3f}em"
     cls = "math-svg display" if display else "math-svg inline"
     alt_attr = alt.replace("&", "&amp;").replace('"', "&quot;").replace("<", "&lt;")
     return f'<img class="{cls}" src="data:image/svg+xml;base64,{data}" alt="{alt_attr}" style="{style}"/>'

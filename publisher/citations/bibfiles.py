@@ -18,6 +18,7 @@ import yaml
 
 from ..model import Problem
 from ..pandoc import run as pandoc_run
+from . import bibmath
 
 _ENTRY_START = re.compile(r"^[ \t]*@[ \t]*([A-Za-z]+)[ \t]*[{(]", re.M)
 _KEY = re.compile(r"^[ \t]*@[ \t]*[A-Za-z]+[ \t]*[{(]\s*([^,\s]+)\s*,")
@@ -129,6 +130,7 @@ def read_bibtex(text: str, rel: str, pandoc: str, timeout: float = 60, fmt: str 
                                        "skipped", "check its fields: name = {value}, separated by commas",
                                        severity="warning"))
         good.remove(bad)
+    bibmath.math_as_text(items or [], pandoc, timeout)  # "$\\epsilon$-free" → "ϵ-free", not TeX in the list
     by_key = {ch.key: ch for ch in good}
     for item in items or []:
         ch = by_key.get(str(item.get("id")))

@@ -23,7 +23,7 @@ from urllib.parse import parse_qs, urlsplit
 
 from lxml import html as lxml_html
 
-from ..assets import source_line
+from ..assets import formula_line, source_line
 from ..model import Asset, Document, Paper, Problem
 from ..safety import sanitize
 from . import anchors, kramdown_ids, nesting, raw_html
@@ -286,7 +286,7 @@ def drop_active(root, tags=DROP_IN_PRINT) -> None:
             del el.attrib["style"]  # no outside resources through CSS
 
 
-def _note_items(root) -> tuple[object | None, dict[str, object]]:
+def note_items(root) -> tuple[object | None, dict[str, object]]:
     """Pandoc's notes section and its items by id."""
     section = None
     for el in root.iter("section", "aside", "div"):
@@ -343,7 +343,7 @@ def _inline_note(li):
 
 
 def _pdf_footnotes(root) -> None:
-    section, items = _note_items(root)
+    section, items = note_items(root)
     if section is None:
         return
     for a in _note_refs(root):
@@ -362,7 +362,7 @@ def _notes_heading(text: str, level: int = 2):
 
 
 def _pdf_endnotes(root) -> None:
-    section, _items = _note_items(root)
+    section, _items = note_items(root)
     if section is None:
         return
     for hr in list(section.iter("hr")):
@@ -373,7 +373,7 @@ def _pdf_endnotes(root) -> None:
 
 
 def _pdf_section_endnotes(root) -> None:
-    section, items = _note_items(root)
+    section, items = note_items(root)
     if section is None:
         return
     groups: dict[int, tuple[object, list]] = {}
@@ -534,7 +534,7 @@ def _sidenotes(root) -> None:
 
     The copy is aria-hidden and has no ids or focusable links: the numbered notes at the end stay the
     accessible version."""
-    _section, items = _note_items(root)
+    _section, items = note_items(root)
     for a in _note_refs(root):
         li = items.get((a.get("href") or "").lstrip("#"))
         if li is None:
@@ -610,7 +610,7 @@ def for_html(doc: Document, paper: Paper, out_dir: Path | None = None, sidenotes
 
 def _html_notes_heading(root) -> None:
     """Pandoc's notes section gets a "Notes" heading (in place of its rule), so it is a labelled section."""
-    section, _items = _note_items(root)
+    section, _items = note_items(root)
     if section is None or section.tag != "section" or section.find("h2") is not None:
         return
     for hr in list(section.iter("hr")):
@@ -635,7 +635,7 @@ def prepare(paper: Paper, doc: Document, site, cache_dir: Path | None = None) ->
     for i, problem in enumerate(doc.warnings):
         m = re.search(r"Could not convert TeX math (.+?), rendering as TeX", problem.message)
         if m and problem.line is None:
-            line = source_line(paper, m.group(1).strip())
+            line = formula_line(paper, m.group(1))
             doc.warnings[i] = Problem(problem.file, line, f"math '{m.group(1).strip()[:80]}' could not be converted; "
                                       "its TeX source is shown instead in every edition",
                                       "check the command names; pandoc supports most LaTeX math", severity="warning")

@@ -165,15 +165,8 @@ def _notes(container) -> list:
         if "footnote-ref" in (a.get("class") or ""):
             a.set("epub:type", "noteref")
             a.set("role", "doc-noteref")
-    section = None
-    for el in container.iter("section"):
-        if "footnotes" in (el.get("class") or "").split():  # pandoc's notes (a "Footnotes" heading may share the id)
-            section = el
-            break
-    for el in container.iter("section") if section is None else ():
-        if el.get("id") == "footnotes":
-            section = el
-            break
+    # pandoc's notes section, never the paper's own section a heading "Footnotes" made (it shares the id)
+    section, _items = body.note_items(container)
     if section is None:
         return []
     section.getparent().remove(section)
