@@ -337,8 +337,9 @@ def attach(paper: Paper, doc: Document, root: Path, baseurl: str = "", network: 
                 shown = src if len(src) < 120 else src[:117] + "…"
                 hint = ("allow remote images with publisher: {network: true}" if "network access is off" in asset.error
                         else "check the path: relative to the post, or /… from the site root")
+                shows = "a link to it" if re.match(r"^(https?:)?//", src, re.I) else "its alt text"
                 doc.warnings.append(Problem(paper.rel_source, asset.line, f"image '{shown}' {asset.error}; "
-                                            f"the PDF and EPUB show its alt text instead", hint, severity="warning"))
+                                            f"the PDF and EPUB show {shows} instead", hint, severity="warning"))
     if paper.image:
         cover = resolver.resolve(paper.image if "://" in paper.image or paper.image.startswith(("/", "{{"))
                                  else "/" + paper.image, f"Cover image of {paper.title}")

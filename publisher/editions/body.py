@@ -9,7 +9,8 @@ should carry. They never change the Document itself.
 - Math: MathML in HTML and EPUB; SVG drawn by ziamath in the PDF (publisher.mathsvg). TeX pandoc could
   not convert is shown as TeX source in every edition.
 - Images: the bytes resolved by publisher.assets; copied next to the HTML page, packed into the EPUB,
-  referenced by file or data URI in the PDF; unavailable images become a placeholder with their alt text.
+  referenced by file or data URI in the PDF; unavailable images become a placeholder with their alt text,
+  remote ones the build did not fetch a captioned link to them (the web page keeps them for the browser).
 - Embeds (iframe, video, audio, object): kept in HTML; a captioned link to the original in PDF and EPUB.
   <script> never reaches the PDF or the EPUB.
 """
@@ -141,6 +142,10 @@ def wide_tables(root) -> None:
             _add_class(table, "wide")
 
 
+REMOTE = re.compile(r"^(https?:)?//", re.I)
+REMOTE_ID = "_remote-image-"  # id of a remote image's stand-in in the PDF and EPUB body (the audit counts them)
+
+
 def _placeholder(asset: Asset | None, img) -> object:
     """A visible stand-in for an image that could not be read: its alt text in a styled box."""
     alt = (img.get("alt") or (asset.alt if asset else "") or "").strip()
@@ -154,19 +159,48 @@ def _placeholder(asset: Asset | None, img) -> object:
     return span
 
 
-def images(root, doc: Document, place, keep_remote: bool = False) -> None:
+def _remote_stand_in(src: str, img, number: int | None) -> object:
+    """The stand-in for a remote image the build did not fetch (network off): a captioned link to it,
+    "Image online: ALT (host/path)". Inside a link (a thumbnail linking to the full image) the address
+    is plain text, since links do not nest. NUMBER: the stand-in's place in the body (its id)."""
+    url = "https:" + src if src.startswith("//") else src
+    parts = urlsplit(url)
+    span = _placeholder(None, img)
+    span.set("class", "image-missing image-remote")
+    if number is not None:
+        span.set("id", f"{REMOTE_ID}{number}")
+    span[0].text = "Image online"
+    inside_link = any(a.tag == "a" for a in img.iterancestors())
+    where = lxml_html.Element("span" if inside_link else "a")
+    where.set("class", "image-url")
+    if not inside_link:
+        where.set("href", url)
+    where.text = (parts.hostname or "") + parts.path
+    span[0].tail = (span[0].tail or "") + " ("
+    where.tail = ")"
+    span.append(where)
+    return span
+
+
+def images(root, doc: Document, place, keep_remote: bool = False, mark: bool = False) -> None:
     """Point every <img> at what PLACE(asset) returns; placeholders for images that are not available.
 
-    KEEP_REMOTE (the web page): a remote image publisher did not fetch keeps its URL, for the browser."""
+    KEEP_REMOTE (the web page): a remote image publisher did not fetch keeps its URL, for the browser;
+    elsewhere it becomes a captioned link to it (`_remote_stand_in`), numbered in the body when MARK."""
+    remote = 0
     for img in list(root.iter("img")):
         if "math-svg" in _classes(img):
             continue
         src = (img.get("src") or "").strip()
         asset = doc.assets.get(src)
         if asset is None or not asset.ok:
-            if keep_remote and re.match(r"^(https?:)?//", src, re.I):
+            if REMOTE.match(src) and keep_remote:
                 continue
-            _replace(img, _placeholder(asset, img))
+            if REMOTE.match(src):
+                remote += 1
+                _replace(img, _remote_stand_in(src, img, remote if mark else None))
+            else:
+                _replace(img, _placeholder(asset, img))
             continue
         img.set("src", place(asset))
         if img.get("alt") is None:
@@ -464,7 +498,7 @@ def for_pdf(doc: Document, paper: Paper, notes: str = "footnotes", site_url: str
     center_elements(root)
     math_fallbacks(root)
     pdf_math(root, paper, problems)
-    images(root, doc, _pdf_place)
+    images(root, doc, _pdf_place, mark=html is None)
     header_rows(root)
     wide_tables(root)
     if notes == "endnotes":
@@ -493,7 +527,7 @@ def for_epub(doc: Document, paper: Paper, site_url: str = "", html: str | None =
     embeds_to_links(root, site_url)
     center_elements(root)
     math_fallbacks(root)
-    images(root, doc, lambda a: a.name)
+    images(root, doc, lambda a: a.name, mark=html is None)
     header_rows(root)
     wide_tables(root)
     return serialize(root)
