@@ -74,10 +74,19 @@ def text_block(box: tuple[float, float, float, float], page_height: float, index
 
 
 def _lines_text(chars: list[dict]) -> list[str]:
-    """Chars → lines of text in reading order (pdfplumber's own text extraction on a char list)."""
+    """Chars → lines of text in reading order (pdfplumber's own text extraction on a char list). Chars
+    on one baseline share the box most of them have first: a face with other metrics (a colour emoji's
+    box stands 3–4 pt higher) would otherwise make a line of its own."""
     from pdfplumber.utils import extract_text
 
-    return extract_text(chars, x_tolerance=1.5, y_tolerance=3).splitlines()
+    boxes: dict[float, Counter] = {}
+    for c in chars:
+        boxes.setdefault(round(c["matrix"][5], 1), Counter())[(c["top"], c["bottom"])] += 1
+    aligned = []
+    for c in chars:
+        top, bottom = boxes[round(c["matrix"][5], 1)].most_common(1)[0][0]
+        aligned.append(dict(c, top=top, bottom=bottom, doctop=c["doctop"] + top - c["top"]))
+    return extract_text(aligned, x_tolerance=1.5, y_tolerance=3).splitlines()
 
 
 def _words(lines: list[str], vocabulary: set[str]) -> list[str]:

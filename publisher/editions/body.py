@@ -27,7 +27,7 @@ from lxml import html as lxml_html
 from ..assets import source_line
 from ..model import Asset, Document, Paper, Problem
 from ..safety import sanitize
-from . import anchors, kramdown_ids, nesting, raw_html
+from . import anchors, emoji, kramdown_ids, nesting, raw_html
 
 NOTES_MODES = ("footnotes", "endnotes", "section-endnotes")
 EMBEDS = ("iframe", "video", "audio", "object", "embed")
@@ -483,7 +483,8 @@ def _pdf_place(asset: Asset) -> str:
 
 def for_pdf(doc: Document, paper: Paper, notes: str = "footnotes", site_url: str = "",
             problems: list[Problem] | None = None, html: str | None = None) -> str:
-    """The body for WeasyPrint: footnotes (or endnotes), SVG math, resolved images, links for embeds.
+    """The body for WeasyPrint: footnotes (or endnotes), SVG math, resolved images, links for embeds,
+    emoji in the declared emoji face (emoji.py).
     HTML: another fragment of the paper to adapt the same way (the summary, the author's bio).
 
     Warnings (math that cannot be drawn) are appended to PROBLEMS."""
@@ -499,6 +500,7 @@ def for_pdf(doc: Document, paper: Paper, notes: str = "footnotes", site_url: str
     math_fallbacks(root)
     pdf_math(root, paper, problems)
     images(root, doc, _pdf_place, mark=html is None)
+    emoji.wrap(root)
     header_rows(root)
     wide_tables(root)
     if notes == "endnotes":
