@@ -167,14 +167,18 @@ def test_embeds_become_captioned_links_and_scripts_disappear(tmp_path):
 def test_images_are_placed_per_edition_and_missing_ones_become_placeholders(tmp_path):
     ok = Asset(src="a.png", alt="A", path=tmp_path / "a.png", data=PNG, media_type="image/png", name="images/a-1.png")
     gone = Asset(src="https://x.example/b.png", alt="B", error="was not fetched")
-    html = '<figure><img src="a.png" alt="A"><figcaption>A</figcaption></figure><p><img src="https://x.example/b.png" alt="Bee"></p>'
-    doc = _doc(html, **{"a.png": ok, "https://x.example/b.png": gone})
+    lost = Asset(src="c.png", alt="C", error="was not found")
+    html = ('<figure><img src="a.png" alt="A"><figcaption>A</figcaption></figure><p><img src="https://x.example/b.png" '
+            'alt="Bee"></p><p><img src="c.png" alt="Sea"></p>')
+    doc = _doc(html, **{"a.png": ok, "https://x.example/b.png": gone, "c.png": lost})
     epub = body.for_epub(doc, _paper(tmp_path))
     assert '<img src="images/a-1.png" alt="A">' in epub
-    assert '<span class="image-missing"><span class="image-missing-label">Image not available</span>: Bee</span>' in epub
+    assert ('<span class="image-missing image-remote" id="_remote-image-1"><span class="image-missing-label">Image online'
+            '</span>: Bee (<a class="image-url" href="https://x.example/b.png">x.example/b.png</a>)</span>') in epub
+    assert '<span class="image-missing"><span class="image-missing-label">Image not available</span>: Sea</span>' in epub
     assert body.epub_images(doc) == [ok]
     pdf = body.for_pdf(doc, _paper(tmp_path))
-    assert f'src="{(tmp_path / "a.png").as_uri()}"' in pdf and "Image not available</span>: Bee" in pdf
+    assert f'src="{(tmp_path / "a.png").as_uri()}"' in pdf and "Image online</span>: Bee (" in pdf
     out = tmp_path / "out"
     page = body.for_html(doc, _paper(tmp_path), out)
     assert (out / "images" / "a-1.png").read_bytes() == PNG and 'src="images/a-1.png"' in page

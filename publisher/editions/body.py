@@ -165,6 +165,10 @@ def _remote_stand_in(src: str, img, number: int | None) -> object:
     is plain text, since links do not nest. NUMBER: the stand-in's place in the body (its id)."""
     url = "https:" + src if src.startswith("//") else src
     parts = urlsplit(url)
+    figure = img.getparent()
+    caption = figure.find("figcaption") if figure is not None and figure.tag == "figure" else None
+    if caption is not None and " ".join(caption.text_content().split()) == " ".join((img.get("alt") or "").split()):
+        img.attrib.pop("alt", None)  # the caption below says it already
     span = _placeholder(None, img)
     span.set("class", "image-missing image-remote")
     if number is not None:
