@@ -191,18 +191,19 @@ def images(root, doc: Document, place, keep_remote: bool = False, mark: bool = F
 
     KEEP_REMOTE (the web page): a remote image publisher did not fetch keeps its URL, for the browser;
     elsewhere it becomes a captioned link to it (`_remote_stand_in`), numbered in the body when MARK."""
-    remote = 0
+    number = 0
     for img in list(root.iter("img")):
         if "math-svg" in _classes(img):
             continue
         src = (img.get("src") or "").strip()
         asset = doc.assets.get(src)
         if asset is None or not asset.ok:
-            if REMOTE.match(src) and keep_remote:
+            remote = asset.remote if asset is not None else bool(REMOTE.match(src))  # not the site's own address
+            if remote and keep_remote:
                 continue
-            if REMOTE.match(src):
-                remote += 1
-                _replace(img, _remote_stand_in(src, img, remote if mark else None))
+            if remote:
+                number += 1
+                _replace(img, _remote_stand_in(src, img, number if mark else None))
             else:
                 _replace(img, _placeholder(asset, img))
             continue
@@ -651,7 +652,7 @@ def prepare(paper: Paper, doc: Document, site, cache_dir: Path | None = None) ->
     from .. import assets
 
     opts = site.options
-    assets.attach(paper, doc, site.root, site.baseurl, opts.network, list(opts.allowed_hosts), cache_dir)
+    assets.attach(paper, doc, site.root, site.baseurl, opts.network, list(opts.allowed_hosts), cache_dir, site.url)
     for i, problem in enumerate(doc.warnings):
         m = re.search(r"Could not convert TeX math (.+?), rendering as TeX", problem.message)
         if m and problem.line is None:
