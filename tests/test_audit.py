@@ -513,3 +513,14 @@ def test_emoji_runs_are_wrapped_for_the_pdf():
         '<p>a <span class="emoji">🤗</span> b <b>c <span class="emoji">🥬</span></b> <span class="emoji">⚠️</span>'
         ' © ⚠ <span class="emoji">👩‍🔬</span> <span class="emoji">1️⃣</span> <span class="emoji">🇫🇷</span> '
         '<span class="emoji">👍🏽</span> <span class="emoji">🎉</span> d</p><svg><text>🤗</text></svg>')
+
+
+def test_source_figures_read_quoted_src_with_liquid_and_query_strings(tmp_path):
+    from publisher.audit.source import measure_source
+
+    post = tmp_path / "post.md"
+    post.write_text('---\ntitle: t\n---\n<img src="{{ site.url }}{{ site.baseurl }}/assets/gauge 1.png" alt="">\n\n'
+                    "<img src='https://x.example/quay.jpg?w=2&h=1#top'>\n\n"
+                    "[![a](https://x.example/tide.png?v=2)](https://x.example/)\n", encoding="utf-8")
+    assert [(line, ident) for line, ident, _ in measure_source(post).figures] == [
+        (4, "gauge 1"), (6, "quay"), (8, "tide")]

@@ -12,7 +12,7 @@ from .markup import image_identity
 
 FENCE = re.compile(r"^\s*(```|~~~|\{%-?\s*(end)?highlight\b)")
 MD_IMAGE = re.compile(r"!\[[^\]]*\]\(\s*<?((?:\{\{.*?\}\}|[^)\s>])+)")
-HTML_IMAGE = re.compile(r"<img\b[^>]*?\bsrc\s*=\s*[\"']?([^\"'\s>]+)", re.I)
+HTML_IMAGE = re.compile(r"<img\b[^>]*?\bsrc\s*=\s*(?:\"([^\"]+)\"|'([^']+)'|([^\"'\s>]+))", re.I)
 INCLUDE_IMAGE = re.compile(r"\{%-?\s*include\s+\S*(?:figure|image|img)\S*\s.*?\b(?:path|src|file|image|url)\s*=\s*"
                            r"[\"']?([^\"'\s%]+)", re.I)
 DISPLAY_MATH = re.compile(r"^\s*\$\$")
@@ -72,7 +72,8 @@ def measure_source(path: Path) -> SourceMeasures:
         if in_math:
             continue
         for rx in (MD_IMAGE, HTML_IMAGE, INCLUDE_IMAGE):
-            for ref in rx.findall(line):
+            for found in rx.findall(line):
+                ref = "".join(found) if isinstance(found, tuple) else found  # HTML: one of three quotings
                 if "{{" in ref and not re.sub(r"\{\{.*?\}\}", "", ref).strip("/"):
                     continue
                 m.figures.append((n, image_identity(re.sub(r"\{\{.*?\}\}", "", ref)), ref))
