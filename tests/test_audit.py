@@ -524,3 +524,13 @@ def test_source_figures_read_quoted_src_with_liquid_and_query_strings(tmp_path):
                     "[![a](https://x.example/tide.png?v=2)](https://x.example/)\n", encoding="utf-8")
     assert [(line, ident) for line, ident, _ in measure_source(post).figures] == [
         (4, "gauge 1"), (6, "quay"), (8, "tide")]
+
+
+def test_pdf_with_emoji_is_byte_identical_across_builds(media_out, tmp_path):
+    """The colour emoji face WeasyPrint embeds is saved by fontTools, which stamped it with the time."""
+    import time
+
+    time.sleep(1.1)  # the font's stamp has a resolution of one second
+    again = build(BuildOptions(source=media_out.parent / "site", out=tmp_path / "out", jobs=1, formats=["pdf"]))
+    assert not again.failed
+    assert (tmp_path / "out" / "emoji" / "emoji.pdf").read_bytes() == (media_out / "emoji" / "emoji.pdf").read_bytes()
