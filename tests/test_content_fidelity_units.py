@@ -60,6 +60,18 @@ def test_images_outside_the_site_or_with_other_schemes_are_refused(site):
     assert "not found" in r.resolve("/assets/missing.png").error
 
 
+def test_an_image_at_the_sites_own_address_is_a_site_file(site):
+    """`{{ site.url }}{{ site.baseurl }}/assets/dot.png`: read from the site, never fetched; one the site
+    lacks is not found (an "Image not available" placeholder), not a remote image shown as a link."""
+    r = assets.Resolver(_paper(site), site, baseurl="/blog", site_url="https://harbour.example.org")
+    found = r.resolve("https://harbour.example.org/blog/assets/dot.png", "a dot")
+    assert found.ok and not found.remote and found.path == (site / "assets" / "dot.png").resolve()
+    lost = r.resolve("https://harbour.example.org/blog/assets/none.png")
+    assert not lost.remote and "was not found" in lost.error
+    other = r.resolve("https://harbour.example.org.evil.example/blog/assets/dot.png")
+    assert other.remote and "network access is off" in other.error
+
+
 def test_remote_images_need_the_network_and_use_the_cache(site, tmp_path_factory):
     url = "https://images.example.invalid/photo.png"
     off = assets.Resolver(_paper(site), site).resolve(url, "photo")
@@ -166,15 +178,19 @@ def test_embeds_become_captioned_links_and_scripts_disappear(tmp_path):
 
 def test_images_are_placed_per_edition_and_missing_ones_become_placeholders(tmp_path):
     ok = Asset(src="a.png", alt="A", path=tmp_path / "a.png", data=PNG, media_type="image/png", name="images/a-1.png")
-    gone = Asset(src="https://x.example/b.png", alt="B", error="was not fetched")
-    html = '<figure><img src="a.png" alt="A"><figcaption>A</figcaption></figure><p><img src="https://x.example/b.png" alt="Bee"></p>'
-    doc = _doc(html, **{"a.png": ok, "https://x.example/b.png": gone})
+    gone = Asset(src="https://x.example/b.png", alt="B", error="was not fetched", remote=True)
+    lost = Asset(src="https://site.example/c.png", alt="C", error="was not found")  # the site's own address
+    html = ('<figure><img src="a.png" alt="A"><figcaption>A</figcaption></figure><p><img src="https://x.example/b.png" '
+            'alt="Bee"></p><p><img src="https://site.example/c.png" alt="Sea"></p>')
+    doc = _doc(html, **{"a.png": ok, "https://x.example/b.png": gone, "https://site.example/c.png": lost})
     epub = body.for_epub(doc, _paper(tmp_path))
     assert '<img src="images/a-1.png" alt="A">' in epub
-    assert '<span class="image-missing"><span class="image-missing-label">Image not available</span>: Bee</span>' in epub
+    assert ('<span class="image-missing image-remote" id="_remote-image-1"><span class="image-missing-label">Image online'
+            '</span>: Bee (<a class="image-url" href="https://x.example/b.png">x.example/b.png</a>)</span>') in epub
+    assert '<span class="image-missing"><span class="image-missing-label">Image not available</span>: Sea</span>' in epub
     assert body.epub_images(doc) == [ok]
     pdf = body.for_pdf(doc, _paper(tmp_path))
-    assert f'src="{(tmp_path / "a.png").as_uri()}"' in pdf and "Image not available</span>: Bee" in pdf
+    assert f'src="{(tmp_path / "a.png").as_uri()}"' in pdf and "Image online</span>: Bee (" in pdf
     out = tmp_path / "out"
     page = body.for_html(doc, _paper(tmp_path), out)
     assert (out / "images" / "a-1.png").read_bytes() == PNG and 'src="images/a-1.png"' in page

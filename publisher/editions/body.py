@@ -9,7 +9,8 @@ should carry. They never change the Document itself.
 - Math: MathML in HTML and EPUB; SVG drawn by ziamath in the PDF (publisher.mathsvg). TeX pandoc could
   not convert is shown as TeX source in every edition.
 - Images: the bytes resolved by publisher.assets; copied next to the HTML page, packed into the EPUB,
-  referenced by file or data URI in the PDF; unavailable images become a placeholder with their alt text.
+  referenced by file or data URI in the PDF; unavailable images become a placeholder with their alt text,
+  remote ones the build did not fetch a captioned link to them (the web page keeps them for the browser).
 - Embeds (iframe, video, audio, object): kept in HTML; a captioned link to the original in PDF and EPUB.
   <script> never reaches the PDF or the EPUB.
 """
@@ -26,7 +27,7 @@ from lxml import html as lxml_html
 from ..assets import formula_line, source_line
 from ..model import Asset, Document, Paper, Problem
 from ..safety import sanitize
-from . import anchors, kramdown_ids, nesting, raw_html
+from . import anchors, emoji, kramdown_ids, nesting, raw_html
 
 NOTES_MODES = ("footnotes", "endnotes", "section-endnotes")
 EMBEDS = ("iframe", "video", "audio", "object", "embed")
@@ -158,6 +159,10 @@ def fit_widths(root) -> None:
             el.set("style", fitted)
 
 
+REMOTE = re.compile(r"^(https?:)?//", re.I)
+REMOTE_ID = "_remote-image-"  # id of a remote image's stand-in in the PDF and EPUB body (the audit counts them)
+
+
 def _placeholder(asset: Asset | None, img) -> object:
     """A visible stand-in for an image that could not be read: its alt text in a styled box."""
     alt = (img.get("alt") or (asset.alt if asset else "") or "").strip()
@@ -171,19 +176,53 @@ def _placeholder(asset: Asset | None, img) -> object:
     return span
 
 
-def images(root, doc: Document, place, keep_remote: bool = False) -> None:
+def _remote_stand_in(src: str, img, number: int | None) -> object:
+    """The stand-in for a remote image the build did not fetch (network off): a captioned link to it,
+    "Image online: ALT (host/path)". Inside a link (a thumbnail linking to the full image) the address
+    is plain text, since links do not nest. NUMBER: the stand-in's place in the body (its id)."""
+    url = "https:" + src if src.startswith("//") else src
+    parts = urlsplit(url)
+    figure = img.getparent()
+    caption = figure.find("figcaption") if figure is not None and figure.tag == "figure" else None
+    if caption is not None and " ".join(caption.text_content().split()) == " ".join((img.get("alt") or "").split()):
+        img.attrib.pop("alt", None)  # the caption below says it already
+    span = _placeholder(None, img)
+    span.set("class", "image-missing image-remote")
+    if number is not None:
+        span.set("id", f"{REMOTE_ID}{number}")
+    span[0].text = "Image online"
+    inside_link = any(a.tag == "a" for a in img.iterancestors())
+    where = lxml_html.Element("span" if inside_link else "a")
+    where.set("class", "image-url")
+    if not inside_link:
+        where.set("href", url)
+    where.text = (parts.hostname or "") + parts.path
+    span[0].tail = (span[0].tail or "") + " ("
+    where.tail = ")"
+    span.append(where)
+    return span
+
+
+def images(root, doc: Document, place, keep_remote: bool = False, mark: bool = False) -> None:
     """Point every <img> at what PLACE(asset) returns; placeholders for images that are not available.
 
-    KEEP_REMOTE (the web page): a remote image publisher did not fetch keeps its URL, for the browser."""
+    KEEP_REMOTE (the web page): a remote image publisher did not fetch keeps its URL, for the browser;
+    elsewhere it becomes a captioned link to it (`_remote_stand_in`), numbered in the body when MARK."""
+    number = 0
     for img in list(root.iter("img")):
         if "math-svg" in _classes(img):
             continue
         src = (img.get("src") or "").strip()
         asset = doc.assets.get(src)
         if asset is None or not asset.ok:
-            if keep_remote and re.match(r"^(https?:)?//", src, re.I):
+            remote = asset.remote if asset is not None else bool(REMOTE.match(src))  # not the site's own address
+            if remote and keep_remote:
                 continue
-            _replace(img, _placeholder(asset, img))
+            if remote:
+                number += 1
+                _replace(img, _remote_stand_in(src, img, number if mark else None))
+            else:
+                _replace(img, _placeholder(asset, img))
             continue
         img.set("src", place(asset))
         if img.get("alt") is None:
@@ -466,7 +505,8 @@ def _pdf_place(asset: Asset) -> str:
 
 def for_pdf(doc: Document, paper: Paper, notes: str = "footnotes", site_url: str = "",
             problems: list[Problem] | None = None, html: str | None = None) -> str:
-    """The body for WeasyPrint: footnotes (or endnotes), SVG math, resolved images, links for embeds.
+    """The body for WeasyPrint: footnotes (or endnotes), SVG math, resolved images, links for embeds,
+    emoji in the declared emoji face (emoji.py).
     HTML: another fragment of the paper to adapt the same way (the summary, the author's bio).
 
     Warnings (math that cannot be drawn) are appended to PROBLEMS."""
@@ -481,7 +521,8 @@ def for_pdf(doc: Document, paper: Paper, notes: str = "footnotes", site_url: str
     center_elements(root)
     math_fallbacks(root)
     pdf_math(root, paper, problems)
-    images(root, doc, _pdf_place)
+    images(root, doc, _pdf_place, mark=html is None)
+    emoji.wrap(root)
     header_rows(root)
     wide_tables(root)
     fit_widths(root)
@@ -511,7 +552,7 @@ def for_epub(doc: Document, paper: Paper, site_url: str = "", html: str | None =
     embeds_to_links(root, site_url)
     center_elements(root)
     math_fallbacks(root)
-    images(root, doc, lambda a: a.name)
+    images(root, doc, lambda a: a.name, mark=html is None)
     header_rows(root)
     wide_tables(root)
     fit_widths(root)
@@ -631,7 +672,7 @@ def prepare(paper: Paper, doc: Document, site, cache_dir: Path | None = None) ->
     from .. import assets
 
     opts = site.options
-    assets.attach(paper, doc, site.root, site.baseurl, opts.network, list(opts.allowed_hosts), cache_dir)
+    assets.attach(paper, doc, site.root, site.baseurl, opts.network, list(opts.allowed_hosts), cache_dir, site.url)
     for i, problem in enumerate(doc.warnings):
         m = re.search(r"Could not convert TeX math (.+?), rendering as TeX", problem.message)
         if m and problem.line is None:

@@ -254,6 +254,18 @@ def font_css() -> str:
 
 
 _IMPORT_LOCK = threading.Lock()
+FONT_STAMP = "Sat Jan  1 00:00:00 2000"  # head.modified of the fonts fontTools saves, without SOURCE_DATE_EPOCH
+
+
+def _fixed_font_stamps() -> None:
+    """WeasyPrint saves a colour emoji face through fontTools (to drop its bitmaps), which stamps the font
+    with the current time (head.modified) unless SOURCE_DATE_EPOCH is set: a fixed stamp instead keeps
+    the PDF byte-identical across builds."""
+    from fontTools.misc import timeTools
+    from fontTools.ttLib.tables import _h_e_a_d
+
+    fixed = timeTools.timestampFromString(FONT_STAMP)
+    _h_e_a_d.timestampNow = lambda: timeTools.timestampNow() if "SOURCE_DATE_EPOCH" in os.environ else fixed
 
 
 def load_weasyprint():
@@ -267,6 +279,7 @@ def load_weasyprint():
     usual way."""
     import sys
 
+    _fixed_font_stamps()
     if "weasyprint" in sys.modules or not sys.platform.startswith("linux"):
         import weasyprint
         return weasyprint
