@@ -105,3 +105,22 @@ def test_every_page_passes_the_nu_checker(real_site, realworld_vnu_messages):
     errors = [f"{m.get('url')}:{m.get('lastLine')}: {m['message']}"
               for ms in pages.values() for m in ms if m["type"] == "error"]
     assert not errors, "\n".join(errors[:40])
+
+
+@pytest.fixture(scope="module")
+def realworld_ace(realworld_builds, tmp_path_factory) -> dict:
+    """Ace by DAISY on every book of every site: two node processes, one Chromium each (test_epub.ace_books)."""
+    from test_epub import ace_books
+
+    books = sorted(p for name in REALWORLD_SITES for p in realworld_builds[name].out.glob("*/*.epub"))
+    return ace_books(books, tmp_path_factory.mktemp("realworld-ace"))
+
+
+@pytest.mark.ace
+def test_ace_finds_no_violation_in_any_book(real_site, realworld_ace):
+    """0 violations in every book (the adaptations in publisher/editions/epub_a11y.py)."""
+    _src, out, _report = real_site
+    found = {book.parent.name: failures for book, failures in realworld_ace.items() if book.is_relative_to(out)}
+    assert len(found) == len(list(out.glob("*/*.epub"))) > 0
+    bad = {slug: failures for slug, failures in found.items() if failures}
+    assert not bad, bad
