@@ -431,7 +431,7 @@ def test_calibre_converts_the_real_paper_to_azw3(built_sites, tmp_path):
 
 
 def test_highlighting_colours_are_darkened_to_meet_wcag_contrast():
-    from publisher.editions.epub import _luminance, readable_colours
+    from publisher.editions.epub_a11y import _luminance, readable_colours
 
     css = "code span.co { color: #60a0b0; font-style: italic; } pre { background-color: #f8f8f8; color: #aaa; }"
     out = readable_colours(css)

@@ -28,7 +28,7 @@ from ..safety import sanitize
 from . import body, pagemap, xhtml
 from .common import author_line, display_date, edition_names, w3c_date
 from .cover import make_cover
-from .epub_a11y import _luminance, readable_colours, tab_order  # noqa: F401 - readable_colours: the volume EPUB's too
+from .epub_a11y import readable_colours, tab_order
 from .xhtml import EPUB, XHTML, E
 
 ZIP_EPOCH = (1980, 1, 1, 0, 0, 0)
