@@ -61,7 +61,8 @@ def built(request, realworld_builds):
 
 
 def _citing_posts(built) -> list[Cited]:
-    """Every post of the site that cites anything, with its keys as the source and the HTML page show them."""
+    """Every post of the site that cites anything, with its keys as its source writes them and as its HTML
+    page resolves them or the build warned about them."""
     name, site, out, report = built
     posts = []
     for paper in report.papers:
@@ -130,10 +131,11 @@ def test_every_pdf_has_its_references_in_the_contents_and_links_every_citation(b
     `display: none`), and the `[key?]` marker of every warned key."""
     import pypdf
 
-    _name, _site, out, _report = built
+    _name, _site, out, report = built
+    problems = {p.rel_source: [str(x) for x in p.problems] for p in report.papers}
     for post in _citing_posts(built):
         pdf = out / post.slug / f"{post.slug}.pdf"
-        assert pdf.is_file(), post.rel_source
+        assert pdf.is_file(), (post.rel_source, problems[post.rel_source])
         reader = pypdf.PdfReader(str(pdf))
         assert "References" in _outline_titles(reader.outline), post.rel_source
         entries = {name for name in reader.named_destinations if name.startswith("ref-")}

@@ -21,7 +21,9 @@ POSTS = {
     "empty-header": ("<table>\n<tr><th></th><th>Score</th></tr>\n<tr><th>Model A</th><td>1</td></tr>\n"
                      "<tr><th>Model B</th><td>2</td></tr>\n</table>\n"),
     "numbered-code": "Code:\n\n{% highlight python linenos %}\nx = 1\ny = 2\n{% endhighlight %}\n",
-    "light-colour": ('A <span style="color:#ff4f4b">light red remark</span> and a '
+    "light-colour": ('A <span style="color:#ff4f4b">light red remark</span>, a '
+                     '<span style="color: rgb(130, 178, 102)"><b>green</b></span> one, an '
+                     '<span style="color:orange">orange</span> one and a '
                      '<span style="color:#fff; background-color:#000">chosen pair</span>.\n'),
 }
 
@@ -70,9 +72,11 @@ def test_numbered_code_line_links_are_hidden_from_assistive_technology(books):
 
 def test_a_light_inline_colour_is_darkened_and_a_chosen_pair_kept(books):
     text = _text(books["light-colour"])
-    (colour,) = re.findall(r'style="color:#([0-9a-f]{6})">light red remark', text)
-    rgb = tuple(int(colour[i:i + 2], 16) for i in (0, 2, 4))
-    assert colour != "ff4f4b" and 1.05 / (_luminance(rgb) + 0.05) >= 4.5
+    colours = re.findall(r'style="color: ?#([0-9a-f]{6})">(?:<b>)?(light red remark|green|orange)', text)
+    assert [what for _, what in colours] == ["light red remark", "green", "orange"]
+    for colour, _ in colours:
+        rgb = tuple(int(colour[i:i + 2], 16) for i in (0, 2, 4))
+        assert 1.05 / (_luminance(rgb) + 0.05) >= 4.5, colour
     assert 'style="color:#fff;background-color:#000"' in text
 
 

@@ -11,8 +11,9 @@ tab order on the sanitized chapter (the sanitizer drops tabindex):
 - a table header cell without text becomes a data cell (empty-table-header);
 - the empty links pandoc puts before numbered code lines (`<a href="#cb1-1"></a>`) are hidden from
   assistive technology and taken out of the tab order (link-name), as pandoc does for unnumbered ones;
-- an inline `color: #hex` the author wrote (without a background-color of their own) is darkened until it
-  reads on white (color-contrast), as the syntax-highlighting colours are (readable_colours).
+- an inline `color:` the author wrote (#hex, rgb(), a name …; without a background-color of their own)
+  is darkened until it reads on white (color-contrast), as the syntax-highlighting colours are
+  (readable_colours).
 """
 from __future__ import annotations
 
@@ -89,14 +90,36 @@ def code_line_links(root) -> None:
 
 
 def readable_inline_colours(root) -> None:
-    """`style="color: #hex"` darkened to WCAG AA on white, unless the same style sets a background-color
-    (the `background` shorthand does not reach the EPUB: publisher.safety keeps background-color only)."""
+    """`style="color: …"` (any CSS colour: #hex, rgb(), hsl(), a name) darkened to WCAG AA on white, unless
+    the same style sets a background-color (the `background` shorthand does not reach the EPUB:
+    publisher.safety keeps background-color only)."""
     for el in root.iter():
         style = el.get("style") if isinstance(el.tag, str) else None
         if style and "color" in style and not re.search(r"background-color", style, re.I):
-            fixed = readable_colours(style)
+            fixed = _INLINE_COLOUR.sub(_readable_declaration, style)
             if fixed != style:
                 el.set("style", fixed)
+
+
+_INLINE_COLOUR = re.compile(r"((?<![-\w])color\s*:\s*)([^;!]+?)(\s*(?:!important\s*)?(?:;|$))", re.I)
+
+
+def _readable_declaration(m) -> str:
+    from tinycss2.color3 import parse_color
+
+    colour = parse_color(m.group(2).strip())
+    if not hasattr(colour, "alpha") or colour.alpha < 1:
+        return m.group(0)  # currentColor, inherit, a translucent colour: left as written
+    rgb = tuple(round(c * 255) for c in colour[:3])
+    darker = _darken(rgb)
+    return m.group(0) if darker == rgb else f"{m.group(1)}#{''.join(f'{c:02x}' for c in darker)}{m.group(3)}"
+
+
+def _darken(rgb: tuple[int, int, int], minimum: float = 4.6) -> tuple[int, int, int]:
+    """RGB darkened step by step until it reaches MINIMUM contrast on white."""
+    while 1.05 / (_luminance(rgb) + 0.05) < minimum:
+        rgb = tuple(int(c * 0.9) for c in rgb)
+    return rgb
 
 
 def _luminance(rgb: tuple[int, int, int]) -> float:
@@ -115,9 +138,7 @@ def readable_colours(css: str, minimum: float = 4.6) -> str:
         value = m.group(2)
         if len(value) == 3:
             value = "".join(c * 2 for c in value)
-        rgb = tuple(int(value[i:i + 2], 16) for i in (0, 2, 4))
-        while 1.05 / (_luminance(rgb) + 0.05) < minimum:
-            rgb = tuple(int(c * 0.9) for c in rgb)
+        rgb = _darken(tuple(int(value[i:i + 2], 16) for i in (0, 2, 4)), minimum)
         return f"{m.group(1)}#{''.join(f'{c:02x}' for c in rgb)}"
     return re.sub(r"((?<![-\w])color:\s*)#([0-9a-fA-F]{6}|[0-9a-fA-F]{3})\b", fix, css)
 
