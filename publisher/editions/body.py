@@ -556,6 +556,9 @@ def for_epub(doc: Document, paper: Paper, site_url: str = "", html: str | None =
     header_rows(root)
     wide_tables(root)
     fit_widths(root)
+    from .epub_a11y import for_epub as accessible  # imports body's helpers
+
+    accessible(root)
     return serialize(root)
 
 

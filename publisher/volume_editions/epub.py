@@ -143,7 +143,8 @@ def build(info: VolumeInfo, members: list[Member], opts: paper_epub.EpubOptions)
     pages = pagemap.insert_markers([(c.file, c.elements) for c in all_docs], opts.page_starts) \
         if opts.page_starts else []
     images, missing_alt = paper_epub._images(all_docs, paper, opts.warnings)
-    paper_epub._unfocus_hidden_links(all_docs)
+    for ch in all_docs:
+        paper_epub.tab_order(ch.elements)
 
     highlight = "\n".join(dict.fromkeys(m.doc.highlight_css for m in members if m.doc.highlight_css))
     css_text = read_style("epub.css") + "\n" + paper_epub.readable_colours(highlight) + "\n" + read_style("volume-epub.css")
