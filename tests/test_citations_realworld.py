@@ -23,11 +23,29 @@ _D_CITE = re.compile(r"<d-cite\s+key\s*=\s*(\"[^\"]*\"|'[^']*'|[^\s>]+)", re.I)
 _SCHOLAR = re.compile(r"\{%-?\s*(?:cite|citation|reference|quote)\s+([^%]*?)-?%\}")
 
 
+_HIDDEN_DIV = re.compile(r"<div\b[^>]*\bstyle\s*=\s*[\"'][^\"']*display\s*:\s*none[^>]*>", re.I)
+_DIV_TAG = re.compile(r"<(/?)div\b[^>]*>", re.I)
+
+
+def _without_hidden(text: str) -> str:
+    """TEXT less every `<div style="display: none">…</div>` (to its balanced end): what the author hid
+    is in no edition, so its citations are neither resolved nor warned about."""
+    while m := _HIDDEN_DIV.search(text):
+        depth, end = 0, len(text)
+        for tag in _DIV_TAG.finditer(text, m.start()):
+            depth += -1 if tag.group(1) else 1
+            if depth == 0:
+                end = tag.end()
+                break
+        text = text[:m.start()] + text[end:]
+    return text
+
+
 def source_keys(text: str) -> list[str]:
     """The citation keys a post's source cites, once per citation, outside code: read independently of
     publisher's own conversion."""
     text = _CODE_SPAN.sub("", _RAW.sub("", _FENCE.sub("", text.replace("\r\n", "\n"))))
-    text = re.sub(r"<!--.*?-->", "", text, flags=re.S)
+    text = _without_hidden(re.sub(r"<!--.*?-->", "", text, flags=re.S))
     keys = []
     for m in _D_CITE.finditer(text):
         keys += [k for k in re.split(r"[,\s]+", m.group(1).strip("\"'")) if k]
