@@ -1,7 +1,10 @@
 """The shared body (one pandoc pass) adapted to each medium: notes, math, images, tables, embeds.
 
-`for_pdf`, `for_epub` and `for_html` each take the Document's body_html and return the body that edition
-should carry. They never change the Document itself.
+`for_pdf`, `for_epub` and `for_html` each take one of the Document's fragments (the body, the summary,
+the author's bio), parse it once, run every step of that edition on the tree (the link rules of
+edition_links.py included) and serialize it once. They never change the Document itself. The PDF's
+fragment is serialized and parsed once more in the middle, for the sanitiser (nh3 works on text);
+docs/core.md lists the steps.
 
 - Notes: PDF footnotes at the foot of the page (WeasyPrint `float: footnote`), or endnotes per section or
   at the end; the EPUB and HTML keep pandoc's numbered notes with back-links (the EPUB turns them into
@@ -19,6 +22,7 @@ import base64
 import copy
 import re
 from pathlib import Path
+from typing import Callable
 from urllib.parse import parse_qs, urlsplit
 
 from lxml import html as lxml_html
@@ -36,6 +40,8 @@ DROP_IN_PRINT = ("script", "noscript", "style", "link", "meta", "template", "for
 NOTE_BLOCKS = ("p", "div", "ul", "ol", "li", "blockquote", "pre", "dl", "dt", "dd", "figure", "figcaption",
                "h1", "h2", "h3", "h4", "h5", "h6", "hr", "table", "section", "aside")
 WIDE_TABLE_COLUMNS = 7
+PARTS = ("body", "summary", "bio")  # the fragments of a Document an edition adapts
+Links = Callable[[object], None]  # an edition's link rules on a parsed container (edition_links.py)
 
 
 # ---- helpers shared by the editions -------------------------------------------------------------------
@@ -45,6 +51,13 @@ def parse(fragment: str):
     root = lxml_html.fragment_fromstring(fragment or "", create_parent="div")
     raw_html.unnest_void(root)
     return root
+
+
+def fragment(doc: Document, part: str) -> str:
+    """The HTML of PART ("body", "summary" or "bio") of DOC."""
+    if part not in PARTS:
+        raise ValueError(f"unknown part {part!r}")
+    return getattr(doc, f"{part}_html")
 
 
 def serialize(root) -> str:
@@ -448,19 +461,22 @@ def _pdf_place(asset: Asset) -> str:
 
 
 def for_pdf(doc: Document, paper: Paper, notes: str = "footnotes", site_url: str = "",
-            problems: list[Problem] | None = None, html: str | None = None) -> str:
-    """The body for WeasyPrint: footnotes (or endnotes), SVG math, resolved images, links for embeds.
-    HTML: another fragment of the paper to adapt the same way (the summary, the author's bio).
+            problems: list[Problem] | None = None, part: str = "body", links: Links | None = None) -> str:
+    """The body for WeasyPrint: footnotes (or endnotes), SVG math, resolved images, links for embeds,
+    capitals in small capitals. PART: which of the paper's fragments ("body", "summary", "bio");
+    LINKS: the edition's link rules (edition_links.pdf_links), applied on the same tree.
 
     Warnings (math that cannot be drawn) are appended to PROBLEMS."""
-    root = parse(doc.body_html if html is None else html)
+    root = parse(fragment(doc, part))
     raw_html.clean(root)
     kramdown_ids.retarget(root)
-    anchors.fix(root, whole=html is None)
+    anchors.fix(root, whole=part == "body")
     nesting.unnest_paragraphs(root)
     drop_active(root)
     embeds_to_links(root, site_url)
-    root = parse(sanitize(serialize(root)))  # raw HTML from the post: no scripts, handlers or outside resources
+    # raw HTML from the post: no scripts, handlers or outside resources. The sanitiser (nh3) works on
+    # text, so this is the one place the PDF's fragment is serialized and parsed again.
+    root = parse(sanitize(serialize(root)))
     center_elements(root)
     math_fallbacks(root)
     pdf_math(root, paper, problems)
@@ -473,21 +489,82 @@ def for_pdf(doc: Document, paper: Paper, notes: str = "footnotes", site_url: str
         _pdf_section_endnotes(root)
     else:
         _pdf_footnotes(root)
-    style = f'<style class="highlighting">\n{doc.highlight_css}\n</style>\n' if doc.highlight_css and html is None else ""
+    if links is not None:
+        links(root)
+    if part != "bio":
+        small_caps(root)
+    style = f'<style class="highlighting">\n{doc.highlight_css}\n</style>\n' if doc.highlight_css and part == "body" else ""
     return style + serialize(root)
+
+
+SKIP_CAPS = {"pre", "code", "kbd", "samp", "script", "style", "svg", "math", "abbr", "title", "head"}
+CAPS = re.compile(r"(?<![#\w])(?!(?:[IVXLCDM]+)\b)[A-Z][A-Z0-9]*[A-Z](?![\w])")
+
+
+def small_caps(root) -> None:
+    """Runs of two or more capitals (IRGC, UN, NATO) in running text become span.caps, which
+    print.css sets in small capitals. Code, math, SVG and existing <abbr> are left alone."""
+    slots: list[tuple[object, bool]] = []  # (element, its text (True) or its tail (False))
+
+    def walk(el) -> None:
+        if el.text:
+            slots.append((el, True))
+        for child in el:
+            if isinstance(child.tag, str) and child.tag not in SKIP_CAPS:
+                walk(child)
+            if child.tail:
+                slots.append((child, False))
+
+    walk(root)
+    for el, inside in slots:
+        lead, spans = _caps_spans(el.text if inside else el.tail)
+        if not spans:
+            continue
+        if inside:
+            el.text = lead
+            for i, span in enumerate(spans):
+                el.insert(i, span)
+        else:
+            el.tail = lead
+            parent = el.getparent()
+            at = parent.index(el)
+            for i, span in enumerate(spans, start=1):
+                parent.insert(at + i, span)
+
+
+def _caps_spans(text: str) -> tuple[str, list]:
+    """TEXT cut at its runs of capitals: (the text before the first, a span.caps per run with the
+    text after it as its tail)."""
+    spans: list = []
+    lead, pos = text, 0
+    for m in CAPS.finditer(text):
+        before = text[pos:m.start()]
+        if spans:
+            spans[-1].tail = before
+        else:
+            lead = before
+        span = lxml_html.Element("span")
+        span.set("class", "caps")
+        span.text = m.group(0)
+        spans.append(span)
+        pos = m.end()
+    if spans:
+        spans[-1].tail = text[pos:]
+    return lead, spans
 
 
 # ---- EPUB -----------------------------------------------------------------------------------------------
 
-def for_epub(doc: Document, paper: Paper, site_url: str = "", html: str | None = None) -> str:
+def for_epub(doc: Document, paper: Paper, site_url: str = "", part: str = "body", links: Links | None = None) -> str:
     """The body for the EPUB: images pointing into the package, no scripts, links instead of embeds.
-    HTML: another fragment of the paper to adapt the same way (the summary, the author's bio).
+    PART: which of the paper's fragments ("body", "summary", "bio"); LINKS: the edition's link rules
+    (edition_links.absolutize), applied on the same tree.
 
     The images it uses are epub_images(doc); epub.py adds them to the package."""
-    root = parse(doc.body_html if html is None else html)
+    root = parse(fragment(doc, part))
     raw_html.clean(root)
     kramdown_ids.retarget(root)
-    anchors.fix(root, whole=html is None)
+    anchors.fix(root, whole=part == "body")
     nesting.unnest_paragraphs(root)
     drop_active(root)
     embeds_to_links(root, site_url)
@@ -496,6 +573,8 @@ def for_epub(doc: Document, paper: Paper, site_url: str = "", html: str | None =
     images(root, doc, lambda a: a.name)
     header_rows(root)
     wide_tables(root)
+    if links is not None:
+        links(root)
     return serialize(root)
 
 
@@ -541,16 +620,17 @@ def _sidenotes(root) -> None:
 
 
 def for_html(doc: Document, paper: Paper, out_dir: Path | None = None, sidenotes: bool = False,
-             html: str | None = None) -> str:
+             part: str = "body", links: Links | None = None) -> str:
     """The body for the web page: images copied next to the page (OUT_DIR/images/…), tables that scroll,
-    optional margin sidenotes. Embeds and scripts stay as the author wrote them. HTML: another
-    fragment of the paper to adapt the same way (the summary, the author's bio)."""
+    optional margin sidenotes. Embeds and scripts stay as the author wrote them. PART: which of the
+    paper's fragments ("body", "summary", "bio"); LINKS: the edition's link rules
+    (edition_links.html_links), applied on the same tree."""
     from ..dist import atomic_write
 
-    root = parse(doc.body_html if html is None else html)
+    root = parse(fragment(doc, part))
     raw_html.clean(root, html_edition=True)
     kramdown_ids.retarget(root)
-    anchors.fix(root, keep=("top",), whole=html is None)
+    anchors.fix(root, keep=("top",), whole=part == "body")
     nesting.unnest_paragraphs(root)
     center_elements(root)
     math_fallbacks(root)
@@ -582,9 +662,11 @@ def for_html(doc: Document, paper: Paper, out_dir: Path | None = None, sidenotes
         _replace(table, wrap)
         table.tail = None
         wrap.append(table)
-    if sidenotes and html is None:
+    if sidenotes and part == "body":
         _sidenotes(root)
     _html_notes_heading(root)
+    if links is not None:
+        links(root)
     return serialize(root)
 
 
