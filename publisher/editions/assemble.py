@@ -99,8 +99,10 @@ def build_paper(job: Job, pdf_child: isolation.Child | None = None) -> PaperResu
                     edition_links.pdf_links(root, page, unresolved, job.edition_targets if public else {},
                                             paper.slug, lambda slug: edition_names(slug)["pdf"], public + "/")
 
+                words: list[int] = []
                 pdf_doc = _adapted(doc, functools.partial(edition_body.for_pdf, doc, paper, opts.notes, job.site.url,
-                                                          result.problems, links=pdf_links))
+                                                          result.problems, links=pdf_links, words=words))
+                pdf_opts.words = words[0]
                 if pdf_child is not None:
                     pdf_child.start(_write_pdf, job.paper, pdf_doc, out_dir, pdf_opts, pdf_doc.body_html,
                                     memory_mb=opts.memory_mb, timeout=opts.timeout)

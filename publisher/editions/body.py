@@ -398,7 +398,7 @@ def _pdf_section_endnotes(root) -> None:
 
 def pdf_math(root, paper: Paper, problems: list[Problem] | None) -> None:
     """Every <math> → an SVG image (ziamath); a formula it cannot draw → its TeX source, with a warning."""
-    from ..mathsvg import MathError, svg_img
+    from ..mathsvg import MATHML, MathError, svg_img
 
     for math in list(root.iter("math", "{http://www.w3.org/1998/Math/MathML}math")):
         if math.getparent() is None:
@@ -406,11 +406,11 @@ def pdf_math(root, paper: Paper, problems: list[Problem] | None) -> None:
         annotation = next((a for a in math.iter() if isinstance(a.tag, str) and a.tag.endswith("annotation")), None)
         tex = (annotation.text or "").strip() if annotation is not None else math.text_content().strip()
         display = math.get("display") == "block"
+        if math.get("xmlns") is None:  # ziamath reads it as XML: MathML's namespace on the element
+            math.set("xmlns", MATHML)
         mathml = lxml_html.tostring(math, encoding="unicode", with_tail=False)
-        mathml = re.sub(r"^<math\b", '<math xmlns="http://www.w3.org/1998/Math/MathML"', mathml) \
-            if "xmlns=" not in mathml.split(">", 1)[0] else mathml
         try:
-            img = lxml_html.fragment_fromstring(svg_img(mathml, tex, display))
+            img = svg_img(mathml, tex, display)
         except (MathError, ValueError) as exc:
             if problems is not None:
                 problems.append(Problem(paper.rel_source, source_line(paper, f"${tex}$", f"$${tex}", f"\\({tex}", tex), f"math '{tex[:80]}' cannot be "
@@ -461,12 +461,14 @@ def _pdf_place(asset: Asset) -> str:
 
 
 def for_pdf(doc: Document, paper: Paper, notes: str = "footnotes", site_url: str = "",
-            problems: list[Problem] | None = None, part: str = "body", links: Links | None = None) -> str:
+            problems: list[Problem] | None = None, part: str = "body", links: Links | None = None,
+            words: list[int] | None = None) -> str:
     """The body for WeasyPrint: footnotes (or endnotes), SVG math, resolved images, links for embeds,
     capitals in small capitals. PART: which of the paper's fragments ("body", "summary", "bio");
     LINKS: the edition's link rules (edition_links.pdf_links), applied on the same tree.
 
-    Warnings (math that cannot be drawn) are appended to PROBLEMS."""
+    Warnings (math that cannot be drawn) are appended to PROBLEMS; the body's word count (which
+    decides the PDF's page openings, pdf.LONG_PAPER_WORDS) to WORDS."""
     root = parse(fragment(doc, part))
     raw_html.clean(root)
     kramdown_ids.retarget(root)
@@ -491,10 +493,22 @@ def for_pdf(doc: Document, paper: Paper, notes: str = "footnotes", site_url: str
         _pdf_footnotes(root)
     if links is not None:
         links(root)
+    style = f'<style class="highlighting">\n{doc.highlight_css}\n</style>\n' if doc.highlight_css and part == "body" else ""
+    if words is not None and part == "body":
+        words.append(word_count(root) + len(doc.highlight_css.split() if style else ()))
     if part != "bio":
         small_caps(root)
-    style = f'<style class="highlighting">\n{doc.highlight_css}\n</style>\n' if doc.highlight_css and part == "body" else ""
     return style + serialize(root)
+
+
+def word_count(root) -> int:
+    """Words in a parsed fragment, every tag counting as a space (a comment as nothing)."""
+    count = len((root.text or "").split())
+    for el in root.iterdescendants():
+        if isinstance(el.tag, str):
+            count += len((el.text or "").split())
+        count += len((el.tail or "").split())
+    return count
 
 
 SKIP_CAPS = {"pre", "code", "kbd", "samp", "script", "style", "svg", "math", "abbr", "title", "head"}

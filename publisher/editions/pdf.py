@@ -51,6 +51,7 @@ class PdfOptions:
     publisher: str = ""
     rights: str = ""
     index_see_also: dict = dataclasses.field(default_factory=dict)  # subject index (issue 17): term → see-also terms
+    words: int = 0  # the body's word count (body.for_pdf), for the page openings (LONG_PAPER_WORDS)
 
 
 def press_options(site_options, job_options=None) -> dict:
@@ -330,11 +331,6 @@ def _w3c(when: dt.datetime) -> str:
     return when.isoformat(timespec="seconds")
 
 
-def word_count(html: str) -> int:
-    """Words in an HTML fragment (tags dropped)."""
-    return len(re.sub(r"<[^>]+>", " ", html).split())
-
-
 def local_image(paper: Paper, roots: tuple[Path, ...]) -> Path | None:
     """The paper's front-matter `image:` when it is a readable local file inside ROOTS."""
     from ..safety import inside
@@ -357,10 +353,11 @@ def wants_contents(doc: Document) -> bool:
 
 
 def print_html(paper: Paper, doc: Document, body_html: str, modified: dt.datetime | None,
-               cover: Path | None = None) -> str:
-    """The HTML handed to WeasyPrint."""
+               cover: Path | None = None, words: int = 0) -> str:
+    """The HTML handed to WeasyPrint. WORDS: the body's word count (body.for_pdf); from
+    LONG_PAPER_WORDS on, each top-level section opens on a new page."""
     keywords = ", ".join(dict.fromkeys(paper.tags + paper.categories))
-    long_paper = word_count(body_html) >= LONG_PAPER_WORDS
+    long_paper = words >= LONG_PAPER_WORDS
     return templates().get_template("print.html.j2").render(
         paper=paper, doc=doc, body=body_html, version=__version__, authors=author_line(paper),
         date=display_date(paper.date), toc=toc_html(doc.headings, max_level=3) if wants_contents(doc) else "",
@@ -547,7 +544,7 @@ def render_pdf(paper: Paper, doc: Document, body_html: str, opts: PdfOptions,
     problems = problems if problems is not None else []
     archive, access = variants(opts.pdf_variant)
     cover = local_image(paper, opts.roots)
-    source = print_html(paper, doc, body_html, opts.modified, cover)
+    source = print_html(paper, doc, body_html, opts.modified, cover, opts.words)
     html = HTML(string=source, base_url=paper.source.parent.as_uri() + "/",
                 url_fetcher=_fetcher(opts.roots, opts.network, opts.allowed_hosts))
     sheets = _stylesheets(page_size_for(paper, opts, problems), opts.print_ready, opts.bleed, opts.marks,
