@@ -179,6 +179,21 @@ def test_the_pdf_counts_words_before_it_sets_capitals_small(tmp_path):
     assert summary == []  # only the body decides
 
 
+def test_the_web_pages_headings_link_to_themselves_with_their_text_as_label(tmp_path):
+    """Heading anchors are made on the tree: the label is the heading's text, escaped once."""
+    from lxml import html as lxml_html
+
+    html = ('<section id="rd" class="level2"><h2>R&amp;D’s &lt;tools&gt; for Adam\'s "team"</h2>'
+            '<section id="sub" class="level3"><h3 id="own">Own id</h3></section></section>'
+            '<h4 id="raw">Raw <em>heading</em></h4>')
+    root = lxml_html.fragment_fromstring(body.for_html(_doc(html), _paper(tmp_path)), create_parent="div")
+    anchors = {a.get("href"): a for a in root.iter("a") if a.get("class") == "anchor"}
+    assert sorted(anchors) == ["#raw", "#rd", "#sub"]  # one per heading; h3#own links to its section
+    assert anchors["#rd"].get("aria-label") == 'Link to the section “R&D’s <tools> for Adam\'s "team"”'
+    assert anchors["#raw"].get("aria-label") == "Link to the section “Raw heading”"
+    assert anchors["#raw"].getparent().tag == "h4" and anchors["#raw"].text == "#"
+
+
 def test_images_are_placed_per_edition_and_missing_ones_become_placeholders(tmp_path):
     ok = Asset(src="a.png", alt="A", path=tmp_path / "a.png", data=PNG, media_type="image/png", name="images/a-1.png")
     gone = Asset(src="https://x.example/b.png", alt="B", error="was not fetched")

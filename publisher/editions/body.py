@@ -681,7 +681,41 @@ def for_html(doc: Document, paper: Paper, out_dir: Path | None = None, sidenotes
     _html_notes_heading(root)
     if links is not None:
         links(root)
+    if part == "body":
+        heading_anchors(root)
     return serialize(root)
+
+
+HEADINGS = ("h2", "h3", "h4", "h5", "h6")
+
+
+def heading_anchors(root) -> None:
+    """Every section heading gets a self-link (`<a class="anchor" href="#id">#</a>`), shown on hover or
+    focus: a heading that opens a section with an id (pandoc's --section-divs) links to the section,
+    any other heading with an id (raw HTML) to itself."""
+    for section in list(root.iter("section")):
+        first = section[0] if len(section) else None
+        # pandoc writes the id first: <section id="x" class="level2">
+        if next(iter(section.attrib), None) == "id" and section.get("id") and first is not None \
+                and first.tag in HEADINGS and not (section.text or "").strip():
+            _anchor(first, section.get("id"))
+    for h in list(root.iter(*HEADINGS)):
+        if h.get("id") and not any(el.get("class") == "anchor" for el in h.iterdescendants()
+                                   if isinstance(el.tag, str)):
+            _anchor(h, h.get("id"))
+
+
+def _anchor(heading, ident: str) -> None:
+    a = lxml_html.Element("a")
+    a.set("class", "anchor")
+    a.set("href", "#" + ident)
+    a.set("aria-label", f"Link to the section “{heading.text_content().strip()}”")
+    a.text = "#"
+    if len(heading):
+        heading[-1].tail = (heading[-1].tail or "") + " "
+    else:
+        heading.text = (heading.text or "") + " "
+    heading.append(a)
 
 
 def _html_notes_heading(root) -> None:
