@@ -503,12 +503,7 @@ def for_pdf(doc: Document, paper: Paper, notes: str = "footnotes", site_url: str
 
 def word_count(root) -> int:
     """Words in a parsed fragment, every tag counting as a space (a comment as nothing)."""
-    count = len((root.text or "").split())
-    for el in root.iterdescendants():
-        if isinstance(el.tag, str):
-            count += len((el.text or "").split())
-        count += len((el.tail or "").split())
-    return count
+    return sum(len(text.split()) for text in root.itertext())
 
 
 SKIP_CAPS = {"pre", "code", "kbd", "samp", "script", "style", "svg", "math", "abbr", "title", "head"}
@@ -518,32 +513,24 @@ CAPS = re.compile(r"(?<![#\w])(?!(?:[IVXLCDM]+)\b)[A-Z][A-Z0-9]*[A-Z](?![\w])")
 def small_caps(root) -> None:
     """Runs of two or more capitals (IRGC, UN, NATO) in running text become span.caps, which
     print.css sets in small capitals. Code, math, SVG and existing <abbr> are left alone."""
-    slots: list[tuple[object, bool]] = []  # (element, its text (True) or its tail (False))
-
-    def walk(el) -> None:
-        if el.text:
-            slots.append((el, True))
-        for child in el:
-            if isinstance(child.tag, str) and child.tag not in SKIP_CAPS:
-                walk(child)
-            if child.tail:
-                slots.append((child, False))
-
-    walk(root)
-    for el, inside in slots:
-        lead, spans = _caps_spans(el.text if inside else el.tail)
-        if not spans:
+    slots: dict[tuple[object, bool], None] = {}  # (element, its tail (True) or its text), in order
+    for text in root.xpath("descendant-or-self::text()"):  # only the texts with capitals make elements
+        if CAPS.search(text):
+            slots[text.getparent(), text.is_tail] = None
+    for el, tail in slots:
+        holder = el.getparent() if tail else el
+        if any(isinstance(e.tag, str) and e.tag in SKIP_CAPS for e in (holder, *holder.iterancestors())):
             continue
-        if inside:
+        lead, spans = _caps_spans(el.tail if tail else el.text)
+        if tail:
+            el.tail = lead
+            at = holder.index(el)
+            for i, span in enumerate(spans, start=1):
+                holder.insert(at + i, span)
+        else:
             el.text = lead
             for i, span in enumerate(spans):
                 el.insert(i, span)
-        else:
-            el.tail = lead
-            parent = el.getparent()
-            at = parent.index(el)
-            for i, span in enumerate(spans, start=1):
-                parent.insert(at + i, span)
 
 
 def _caps_spans(text: str) -> tuple[str, list]:
