@@ -170,7 +170,7 @@ def member_documents(chosen: list[Paper], site: config.SiteConfig, out: Path, pr
     list is taken out of its bodies and gathered there."""
     from .volume_editions.bibliography import take_references
     from .editions.assemble import _adapted
-    from .editions.edition_links import absolute_links
+    from .editions.edition_links import absolutize
     from .links import page_address
     from .editions import body as edition_body
     from .volume_editions.ids import prefix_document
@@ -188,11 +188,11 @@ def member_documents(chosen: list[Paper], site: config.SiteConfig, out: Path, pr
         m = Member(len(found) + 1, paper, doc)
         m.doc = prefix_document(doc, m.prefix, paper.slug)
         page = page_address(paper, site.url, site.baseurl)
-        links = functools.partial(absolute_links, page=page)
+        links = functools.partial(absolutize, page=page)
         warnings: list[Problem] = []  # the paper's own build reports them already
         m.pdf = _adapted(m.doc, functools.partial(edition_body.for_pdf, m.doc, paper, opts.notes, site.url,
-                                                  warnings), links)
-        m.epub = _adapted(m.doc, functools.partial(edition_body.for_epub, m.doc, paper, site.url), links)
+                                                  warnings, links=links))
+        m.epub = _adapted(m.doc, functools.partial(edition_body.for_epub, m.doc, paper, site.url, links=links))
         if references is not None:  # after the adaptation, which would unwrap links to an entry not in the body
             ids = references.ids_of(paper)
             m.doc = take_references(m.doc, m.prefix, ids)[0]

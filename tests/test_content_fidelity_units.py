@@ -171,9 +171,39 @@ def test_embeds_become_captioned_links_and_scripts_disappear(tmp_path):
         assert '<a href="https://site.example/media/a.mp3">' in out and "(audio, online only)" in out
         assert 'href="https://cdn.example.org/v.mp4"' in out
         assert '<figure class="embed"><p class="embed-link"><a href="https://vimeo.com/12345">' in out
-        assert "<p>No JS</p>" in out
+        assert "<p>No JS</p>" in out.replace('<span class="caps">JS</span>', "JS")  # the PDF sets capitals small
     kept = body.for_html(_doc(html), _paper(tmp_path))
     assert "<iframe" in kept and "<script" in kept and "<audio" in kept
+
+
+def test_the_pdf_counts_words_before_it_sets_capitals_small(tmp_path):
+    """The word count that decides the PDF's page openings (pdf.LONG_PAPER_WORDS) is taken on the tree
+    before small capitals are set: a span.caps next to punctuation is no extra word."""
+    from publisher.editions.pdf import LONG_PAPER_WORDS
+
+    runs = LONG_PAPER_WORDS // 2
+    words: list[int] = []
+    out = body.for_pdf(_doc("<p>" + "(NATO), " * runs + "and <em>un</em>wise.</p>"), _paper(tmp_path), words=words)
+    assert out.count('(<span class="caps">NATO</span>),') == runs
+    assert words == [runs + 3]  # every tag counts as a space, as it always did: "un" and "wise." are two
+    summary: list[int] = []
+    body.for_pdf(_doc("<p>x</p>"), _paper(tmp_path), part="summary", words=summary)
+    assert summary == []  # only the body decides
+
+
+def test_the_web_pages_headings_link_to_themselves_with_their_text_as_label(tmp_path):
+    """Heading anchors are made on the tree: the label is the heading's text, escaped once."""
+    from lxml import html as lxml_html
+
+    html = ('<section id="rd" class="level2"><h2>R&amp;D’s &lt;tools&gt; for Adam\'s "team"</h2>'
+            '<section id="sub" class="level3"><h3 id="own">Own id</h3></section></section>'
+            '<h4 id="raw">Raw <em>heading</em></h4>')
+    root = lxml_html.fragment_fromstring(body.for_html(_doc(html), _paper(tmp_path)), create_parent="div")
+    anchors = {a.get("href"): a for a in root.iter("a") if a.get("class") == "anchor"}
+    assert sorted(anchors) == ["#raw", "#rd", "#sub"]  # one per heading; h3#own links to its section
+    assert anchors["#rd"].get("aria-label") == 'Link to the section “R&D’s <tools> for Adam\'s "team"”'
+    assert anchors["#raw"].get("aria-label") == "Link to the section “Raw heading”"
+    assert anchors["#raw"].getparent().tag == "h4" and anchors["#raw"].text == "#"
 
 
 def test_images_are_placed_per_edition_and_missing_ones_become_placeholders(tmp_path):

@@ -19,6 +19,7 @@ from pathlib import Path
 
 from ebooklib import epub
 from lxml import etree
+from lxml import html as lxml_html
 
 from .. import __version__, identifiers
 from ..dist import atomic_write
@@ -197,13 +198,12 @@ def _notes(container) -> list:
 
 
 def _wrap(el):
-    holder = xhtml.parse_fragment("")
-    holder.append(el)
-    return holder
+    return _wrap_many([el])
 
 
 def _wrap_many(elements):
-    holder = xhtml.parse_fragment("")
+    """ELEMENTS moved into a new <div> container (for xhtml.to_xhtml_elements)."""
+    holder = lxml_html.Element("div")
     for el in elements:
         holder.append(el)
     return holder

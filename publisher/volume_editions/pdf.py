@@ -49,8 +49,7 @@ def print_html(info: VolumeInfo, members: list[Member], cover: Path | None, modi
     items = []
     for m in members:
         doc = m.pdf
-        items.append({"m": m, "doc": doc, "body": paper_pdf.small_caps(doc.body_html),
-                      "summary": paper_pdf.small_caps(doc.summary_html) if doc.summary_html else "",
+        items.append({"m": m, "doc": doc, "body": doc.body_html, "summary": doc.summary_html,
                       "toc": contents_of(m, v.contents_sections), "date": display_date(m.paper.date)})
     bibliography = info.references.get("pdf")
     return templates().get_template("volume-print.html.j2").render(
