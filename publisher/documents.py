@@ -30,15 +30,29 @@ def path(out: Path, slug: str) -> Path:
     return out / STATE_DIR / FOLDER / f"{name}.json"
 
 
-def save(out: Path, slug: str, key: str, doc: Document) -> None:
-    """Keep DOC (fresh from pandoc, before its images are resolved) for the volumes; a document that
-    cannot be recorded or written is simply not kept."""
+def record(slug: str, key: str, doc: Document) -> str | None:
+    """DOC (fresh from pandoc, before its images are resolved) as the text save() writes, or None
+    when it cannot be recorded."""
     try:
-        text = json.dumps({"version": VERSION, "slug": slug, "key": key, "document": statecodec.encode(doc)},
+        return json.dumps({"version": VERSION, "slug": slug, "key": key, "document": statecodec.encode(doc)},
                           separators=(",", ":"), ensure_ascii=False)
+    except (TypeError, ValueError):
+        return None
+
+
+def write(out: Path, slug: str, text: str | None) -> None:
+    """Keep a record() for the volumes; one that cannot be written is simply not kept."""
+    if text is None:
+        return
+    try:
         atomic_write(path(out, slug), text)
-    except (TypeError, ValueError, OSError):
+    except OSError:
         pass
+
+
+def save(out: Path, slug: str, key: str, doc: Document) -> None:
+    """Keep DOC (fresh from pandoc, before its images are resolved) for the volumes."""
+    write(out, slug, record(slug, key, doc))
 
 
 def load(out: Path, slug: str, key: str) -> Document | None:

@@ -52,6 +52,18 @@ def public_host(host: str) -> bool:
     return bool(infos)
 
 
+def private_literal(host: str) -> bool:
+    """True when HOST is written as an address that is not public (127.0.0.1, 10.x, 169.254.x, ::1) or
+    is localhost: known without a DNS look-up."""
+    host = host.strip("[]").lower()
+    if host == "localhost" or host.endswith(".localhost"):
+        return True
+    try:
+        return not ipaddress.ip_address(host).is_global
+    except ValueError:
+        return False
+
+
 def check_remote(url: str, network: bool, allowed_hosts: list[str]) -> None:
     """Raise Refused unless URL may be fetched under the network policy."""
     parts = urlsplit(url)

@@ -280,6 +280,8 @@ def _raw_equations(doc, ns: str = "") -> dict[str, str]:
     found = {}
     for span in doc.iter(f"{ns}span"):
         nxt = span.getnext()
+        if nxt is not None and "math-scroll" in (nxt.get("class") or "").split() and len(nxt):
+            nxt = nxt[0]  # the EPUB's focusable scroll wrapper of a display formula (editions/epub_a11y.py)
         if span.get("id") and not len(span) and nxt is not None and str(nxt.tag).endswith("math"):
             found[span.get("id")] = _math_text(nxt)
     return found

@@ -9,7 +9,7 @@ import time
 from pathlib import Path
 from typing import Callable
 
-from .. import config, isolation
+from .. import config, documents, isolation
 from ..dist import sha256_file
 from ..model import Edition, InputError, Paper, PaperResult, Problem
 from ..planning import FORMAT_ORDER, Job
@@ -83,10 +83,9 @@ def build_paper(job: Job, pdf_child: isolation.Child | None = None) -> PaperResu
     opts = job.site.options
     try:
         doc = render_paper(paper, job.site)
-        if job.document_key:  # a volume member: the volume is assembled from this pass (before prepare())
-            from .. import documents
-
-            documents.save(job.out_dir, paper.slug, job.document_key, doc)
+        kept = None  # a volume member: the volume is assembled from this pass (recorded before prepare(),
+        if job.document_key:  # written once the paper's editions are, so a failed build changes nothing)
+            kept = documents.record(paper.slug, job.document_key, doc)
         if {"epub", "pdf"} & set(job.formats) or opts.html_policy == "untrusted":
             result.problems.extend(safety.raw_html_warnings(doc.body_html, paper.body, paper.rel_source,
                                                             paper.body_line, opts.html_policy))
@@ -171,6 +170,8 @@ def build_paper(job: Job, pdf_child: isolation.Child | None = None) -> PaperResu
         for e in result.editions:
             e.size = e.path.stat().st_size
             e.sha256 = sha256_file(e.path)
+        if kept is not None and not result.failed and not result.incomplete:
+            documents.write(job.out_dir, paper.slug, kept)
         result.editions = sorted(result.editions + list(job.reuse.values()), key=lambda e: FORMAT_ORDER.index(e.format))
         card = dataclasses.replace(doc, summary_html=edition_links.card_summary(doc.summary_html, page))
         result.summary = catalog.entry(paper, card, result.editions, job.out_dir)

@@ -30,7 +30,7 @@ from lxml import html as lxml_html
 
 from ..assets import formula_line, source_line
 from ..model import Asset, Document, Paper, Problem
-from ..safety import sanitize
+from ..safety import private_literal, sanitize
 from . import anchors, emoji, kramdown_ids, nesting, raw_html
 
 NOTES_MODES = ("footnotes", "endnotes", "section-endnotes")
@@ -192,9 +192,14 @@ def _placeholder(asset: Asset | None, img) -> object:
 def _remote_stand_in(src: str, img, number: int | None) -> object:
     """The stand-in for a remote image the build did not fetch (network off): a captioned link to it,
     "Image online: ALT (host/path)". Inside a link (a thumbnail linking to the full image) the address
-    is plain text, since links do not nest. NUMBER: the stand-in's place in the body (its id)."""
+    is plain text, since links do not nest; an address that is not public (127.0.0.1, 10.x) is not
+    shown at all. NUMBER: the stand-in's place in the body (its id)."""
     url = "https:" + src if src.startswith("//") else src
     parts = urlsplit(url)
+    if private_literal(parts.hostname or ""):
+        span = _placeholder(None, img)
+        span.set("class", "image-missing image-remote")
+        return span
     figure = img.getparent()
     caption = figure.find("figcaption") if figure is not None and figure.tag == "figure" else None
     if caption is not None and " ".join(caption.text_content().split()) == " ".join((img.get("alt") or "").split()):
