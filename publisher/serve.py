@@ -35,19 +35,15 @@ class Preview:
         self.say = say
         self.version = 0
         self.results: dict[str, PaperResult] = {}  # rel_source → result
-        self.pages: list[Path] = []  # the HTML pages of the papers being rebuilt
+        self.pages: dict[Path, int] = {}  # the HTML pages of the papers being rebuilt → mtime before
         self.lock = threading.Lock()
 
     def stamp(self) -> str:
-        """What the reload script polls: the build number and when the pages of the papers being rebuilt
-        were last written, so a page reloads as soon as its HTML is written, before the PDF is typeset."""
-        written = []
-        for page in self.pages:
-            try:
-                written.append(page.stat().st_mtime_ns)
-            except OSError:
-                pass
-        return f"{self.version}.{max(written, default=0)}"
+        """What the reload script polls: the build number, and during a rebuild, when the pages of the
+        papers being rebuilt were written again: a page reloads as soon as its HTML is written, before
+        the PDF is typeset, and again when the build ends."""
+        written = [m for page, before in list(self.pages.items()) if (m := _mtime(page)) != before]
+        return f"{self.version}.{max(written)}" if written else str(self.version)
 
     @property
     def out(self) -> Path:
@@ -85,9 +81,19 @@ class Preview:
             self.say(f"changed: {names}")
             root = self.opts.source.resolve()
             sources = {p.resolve().relative_to(root).as_posix() for p in changed if p.resolve().is_relative_to(root)}
-            self.pages = [e.path for rel, r in self.results.items() if rel in sources
-                          for e in r.editions if e.format == "html"]
-            self.full_build()
+            self.pages = {e.path: _mtime(e.path) for rel, r in self.results.items() if rel in sources
+                          for e in r.editions if e.format == "html"}
+            try:
+                self.full_build()
+            finally:
+                self.pages = {}
+
+
+def _mtime(path: Path) -> int:
+    try:
+        return path.stat().st_mtime_ns
+    except OSError:
+        return 0
 
 
 class Handler(http.server.SimpleHTTPRequestHandler):
