@@ -79,8 +79,12 @@ class _Checks:
     def construct_object(self, node, deep=False):
         try:
             return super().construct_object(node, deep=deep)
-        except (ValueError, OverflowError) as exc:
-            raise yaml.constructor.ConstructorError(None, None, f"cannot read {node.value!r} ({exc})",
+        except yaml.YAMLError:
+            raise
+        except Exception as exc:  # a value its tag cannot make: 2020-13-45, !!int x, !!bool maybe
+            value = node.value if isinstance(node, yaml.ScalarNode) else node.id
+            what = "the date" if node.tag.endswith(":timestamp") else node.tag.replace("tag:yaml.org,2002:", "!!")
+            raise yaml.constructor.ConstructorError(None, None, f"cannot read {value!r} as {what} ({exc})",
                                                     node.start_mark) from None
 
 
@@ -136,12 +140,17 @@ def load_yaml(text: str, file: str, first_line: int = 1, fast: bool = True) -> t
         hint = "check indentation and quoting; tabs are not allowed for indentation in YAML"
         if "could not determine a constructor" in msg:
             hint = "custom YAML tags (like !!python/object) are not allowed in front matter"
-        elif msg.startswith("cannot read"):
+        elif msg.startswith("cannot read") and " as the date " in msg:
             hint = "write a real date (YYYY-MM-DD), or quote the value to keep it as text"
+        elif msg.startswith("cannot read"):
+            hint = "remove the !! tag, or quote the value to keep it as text"
         raise InputError(Problem(file, line, f"invalid YAML front matter: {msg}", hint, col)) from None
     except yaml.YAMLError as exc:
         raise InputError(Problem(file, first_line, f"invalid YAML front matter: {exc}",
                                  "simplify the front matter")) from None
+    except Exception as exc:  # a tag applied to the wrong kind of node (!!map x, !!set [a]): never a traceback
+        raise InputError(Problem(file, first_line, f"invalid YAML front matter: cannot read it ({type(exc).__name__}: "
+                                 f"{exc})", "remove the !! tags, or quote the values to keep them as text")) from None
     # without an alias ('*'), text shorter than the limit cannot hold that many values: not counted
     if ("*" in text or len(text) >= MAX_EXPANDED_NODES) and _expanded_size(data) > MAX_EXPANDED_NODES:
         raise InputError(Problem(file, first_line, "front matter expands to more than "

@@ -163,3 +163,14 @@ def test_an_impossible_date_is_an_error_at_its_line():
     with pytest.raises(InputError) as exc:
         frontmatter.split(frontmatter.decode(b"---\ntitle: A\ndate: 2020-13-45\n---\nBody\n", "x.md"), "x.md")
     assert str(exc.value.problem).startswith("x.md:3:7: error: invalid YAML front matter: cannot read '2020-13-45'")
+
+
+@pytest.mark.parametrize("fast", [True, False])
+@pytest.mark.parametrize("text", ["a: !!bool maybe\n", "a: !!int x\n", "a: !!float x\n", "a: !!timestamp x\n",
+                                  "a: !!set [a]\n", "a: !!map x\n", "a: !!omap x\n", "b: 1\na: 2020-02-30\n"])
+def test_a_value_its_tag_cannot_make_is_reported_not_raised(text, fast):
+    with pytest.raises(InputError) as exc:
+        frontmatter.load_yaml(text, "x.md", first_line=2, fast=fast)
+    problem = exc.value.problem
+    assert problem.message.startswith("invalid YAML front matter: ") and problem.hint
+    assert problem.line == 1 + text.count("\n")  # the line of the value (first_line is 2)
