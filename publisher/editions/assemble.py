@@ -96,9 +96,9 @@ def build_paper(job: Job, pdf_child: isolation.Child | None = None) -> PaperResu
                 def html_links(fragment: str) -> str:
                     return edition_links.html_links(fragment, page, job.edition_targets, paper.slug)
 
-                html_doc = _adapted(doc, functools.partial(edition_body.for_html, doc, paper, out_dir, opts.sidenotes),
-                                    html_links)
-                html_doc = safety.apply_html_policy(html_doc, opts.html_policy)
+                adapted = _adapted(doc, functools.partial(edition_body.for_html, doc, paper, out_dir, opts.sidenotes),
+                                   html_links)
+                html_doc = safety.apply_html_policy(adapted, opts.html_policy)  # kept only once the policy applied
             return html_edition.write(paper, html_doc, out_dir, html_extras(job, doc, names, sizes, out_dir))
 
         early = job.options.html_first and "html" in job.formats and len(job.formats) > 1
