@@ -6,6 +6,9 @@
 -- has read the labels by then), rewrites each formula:
 --   equation → gather, equation* → gather* (one centred row, the same drawing);
 --   a display formula with \tag, \label, \notag or \nonumber outside an environment → in a gather;
+--   a row break `\\` outside any environment and brace group (texmath refuses the formula): in
+--   display math → in a gather (the rows one under the other, a last empty row dropped), in inline
+--   math → a space (MathJax sets an inline formula on one line);
 --   \tag{X} → "(X)" set after the formula, \tag*{X} → "X"; subequations is dropped;
 --   in inline math, \label, \notag and \nonumber are dropped.
 
@@ -15,9 +18,40 @@ local function tags(text)
   return text
 end
 
+-- TEXT with every `\\` outside all brace groups (not the one of \substack{a \\ b}) replaced by
+-- SEP, and how many there were.
+local function toplevel_breaks(text, sep)
+  local out, depth, i, n, found = {}, 0, 1, #text, 0
+  while i <= n do
+    local c = text:sub(i, i)
+    if c == "\\" then
+      if depth == 0 and text:sub(i + 1, i + 1) == "\\" then
+        out[#out + 1] = sep
+        found = found + 1
+      else
+        out[#out + 1] = text:sub(i, i + 1)
+      end
+      i = i + 2
+    else
+      if c == "{" then depth = depth + 1 elseif c == "}" then depth = depth - 1 end
+      out[#out + 1] = c
+      i = i + 1
+    end
+  end
+  return table.concat(out), found
+end
+
 function Math(m)
   local text = m.text
-  if not (text:find("\\tag", 1, true) or text:find("\\label", 1, true) or text:find("\\begin{", 1, true)
+  if not text:find("\\begin{", 1, true) then
+    local joined, breaks = toplevel_breaks(text, "\\ ")
+    if breaks > 0 and m.mathtype == "InlineMath" then
+      text = joined  -- MathJax sets an inline formula on one line: the rows side by side
+    elseif breaks > 0 then
+      text = "\\begin{gather}" .. text:gsub("\\\\%s*$", "") .. "\\end{gather}"  -- no empty last row
+    end
+  end
+  if not (text ~= m.text or text:find("\\tag", 1, true) or text:find("\\label", 1, true) or text:find("\\begin{", 1, true)
           or text:find("\\notag", 1, true) or text:find("\\nonumber", 1, true)) then
     return nil
   end

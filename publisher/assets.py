@@ -107,6 +107,14 @@ def source_line(paper: Paper, *needles: str) -> int | None:
     return None
 
 
+def formula_line(paper: Paper, tex: str) -> int | None:
+    """The line of the post where the formula TEX starts: its longest run of first words found (a
+    message may have joined its lines; macros may have changed its end), at least 6 characters."""
+    words = tex.split()
+    needles = [" ".join(words[:k]) for k in range(len(words), 0, -1)]
+    return source_line(paper, *(n for n in needles if len(n) >= 6))
+
+
 def _line_in_file(paper: Paper, needles) -> int | None:
     """The line of the post's source file (after the front matter) where the first of NEEDLES occurs."""
     try:
@@ -233,8 +241,9 @@ class Resolver:
     """Resolves image references of one paper against its site and the network policy."""
 
     def __init__(self, paper: Paper, root: Path, baseurl: str = "", network: bool = False,
-                 allowed_hosts: list[str] | None = None, cache_dir: Path | None = None):
+                 allowed_hosts: list[str] | None = None, cache_dir: Path | None = None, site_url: str = ""):
         self.paper, self.root, self.baseurl = paper, root.resolve(), baseurl.rstrip("/")
+        self.site_url = site_url.rstrip("/")  # the site's own address: an image under it is a site file
         self.network, self.allowed_hosts = network, list(allowed_hosts or [])
         self.cache = RemoteCache(cache_dir)
 
@@ -247,6 +256,9 @@ class Resolver:
         scheme = urlsplit(ref).scheme.lower() if not ref.startswith("{{") else ""
         if scheme == "data":
             return self._data_uri(asset, ref)
+        own = self.site_url and ref.lower().startswith(self.site_url.lower() + "/")
+        if scheme in ("http", "https") and own:  # `{{ site.url }}{{ site.baseurl }}/assets/x.png`
+            return self._local(asset, ref[len(self.site_url):])
         if scheme in ("http", "https"):
             return self._remote(asset, ref)
         if scheme:
@@ -281,6 +293,7 @@ class Resolver:
         return asset
 
     def _remote(self, asset: Asset, url: str) -> Asset:
+        asset.remote = True
         stem = Path(urlsplit(url).path).stem or "remote"
         cached = self.cache.get(url) if self.network else None
         if cached is not None:
@@ -321,11 +334,11 @@ def image_refs(fragment: str) -> list[tuple[str, str]]:
 
 
 def attach(paper: Paper, doc: Document, root: Path, baseurl: str = "", network: bool = False,
-           allowed_hosts: list[str] | None = None, cache_dir: Path | None = None) -> None:
+           allowed_hosts: list[str] | None = None, cache_dir: Path | None = None, site_url: str = "") -> None:
     """Resolve every image of DOC (and the front-matter image) into doc.assets / doc.cover.
 
     Images that cannot be used add a warning to doc.warnings; the build goes on."""
-    resolver = Resolver(paper, root, baseurl, network, allowed_hosts, cache_dir)
+    resolver = Resolver(paper, root, baseurl, network, allowed_hosts, cache_dir, site_url)
     for fragment in (doc.body_html, doc.summary_html, doc.bio_html):
         for src, alt in image_refs(fragment):
             if src in doc.assets:
@@ -337,8 +350,9 @@ def attach(paper: Paper, doc: Document, root: Path, baseurl: str = "", network: 
                 shown = src if len(src) < 120 else src[:117] + "…"
                 hint = ("allow remote images with publisher: {network: true}" if "network access is off" in asset.error
                         else "check the path: relative to the post, or /… from the site root")
+                shows = "a link to it" if asset.remote else "its alt text"
                 doc.warnings.append(Problem(paper.rel_source, asset.line, f"image '{shown}' {asset.error}; "
-                                            f"the PDF and EPUB show its alt text instead", hint, severity="warning"))
+                                            f"the PDF and EPUB show {shows} instead", hint, severity="warning"))
     if paper.image:
         cover = resolver.resolve(paper.image if "://" in paper.image or paper.image.startswith(("/", "{{"))
                                  else "/" + paper.image, f"Cover image of {paper.title}")

@@ -57,6 +57,7 @@ class BuildOptions:
     volume: str | None = None  # --volume 'category=policy': a one-off volume (issue 17)
     volume_title: str | None = None  # --volume-title
     html_first: bool = False  # serve: each paper's HTML page before its PDF and EPUB (the result is the same)
+    volume_bibliography: str | None = None  # --volume-bibliography: per-paper (default) or volume
 
 
 Progress = Callable[[str, dict], None]
@@ -128,9 +129,15 @@ def _build(opts: BuildOptions, progress: Progress, started: float, root: Path, s
 
     # the cache check: which editions must be made again
     jobs, results, inputs = plan(papers, out, site, state, ctx, formats, page_size, opts.debug, job_options)
+    from .volume_build import member_slugs
+
+    one_off = (opts.volume, opts.volume_title, opts.volume_bibliography)
+    in_volumes = member_slugs(site, all_papers, one_off, opts.shard)
     for job in jobs:  # each job carries only the papers its post links to (they are its dependencies)
         job.edition_targets = links.for_paper(job.paper)
         job.versions = language_versions.get(job.paper.slug, [])
+        if job.paper.slug in in_volumes:  # its pandoc pass is kept for the volumes (publisher/documents.py)
+            job.document_key = cache.render_key(job.paper, site, state, ctx)
     progress("start", {"total": len(papers), "cached": len(results)})
     for r in failed:
         progress("failed", {"result": r})
@@ -151,8 +158,11 @@ def _build(opts: BuildOptions, progress: Progress, started: float, root: Path, s
     # volumes (issue 17): many papers as one book, after the papers (publisher/volume_build.py)
     from .volume_build import build_volumes
     volume_results, volume_inputs = build_volumes(site, all_papers, out, state, ctx, formats, page_size, job_options,
-                                                  opts.shard, opts.volume, opts.volume_title, opts.debug, done,
+                                                  opts.shard, one_off, opts.debug, done,
                                                   blocked=any(isolation.write_failed(r.problems) for r in report.papers))
+    from . import documents
+
+    documents.prune(out, in_volumes)
     report.papers.extend(volume_results)
     built += [r for r in volume_results if not r.failed]
     inputs.update(volume_inputs)

@@ -335,11 +335,22 @@ def context(site, state: State, page_size: str, extra: dict) -> Context:
 def keys_for(paper, site, state: State, ctx: Context, formats: list[str], images: list[Path]) -> dict[str, str]:
     """The edition keys of one paper. IMAGES: the local image files the post shows
     (assets.local_dependencies): a changed image rebuilds the paper."""
-    base = ctx.base if paper.dependencies else digest(ctx.base, ctx.includes)
+    base = _paper_base(paper, ctx)
     images = sorted((_rel(p, site.root), state.hashes.sha(p)) for p in images)
     if images:
         base = digest(base, images)
     return edition_keys(paper_key(paper, site.root, state.hashes, base), formats, ctx.options)
+
+
+def _paper_base(paper, ctx: Context) -> str:
+    return ctx.base if paper.dependencies else digest(ctx.base, ctx.includes)
+
+
+def render_key(paper, site, state: State, ctx: Context) -> str:
+    """The key of the paper's pandoc pass alone (its post, dependencies and the build's context; not
+    the images, the formats or the page options): its kept Document is reused under it
+    (publisher/documents.py)."""
+    return digest("document", paper_key(paper, site.root, state.hashes, _paper_base(paper, ctx)))
 
 
 def dependency_hashes(paper, root: Path, hashes: FileHashes) -> list[dict]:

@@ -213,20 +213,27 @@ def cli() -> None:
 @click.option("--volume", callback=_volume, metavar="SELECTION", help="Also build a one-off volume of the papers "
               "selected, e.g. 'category=policy,from=2025-01-01' (keys: category, tag, series, from, to).")
 @click.option("--volume-title", help="The title of the --volume volume.")
+@click.option("--volume-bibliography", type=click.Choice(["per-paper", "volume"]), default=None,
+              help="The --volume volume's references: each paper's at its end (per-paper, the default) or one "
+              "list at the back (volume).")
 def build_cmd(source, out, formats, jobs, future, drafts, unpublished, config_files, page_size, print_ready,
               pdf_variant, quiet, debug, self_contained, force, clean, shard, strict, as_json, volume=None,
-              volume_title=None):
+              volume_title=None, volume_bibliography=None):
     """Build every paper under SOURCE (default: content/) into OUT.
 
     Exit status: 0 every paper built, 1 some papers failed (the others were built), 2 usage or
     configuration error."""
     if not source.is_dir():
         raise click.UsageError(f"{source}: no such folder")
+    if volume_bibliography and not volume:
+        raise click.UsageError("--volume-bibliography applies to the --volume volume; give --volume too (a volume "
+                               "of _config.yml takes bibliography: in its declaration)")
     opts = BuildOptions(source=source, out=out, formats=_formats(formats), jobs=jobs or default_jobs(),
                         future=future, drafts=drafts, unpublished=unpublished,
                         config_files=_config_files(config_files), page_size=page_size, debug=debug,
                         self_contained=self_contained, force=force, clean=clean, shard=shard, strict=strict,
-                        print_ready=print_ready, pdf_variant=pdf_variant, volume=volume, volume_title=volume_title)
+                        print_ready=print_ready, pdf_variant=pdf_variant, volume=volume, volume_title=volume_title,
+                        volume_bibliography=volume_bibliography)
     reporter = JsonEvents() if as_json else Reporter(quiet)
     if as_json:
         reporter.out = out.resolve()

@@ -197,7 +197,8 @@ def opensearch(site: SiteConfig) -> bytes:
 
 
 def sitemap_urls(site: SiteConfig, results: list[PaperResult]) -> list[tuple[str, str]]:
-    """(loc, lastmod) of the catalog and every paper's page, by its canonical URL (site url + permalink)."""
+    """(loc, lastmod) of the catalog, every paper's page, by its canonical URL (site url + permalink),
+    and every volume's page (`OUT/volumes/<slug>/`, under the editions' URL)."""
     base, pages = editions_url(site), site_url(site)
     entries = newest_first(results)
     urls = []
@@ -205,7 +206,10 @@ def sitemap_urls(site: SiteConfig, results: list[PaperResult]) -> list[tuple[str
         urls.append((base + "/", max(_utc(e.get("updated") or e["date"]) for e in entries)))
     seen = {base + "/"}
     for e in entries:
-        loc = pages.rstrip("/") + "/" + e["url"].lstrip("/")
+        if e.get("kind") == "volume":
+            loc = base + "/" + e["slug"].strip("/") + "/"  # the volume page's canonical address
+        else:
+            loc = pages.rstrip("/") + "/" + e["url"].lstrip("/")
         if loc not in seen:
             seen.add(loc)
             urls.append((loc, _utc(e.get("updated") or e["date"])))

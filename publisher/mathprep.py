@@ -35,6 +35,7 @@ _PANDOC_INLINE = re.compile(r"(?<![\\$])\$(?![\s$])((?:\\.|[^$\\\n]|\n(?![ \t]*\
 _MATHJAX_INLINE = re.compile(r"(?<![\\$])\$(?!\$)((?:\\.|[^$\\\n]|\n(?![ \t]*\n))+?)(?<!\\)\$(?!\$)")
 _ENVS = r"(?:equation|align|gather|multline|eqnarray|flalign|alignat)\*?"
 _BARE_ENV = re.compile(r"(?<![$\\])(\\begin\{(" + _ENVS + r")\}[\s\S]*?\\end\{\2\})")
+_KRAMDOWN_ESCAPE = re.compile(r"\\([\\.*_+`<>()\[\]{}#!:|\"'$=-])")  # kramdown's escapable characters
 _DEFINES = re.compile(r"\\(?:newcommand|renewcommand|providecommand|DeclareMathOperator|def|gdef|edef|let)(?![A-Za-z])")
 
 
@@ -130,7 +131,9 @@ def prepare(body: str, site_macros: dict[str, Macro] | None = None, dollars: boo
                 continue
         lines = inner.count("\n")
         in_table = _in_table_row(text, start)
-        if kind != "single":
+        if kind == "dollar" and dollars:  # text for kramdown: its backslash escapes are read before MathJax's
+            inner = _KRAMDOWN_ESCAPE.sub(r"\1", inner)  # $\\\{x\\\}$ → \{x\}, $a\_1$ → a_1
+        elif kind != "single":
             inner = re.sub(r"\\\\([{}|])", r"\\\1", inner)  # \\{, \\| written for Markdown's escaping
             inner = re.sub(r"(?<!\\)\\\*", "*", inner)  # \* escaped for kramdown's emphasis: a star
         if in_table:

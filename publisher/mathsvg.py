@@ -83,11 +83,16 @@ def to_svg(mathml: str) -> tuple[str, float, float, float]:
     return svg, w / EM_PX, h / EM_PX, max(0.0, (y + h)) / EM_PX
 
 
-def svg_img(mathml: str, alt: str, display: bool) -> str:
-    """An <img> holding the formula as an SVG data URI, sized and aligned in em."""
+def svg_img(mathml: str, alt: str, display: bool):
+    """An <img> element (lxml.html) holding the formula as an SVG data URI, sized and aligned in em."""
+    from lxml import html as lxml_html
+
     svg, w, h, depth = to_svg(mathml)
-    data = base64.b64encode(svg.encode("utf-8")).decode("ascii")
-    style = f"width:{w:.3f}em;height:{h:.3f}em;vertical-align:-{depth:.3f}em"
-    cls = "math-svg display" if display else "math-svg inline"
-    alt_attr = alt.replace("&", "&amp;").replace('"', "&quot;").replace("<", "&lt;")
-    return f'<img class="{cls}" src="data:image/svg+xml;base64,{data}" alt="{alt_attr}" style="{style}"/>'
+    img = lxml_html.Element("img")
+    img.set("class", "math-svg display" if display else "math-svg inline")
+    img.set("src", "data:image/svg+xml;base64," + base64.b64encode(svg.encode("utf-8")).decode("ascii"))
+    img.set("alt", alt)
+    # a display formula's height follows its width (the drawing's ratio), so that a wide one can shrink
+    # to the text block
+    img.set("style", f"width:{w:.3f}em" if display else f"width:{w:.3f}em;height:{h:.3f}em;vertical-align:-{depth:.3f}em")
+    return img

@@ -146,6 +146,7 @@ class Asset:
     name: str = ""  # file name inside an edition, e.g. "images/chart-1a2b3c4d.png"
     error: str = ""  # why the image is unavailable (then it is shown as a placeholder)
     line: int | None = None  # line in the source post, for messages
+    remote: bool = False  # fetched (or refused) from the network, not read from the site
 
     @property
     def ok(self) -> bool:

@@ -47,6 +47,7 @@ class Job:
     edition_targets: dict[str, str] = field(default_factory=dict)  # URL → slug of the papers this post links to
     versions: list = field(default_factory=list)  # its language versions (publisher/multilingual.py)
     sizes_before: dict[str, int] = field(default_factory=dict)  # format → size of the edition last built
+    document_key: str = ""  # a volume member: keep its pandoc pass under this key (publisher/documents.py)
 
 
 def in_shard(name: str, shard: tuple[int, int] | None) -> bool:

@@ -14,7 +14,9 @@ import subprocess
 
 from lxml import html as lxml_html
 
+from .assets import formula_line
 from .model import Paper, Problem
+from .pandoc import run as pandoc_run
 from .resources import FILTERS_DIR
 
 _FORMULA = re.compile(r"\$\$(.+?)\$\$|\\\\?\[(.+?)\\\\?\]|\\\\?\((.+?)\\\\?\)|(\\begin\{((?:equation|align|gather|"
@@ -29,21 +31,54 @@ def _candidates(body_html: str) -> bool:
     return bool(_FORMULA.search(text))
 
 
+def _skipped(el) -> bool:
+    """Code, scripts, math, and the math pandoc could not convert (span.math: reported by the build)."""
+    return el.tag in _SKIP or (el.tag == "span" and "math" in (el.get("class") or "").split())
+
+
 def _texts(root):
     """(element, 'text' or 'tail') for every text node outside the skipped elements."""
     for el in root.iter():
         if not isinstance(el.tag, str):
             continue
-        inside = el.tag in _SKIP or any(a.tag in _SKIP for a in el.iterancestors())
+        inside = _skipped(el) or any(_skipped(a) for a in el.iterancestors())
         if not inside and el.text:
             yield el, "text"
         parent = el.getparent()
-        if el.tail and parent is not None and not (parent.tag in _SKIP or any(a.tag in _SKIP for a in parent.iterancestors())):
+        if el.tail and parent is not None and not (_skipped(parent) or any(_skipped(a) for a in parent.iterancestors())):
             yield el, "tail"
 
 
+def _pandoc(formulas: list[tuple[str, bool]], pandoc: str, timeout: float) -> list[str | None] | None:
+    """The MathML of each formula (None: pandoc could not convert it), from one pandoc call; None when
+    the call failed as a whole (exit status, output not in one piece per formula). Raises
+    subprocess.TimeoutExpired."""
+    source = _SEPARATOR.join((f"$${tex}$$" if display else f"${tex}$") for tex, display in formulas)
+    proc = pandoc_run([pandoc, "--from=markdown-citations", "--to=html5", "--mathml", "--wrap=none",
+                       "--sandbox", f"--lua-filter={FILTERS_DIR / 'math-environments.lua'}"], "raw-math",
+                      input=source.encode("utf-8"), capture_output=True, timeout=timeout)
+    chunks = proc.stdout.decode("utf-8").split("<!--@@formula@@-->")
+    if proc.returncode != 0 or len(chunks) != len(formulas):
+        return None
+    made = [re.findall(r"<math\b.*?</math>", chunk, re.S) for chunk in chunks]
+    return [m[0] if len(m) == 1 else None for m in made]
+
+
+def _convert_each(formulas: list[tuple[str, bool]], pandoc: str, timeout: float) -> list[str | None]:
+    """The MathML of each formula, or None for each one pandoc refuses: one call for them all, and when
+    that call fails as a whole, one call per formula, so that one bad formula costs only itself."""
+    try:
+        made = _pandoc(formulas, pandoc, timeout)
+        if made is None and len(formulas) > 1:
+            made = [(_pandoc([f], pandoc, timeout) or [None])[0] for f in formulas]
+    except subprocess.TimeoutExpired:  # not once more per formula: each would take as long
+        made = None
+    return made or [None] * len(formulas)
+
+
 def convert(body_html: str, paper: Paper, pandoc: str, timeout: float = 60) -> tuple[str, list[Problem]]:
-    """BODY_HTML with the formulas in its raw HTML text as MathML; warnings for those pandoc refused."""
+    """BODY_HTML with the formulas in its raw HTML text as MathML; a warning, with the formula's line, for
+    each one pandoc refused (it stays TeX; the others are converted all the same)."""
     if not _candidates(body_html):
         return body_html, []
     root = lxml_html.fragment_fromstring(body_html, create_parent="div")
@@ -69,21 +104,9 @@ def convert(body_html: str, paper: Paper, pandoc: str, timeout: float = 60) -> t
         spots.append((el, which, pieces))
     if not formulas:
         return body_html, []
-    source = _SEPARATOR.join((f"$${tex}$$" if display else f"${tex}$") for tex, display in formulas)
-    try:
-        proc = subprocess.run([pandoc, "--from=markdown-citations", "--to=html5", "--mathml", "--wrap=none",
-                               "--sandbox", f"--lua-filter={FILTERS_DIR / 'math-environments.lua'}"],
-                              input=source.encode("utf-8"), capture_output=True, timeout=timeout)
-    except subprocess.TimeoutExpired:
-        return body_html, []
-    chunks = proc.stdout.decode("utf-8").split("<!--@@formula@@-->")
-    if proc.returncode != 0 or len(chunks) != len(formulas):
-        return body_html, []
-    made = []
-    for chunk in chunks:
-        m = re.search(r"<math\b.*?</math>", chunk, re.S)
-        made.append(m.group(0) if m else None)
-    problems = [Problem(paper.rel_source, None, f"math '{tex[:80]}' in raw HTML could not be converted; its TeX "
+    made = _convert_each(formulas, pandoc, timeout)
+    problems = [Problem(paper.rel_source, formula_line(paper, tex),
+                        f"math '{tex[:80]}' in raw HTML could not be converted; its TeX "
                         "source is shown instead in every edition", "check the command names; pandoc supports "
                         "most LaTeX math", severity="warning")
                 for (tex, _display), mathml in zip(formulas, made) if mathml is None]

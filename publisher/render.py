@@ -13,7 +13,7 @@ from pathlib import Path
 import yaml
 from lxml import html as lxml_html
 
-from . import crossref, safety, subject_index
+from . import crossref, hidden, pandoc, safety, subject_index
 from .isolation import memory_limiter
 from .model import Document, Heading, InputError, Paper, Problem
 from .pandoc import pandoc_path, pandoc_version  # noqa: F401  (importable from here, as before)
@@ -177,9 +177,8 @@ def render(paper: Paper, user_filters: list[Path] | None = None, italic_quotes: 
     env = dict(os.environ)
     env["PATH"] = os.path.dirname(sys.executable) + os.pathsep + env.get("PATH", "")
     try:
-        proc = subprocess.run(args, input=(head + paper.body).encode("utf-8"), capture_output=True,
-                              timeout=timeout, env=env, cwd=str(paper.source.parent),
-                              preexec_fn=memory_limiter(memory_mb))
+        proc = pandoc.run(args, "render", input=(head + paper.body).encode("utf-8"), capture_output=True,
+                          timeout=timeout, env=env, cwd=str(paper.source.parent), preexec_fn=memory_limiter(memory_mb))
     except subprocess.TimeoutExpired:
         raise InputError(Problem(paper.rel_source, None, f"pandoc took longer than {timeout:g} s and was stopped",
                                  "simplify the post or raise publisher.timeout")) from None
@@ -208,6 +207,7 @@ def render(paper: Paper, user_filters: list[Path] | None = None, italic_quotes: 
     from . import rawmath  # formulas in raw HTML blocks, which pandoc leaves as text
 
     body, raw_math_warnings = rawmath.convert(body, paper, pandoc_path(), timeout)
+    body = hidden.drop_hidden(body)  # what the site never shows (style="display: none"): in no edition
     return Document(
         body_html=body,
         title_html=parts.get("title", "").strip(),

@@ -146,6 +146,24 @@ def _see(entry: Entry) -> str:
     return f' <span class="see-also"><em>see also</em> {_e("; ".join(entry.see))}</span>' if entry.see else ""
 
 
+def _groups(index: list[Mark], see_also: dict | None, locators, sep: str, letter_attrs: str) -> list[str]:
+    """The index's letter groups as HTML lines: each entry (and sub-entry) followed by SEP and its
+    LOCATORS(marks); LETTER_ATTRS: the attributes of the letter headings."""
+    parts = []
+    for head, group in entries(index, see_also):
+        parts.append(f'<div class="index-group"><h3{letter_attrs}>{_e(head)}</h3><ul class="index-entries">')
+        for entry in group:
+            own = locators(entry.marks)
+            item = f'<li><span class="index-term">{_e(entry.term)}</span>{sep + own if own else ""}{_see(entry)}'
+            if entry.subs:
+                item += '<ul class="index-subentries">' + "".join(
+                    f'<li><span class="index-term">{_e(sub)}</span>{sep}{locators(ms)}</li>'
+                    for sub, ms in sorted(entry.subs.items(), key=lambda s: sort_key(s[0]))) + "</ul>"
+            parts.append(item + "</li>")
+        parts.append("</ul></div>")
+    return parts
+
+
 def pdf_section(index: list[Mark], pages: dict[str, int], see_also: dict | None = None,
                 heading_class: str = "index-title", running: str = "") -> str:
     """The PDF's index (HTML for WeasyPrint): letter headings, entries, merged page ranges as links.
@@ -156,17 +174,7 @@ def pdf_section(index: list[Mark], pages: dict[str, int], see_also: dict | None 
     parts = [f'<section class="subject-index" id="subject-index" aria-labelledby="subject-index-title">',
              f'<style>{read_style("subject-index.css")}</style>',
              f'<h2 class="{heading_class}" id="subject-index-title">Index</h2>' + running]
-    for head, group in entries(index, see_also):
-        parts.append(f'<div class="index-group"><h3 class="index-letter">{_e(head)}</h3><ul class="index-entries">')
-        for entry in group:
-            own = locators(entry.marks)
-            item = f'<li><span class="index-term">{_e(entry.term)}</span>{", " + own if own else ""}{_see(entry)}'
-            if entry.subs:
-                item += '<ul class="index-subentries">' + "".join(
-                    f'<li><span class="index-term">{_e(sub)}</span>, {locators(ms)}</li>'
-                    for sub, ms in sorted(entry.subs.items(), key=lambda s: sort_key(s[0]))) + "</ul>"
-            parts.append(item + "</li>")
-        parts.append("</ul></div>")
+    parts += _groups(index, see_also, locators, ", ", ' class="index-letter"')
     parts.append("</section>")
     return "\n".join(parts)
 
@@ -199,17 +207,7 @@ def html_section(index: list[Mark], href=lambda m: "#" + m.id, see_also: dict | 
     epub = ' epub:type="index"' if xhtml else ""
     parts = [f'<section class="subject-index" id="subject-index"{epub} role="doc-index" '
              'aria-labelledby="subject-index-title">', '<h2 id="subject-index-title">Index</h2>']
-    for head, group in entries(index, see_also):
-        parts.append(f'<div class="index-group"><h3>{_e(head)}</h3><ul class="index-entries">')
-        for entry in group:
-            own = locators(entry.marks)
-            item = f'<li><span class="index-term">{_e(entry.term)}</span>{": " + own if own else ""}{_see(entry)}'
-            if entry.subs:
-                item += '<ul class="index-subentries">' + "".join(
-                    f'<li><span class="index-term">{_e(sub)}</span>: {locators(ms)}</li>'
-                    for sub, ms in sorted(entry.subs.items(), key=lambda s: sort_key(s[0]))) + "</ul>"
-            parts.append(item + "</li>")
-        parts.append("</ul></div>")
+    parts += _groups(index, see_also, locators, ": ", "")
     parts.append("</section>")
     return "\n".join(parts)
 

@@ -47,9 +47,9 @@ def _skip_space(tex: str, i: int) -> int:
     return i
 
 
-def group_end(tex: str, i: int) -> int | None:
-    """The index just after the `}` that closes the `{` at I (TeX escapes such as `\\{` skipped), or
-    None when it never closes."""
+def _scan(tex: str, i: int, stop) -> int | None:
+    """The first index from I whose character C, with the brace depth D after it, makes stop(C, D)
+    true (TeX escapes such as `\\{` skipped), or None."""
     depth = 0
     j = i
     while j < len(tex):
@@ -61,10 +61,17 @@ def group_end(tex: str, i: int) -> int | None:
             depth += 1
         elif c == "}":
             depth -= 1
-            if depth == 0:
-                return j + 1
+        if stop(c, depth):
+            return j
         j += 1
     return None
+
+
+def group_end(tex: str, i: int) -> int | None:
+    """The index just after the `}` that closes the `{` at I (TeX escapes such as `\\{` skipped), or
+    None when it never closes."""
+    j = _scan(tex, i, lambda c, depth: c == "}" and depth == 0)
+    return None if j is None else j + 1
 
 
 def _group(tex: str, i: int) -> tuple[str, int] | None:
@@ -95,21 +102,8 @@ def _optional(tex: str, i: int) -> tuple[str, int] | None:
     j = _skip_space(tex, i)
     if j >= len(tex) or tex[j] != "[":
         return None
-    depth = 0
-    k = j
-    while k < len(tex):
-        c = tex[k]
-        if c == "\\":
-            k += 2
-            continue
-        if c == "{":
-            depth += 1
-        elif c == "}":
-            depth -= 1
-        elif c == "]" and depth == 0:
-            return tex[j + 1:k], k + 1
-        k += 1
-    return None
+    k = _scan(tex, j, lambda c, depth: c == "]" and depth == 0)
+    return None if k is None else (tex[j + 1:k], k + 1)
 
 
 def _name(tex: str, i: int) -> tuple[str, int] | None:

@@ -12,6 +12,7 @@ from __future__ import annotations
 import functools
 import shutil
 import time
+from dataclasses import dataclass, field
 from pathlib import Path
 
 from . import cache, config, isolation
@@ -23,12 +24,26 @@ from .volumes import FOLDER, Volume, from_command_line, members
 FORMAT_ORDER = ["pdf", "epub", "html"]
 
 
-def declared(site: config.SiteConfig, selection: str | None, title: str | None) -> list[Volume]:
-    """The volumes to build: the config's, and the command line's one-off volume."""
+def declared(site: config.SiteConfig, one_off: tuple = (None, None, None)) -> list[Volume]:
+    """The volumes to build: the config's, and the command line's one-off volume (ONE_OFF: its
+    selection, title and bibliography, as --volume, --volume-title and --volume-bibliography give them)."""
     found = list(site.options.volumes)
+    selection, title, bibliography = one_off
     if selection:
-        one = from_command_line(selection, title)
+        one = from_command_line(selection, title, bibliography)
         found = [v for v in found if v.slug != one.slug] + [one]
+    return found
+
+
+def member_slugs(site: config.SiteConfig, papers: list[Paper], one_off: tuple = (None, None, None),
+                 shard=None) -> set[str]:
+    """The slugs of the papers that are in a volume this shard builds (their pandoc pass is kept)."""
+    from .planning import in_shard
+
+    found: set[str] = set()
+    for volume in declared(site, one_off):
+        if in_shard(volume.key, shard):
+            found.update(p.slug for p in members(volume, papers)[0])
     return found
 
 
@@ -54,8 +69,8 @@ def _edition(key: str, fmt: str, out: Path, rec: dict) -> Edition:
 
 
 def build_volumes(site: config.SiteConfig, papers: list[Paper], out: Path, state: State, ctx: cache.Context,
-                  formats: list[str], page_size: str, job_options, shard, selection: str | None = None,
-                  title: str | None = None, debug: bool = False, done=None,
+                  formats: list[str], page_size: str, job_options, shard, one_off: tuple = (None, None, None),
+                  debug: bool = False, done=None,
                   blocked: bool = False) -> tuple[list[PaperResult], dict]:
     """Build (or take from the cache) every volume in this shard. PAPERS: every paper of the site.
     Returns the results (catalog entries with kind: volume) and their keys for the build record.
@@ -64,8 +79,8 @@ def build_volumes(site: config.SiteConfig, papers: list[Paper], out: Path, state
 
     results: list[PaperResult] = []
     inputs: dict[str, dict] = {}
-    volumes = declared(site, selection, title)
-    rendered: dict[str, object] = {}  # slug → its document: a paper in several volumes goes through pandoc once
+    volumes = declared(site, one_off)
+    rendered: dict[str, object] = {}  # slug → its document (images resolved), read once for all the volumes
     clash = next((p for p in papers if p.slug == FOLDER), None)  # a paper whose folder would be OUT/volumes/
     for volume in volumes:
         if not in_shard(volume.key, shard):
@@ -90,7 +105,8 @@ def build_volumes(site: config.SiteConfig, papers: list[Paper], out: Path, state
                                 editions=[_edition(volume.key, f, out, reuse[f]) for f in FORMAT_ORDER if f in reuse],
                                 problems=[Problem(**p) for p in old.get("problems", [])], summary=old["summary"])
             else:
-                r = build_volume(volume, chosen, site, out, formats, page_size, job_options, debug, rendered)
+                r = build_volume(volume, chosen, site, out, formats, page_size, job_options, debug,
+                                 MemberPasses(rendered, {p.slug: cache.render_key(p, site, state, ctx) for p in chosen}))
                 r.problems[:0] = problems
         if clash:
             r.problems.append(Problem(clash.rel_source, None, f"the paper's slug '{FOLDER}' is the folder of the "
@@ -115,49 +131,83 @@ def remove_stale_volumes(out: Path, state: State, current: set[str]) -> list[str
     return removed
 
 
+@dataclass
+class MemberPasses:
+    """Where the members' documents come from: RENDERED, the documents already read for another volume
+    of this build (slug → Document, images resolved); KEYS, each member's render key, under which its
+    own build kept its pandoc pass (publisher/documents.py)."""
+
+    rendered: dict = field(default_factory=dict)
+    keys: dict[str, str] = field(default_factory=dict)
+
+
+def member_document(paper: Paper, site: config.SiteConfig, out: Path, passes: MemberPasses):
+    """PAPER's document: the one its own build kept, or (kept by no build: another shard's paper, an
+    older record) a pandoc pass now, kept in turn. Images are resolved; InputError when it fails."""
+    from . import documents
+    from .editions import body as edition_body
+    from .editions.assemble import render_paper
+
+    doc = passes.rendered.get(paper.slug)
+    if doc is not None:
+        return doc
+    key = passes.keys.get(paper.slug, "")
+    doc = documents.load(out, paper.slug, key) if key else None
+    if doc is None:
+        doc = render_paper(paper, site)
+        if key:
+            documents.save(out, paper.slug, key, doc)
+    edition_body.prepare(paper, doc, site, out / ".cache" / "publisher" / "remote")
+    passes.rendered[paper.slug] = doc
+    return doc
+
+
 def member_documents(chosen: list[Paper], site: config.SiteConfig, out: Path, problems: list[Problem],
-                     rendered: dict | None = None):
-    """Each member's document (one pandoc pass each, kept in RENDERED for the other volumes of the
-    build), with its ids prefixed and its bodies adapted for the PDF and the EPUB; papers that fail
-    are reported and left out."""
-    from . import render
-    from .editions.assemble import _adapted, _user_filters
-    from .editions.edition_links import absolute_links
+                     passes: MemberPasses | None = None, references=None):
+    """Each member's document (its own build's pandoc pass, see member_document), with its ids
+    prefixed and its bodies adapted for the PDF and the EPUB; papers that fail are reported and
+    left out. REFERENCES (a volume bibliography, bibliography.Gathered): each member's reference
+    list is taken out of its bodies and gathered there."""
+    from .volume_editions.bibliography import take_references
+    from .editions.assemble import _adapted
+    from .editions.edition_links import absolutize
     from .links import page_address
     from .editions import body as edition_body
     from .volume_editions.ids import prefix_document
     from .volume_editions.member import Member
 
     opts = site.options
-    rendered = {} if rendered is None else rendered
+    passes = MemberPasses() if passes is None else passes
     found: list[Member] = []
     for paper in chosen:
         try:
-            doc = rendered.get(paper.slug)
-            if doc is None:
-                doc = render.render(paper, _user_filters(site), italic_quotes=opts.italic_quotes,
-                                    timeout=opts.timeout, memory_mb=opts.memory_mb)
-                edition_body.prepare(paper, doc, site, out / ".cache" / "publisher" / "remote")
-                rendered[paper.slug] = doc
+            doc = member_document(paper, site, out, passes)
         except InputError as exc:
             problems.append(exc.problem)
             continue
         m = Member(len(found) + 1, paper, doc)
         m.doc = prefix_document(doc, m.prefix, paper.slug)
         page = page_address(paper, site.url, site.baseurl)
-        links = functools.partial(absolute_links, page=page)
+        links = functools.partial(absolutize, page=page)
         warnings: list[Problem] = []  # the paper's own build reports them already
         m.pdf = _adapted(m.doc, functools.partial(edition_body.for_pdf, m.doc, paper, opts.notes, site.url,
-                                                  warnings), links)
-        m.epub = _adapted(m.doc, functools.partial(edition_body.for_epub, m.doc, paper, site.url), links)
+                                                  warnings, links=links))
+        m.epub = _adapted(m.doc, functools.partial(edition_body.for_epub, m.doc, paper, site.url, links=links))
+        if references is not None:  # after the adaptation, which would unwrap links to an entry not in the body
+            ids = references.ids_of(paper)
+            m.doc = take_references(m.doc, m.prefix, ids)[0]
+            for medium in ("pdf", "epub"):
+                adapted, title, entries = take_references(getattr(m, medium), m.prefix, ids)
+                setattr(m, medium, adapted)
+                references.lists.setdefault(medium, []).append((title, entries))
         found.append(m)
     return found
 
 
 def build_volume(volume: Volume, chosen: list[Paper], site: config.SiteConfig, out: Path, formats: list[str],
-                 page_size: str, job_options, debug: bool = False, rendered: dict | None = None) -> PaperResult:
+                 page_size: str, job_options, debug: bool = False, passes: MemberPasses | None = None) -> PaperResult:
     """Build one volume's editions into OUT/volumes/<slug>/. Never raises: problems are in the result.
-    RENDERED: member documents already made for another volume of this build (slug → Document)."""
+    PASSES: where the members' documents come from (MemberPasses)."""
     from . import catalog
     from .editions import epub as paper_epub
     from .editions import pdf as paper_pdf
@@ -175,13 +225,15 @@ def build_volume(volume: Volume, chosen: list[Paper], site: config.SiteConfig, o
     names = edition_names(volume.slug)
     try:
         folder.mkdir(parents=True, exist_ok=True)
-        ms = member_documents(chosen, site, out, result.problems, rendered)
+        references = one_list(volume, chosen, result.problems)
+        ms = member_documents(chosen, site, out, result.problems, passes, references)
         if not ms:
             raise InputError(Problem(volume.file, volume.line, f"volume '{volume.slug}': no member could be rendered"))
         vpaper = volume_paper(volume, ms, site)
         public = catalog.editions_url(site)
         info = VolumeInfo(volume, vpaper, identifier(volume, site.url), formats=list(formats),
-                          canonical=f"{public}/{volume.key}/" if public else "")
+                          canonical=f"{public}/{volume.key}/" if public else "",
+                          references=merged_references(references, [m.paper for m in ms], opts.timeout))
         modified = source_date_epoch()
         starts: list = []
         sizes: dict[str, int] = {}
@@ -229,6 +281,32 @@ def build_volume(volume: Volume, chosen: list[Paper], site: config.SiteConfig, o
         result.problems.append(isolation.problem_from(exc, volume.file, debug))
     result.seconds = time.perf_counter() - started
     return result
+
+
+def one_list(volume: Volume, chosen: list[Paper], problems: list[Problem]):
+    """A bibliography.Gathered to gather the members' reference lists into one (`bibliography:
+    volume`), None to leave each paper its own (the default; also with a numeric style, with a warning)."""
+    from .volume_editions.bibliography import Gathered, numeric, volume_problem
+
+    if volume.bibliography != "volume":
+        return None
+    numbered = next((p for p in chosen if p.references and numeric(p)), None)
+    if numbered is not None:
+        problems.append(volume_problem(volume.file, volume.line, volume.slug, numbered))
+        return None
+    return Gathered()
+
+
+def merged_references(references, papers: list[Paper], timeout: float) -> dict:
+    """The volume's one reference list for each medium ({} when there is none), in the style's order.
+    REFERENCES: the bibliography.Gathered lists, or None."""
+    from .volume_editions.bibliography import merge, style_order
+
+    if references is None or not any(entries for _, entries in references.lists.get("pdf", [])):
+        return {}
+    listed = {ident[4:] for _, entries in references.lists["pdf"] for ident, _ in entries}
+    order = style_order(papers, {k: v for k, v in references.items.items() if k in listed}, timeout)
+    return {medium: merge(lists, order) for medium, lists in references.lists.items()}
 
 
 def summary(info, ms, editions: list[Edition], out: Path) -> dict:

@@ -16,9 +16,10 @@ from typing import Any
 from .model import InputError, Paper, Problem
 
 VOLUME_KEYS = ("slug", "title", "subtitle", "editors", "publisher", "isbn", "date", "cover", "description",
-               "select", "papers", "order", "contents_sections", "lang")
+               "select", "papers", "order", "contents_sections", "lang", "bibliography")
 SELECT_KEYS = ("category", "tag", "series", "from", "to")
 ORDERS = ("date", "title", "listed")
+BIBLIOGRAPHIES = ("per-paper", "volume")  # each paper's references at its end, or one list at the back
 SLUG = re.compile(r"[a-z0-9][a-z0-9._-]*")
 FOLDER = "volumes"  # OUT/volumes/<slug>/
 
@@ -41,6 +42,7 @@ class Volume:
     order: str = "date"  # date (oldest first), title, or listed (the order of `papers`)
     contents_sections: bool = True  # the PDF's contents list each paper's sections too
     lang: str = ""  # default: the site's language
+    bibliography: str = "per-paper"  # or "volume": one reference list at the back (volume_editions/bibliography.py)
     line: int | None = None  # where it is declared, for messages
     file: str = "_config.yml"
 
@@ -93,6 +95,16 @@ def _date(value: Any, what: str, file: str, line: int | None) -> str:
     return text
 
 
+def _bibliography(value: Any, file: str, line: int | None) -> str:
+    text = _text(value, "bibliography", file, line) or "per-paper"
+    text = text.lower()
+    if text not in BIBLIOGRAPHIES:
+        raise _problem(file, line, f"unknown volume bibliography {value!r}",
+                       "use per-paper (each paper's references at its end, the default) or volume (one list at "
+                       "the back of the volume)")
+    return text
+
+
 def parse_one(data: Any, file: str, line: int | None, index: int) -> Volume:
     """One entry of `publisher: volumes:` as a Volume; InputError (file:line) when it is malformed."""
     if not isinstance(data, dict):
@@ -136,6 +148,7 @@ def parse_one(data: Any, file: str, line: int | None, index: int) -> Volume:
         order = "listed"
     if order not in ORDERS:
         raise _problem(file, line, f"unknown volume order {order!r}", "use date, title or listed")
+    bibliography = _bibliography(data.get("bibliography"), file, line)
     sections = data.get("contents_sections", True)
     if not isinstance(sections, bool):
         raise _problem(file, line, "volume contents_sections must be true or false")
@@ -145,7 +158,7 @@ def parse_one(data: Any, file: str, line: int | None, index: int) -> Volume:
                   cover=_text(data.get("cover"), "cover", file, line),
                   description=_text(data.get("description"), "description", file, line), select=select,
                   papers=list(papers), order=order, contents_sections=sections,
-                  lang=_text(data.get("lang"), "lang", file, line), line=line, file=file)
+                  lang=_text(data.get("lang"), "lang", file, line), bibliography=bibliography, line=line, file=file)
 
 
 def parse_config(value: Any, file: str, line: int | None) -> list[Volume]:
@@ -177,11 +190,11 @@ def parse_selection(text: str, file: str = "--volume", line: int | None = None) 
     return select
 
 
-def from_command_line(selection: str, title: str | None) -> Volume:
-    """The one-off volume of `--volume SELECTION --volume-title TITLE`."""
+def from_command_line(selection: str, title: str | None, bibliography: str | None = None) -> Volume:
+    """The one-off volume of `--volume SELECTION --volume-title TITLE [--volume-bibliography B]`."""
 
     select = parse_selection(selection)
-    data: dict[str, Any] = {"title": title or "Volume", "select": select}
+    data: dict[str, Any] = {"title": title or "Volume", "select": select, "bibliography": bibliography}
     if title:
         data["slug"] = _slug(title)
     else:

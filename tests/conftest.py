@@ -14,6 +14,8 @@ from publisher.validate import epubcheck
 ROOT = Path(__file__).resolve().parent.parent
 SITES = ROOT / "tests" / "sites"
 CORPUS = ROOT.parent / "shared" / "corpus"
+REALWORLD = ROOT.parent / "shared" / "realworld"
+REALWORLD_SITES = ("iclr-2023", "iclr-2024", "al-folio", "minimal-mistakes")
 
 os.environ.setdefault("SOURCE_DATE_EPOCH", "1767225600")  # 2026-01-01, fixed for reproducible builds
 
@@ -71,6 +73,45 @@ def epub_reports(built_sites) -> dict:
     return {r.path: r for r in epubcheck(paths)}
 
 
+class RealworldBuilds(dict):
+    """realworld_builds' mapping: a site is built (all three editions, default options) when first asked for."""
+
+    def __init__(self, tmp_path_factory):
+        super().__init__()
+        self._tmp = tmp_path_factory
+
+    def __missing__(self, name: str):
+        if name not in REALWORLD_SITES:
+            raise KeyError(name)
+        out = self._tmp.mktemp(f"realworld-{name}")
+        self[name] = report = build(BuildOptions(source=REALWORLD / name, out=out, jobs=2))
+        return report
+
+
+@pytest.fixture(scope="session")
+def realworld_builds(tmp_path_factory) -> RealworldBuilds:
+    """The real academic sites of ../shared/realworld, each built ONCE per session in the HTML, EPUB and PDF
+    editions with the default options: name → BuildReport. Skips the test when ../shared is absent."""
+    if not REALWORLD.is_dir():
+        pytest.skip(f"needs the real-world sites in {REALWORLD} (../shared/realworld beside the clone), "
+                    "which is absent here")
+    return RealworldBuilds(tmp_path_factory)
+
+
+@pytest.fixture(scope="session")
+def realworld_epub_reports(realworld_builds) -> dict:
+    """EPUBCheck reports for every book of every realworld site, from one JVM: path → report."""
+    paths = sorted(p for name in REALWORLD_SITES for p in realworld_builds[name].out.glob("*/*.epub"))
+    return {r.path: r for r in epubcheck(paths)}
+
+
+@pytest.fixture(scope="session")
+def realworld_vnu_messages(realworld_builds) -> dict[Path, list[dict]]:
+    """The Nu HTML Checker's messages for every page of every realworld site, from one JVM: path → messages."""
+    pages = [p for name in REALWORLD_SITES for p in realworld_builds[name].out.rglob("*.html")]
+    return vnu(sorted(p for p in pages if not any(part.startswith(".") for part in p.parts)))
+
+
 @pytest.fixture
 def tmp_site(tmp_path):
     """A factory for tiny Jekyll sites: tmp_site({'_posts/2024-01-01-a.md': '...'}) → root path."""
@@ -95,9 +136,11 @@ def tmp_site(tmp_path):
 # every such test, and every test of the session-wide builds, is also `slow`: `pytest -m "not slow"` is the
 # fast loop (see docs/packaging.md).
 FIXTURE_MARKS = {"epub_reports": ("java",), "vnu_messages": ("java", "nu"), "browser": ("browser",),
-                 "axe_check": ("browser",)}
+                 "axe_check": ("browser",), "realworld_epub_reports": ("java",),
+                 "realworld_vnu_messages": ("java", "nu")}
 TOOL_MARKS = ("java", "browser", "nu", "ace")
-SLOW_FIXTURES = ("built_sites", "epub_reports", "html_pages", "vnu_messages", "self_contained_out")
+SLOW_FIXTURES = ("built_sites", "epub_reports", "html_pages", "vnu_messages", "self_contained_out",
+                 "realworld_builds")
 
 
 def pytest_collection_modifyitems(config, items):
@@ -148,21 +191,26 @@ def html_pages(built_sites, self_contained_out) -> list[Path]:
     return sorted(p for p in pages if not any(part.startswith(".") for part in p.parts))
 
 
-@pytest.fixture(scope="session")
-def vnu_messages(html_pages) -> dict[Path, list[dict]]:
-    """The Nu HTML Checker's messages for every page in html_pages, from ONE JVM run: path → messages."""
+def vnu(pages: list[Path]) -> dict[Path, list[dict]]:
+    """The Nu HTML Checker's messages for every page in PAGES, from ONE JVM run: path → messages."""
     import json
     import subprocess
 
     assert VNU_JAR.is_file(), "the Nu HTML Checker is missing: run scripts/npm-deps.sh"
-    proc = subprocess.run(["java", "-jar", str(VNU_JAR), "--format", "json", "--stdout", *map(str, html_pages)],
-                          capture_output=True, text=True, timeout=600)
+    proc = subprocess.run(["java", "-jar", str(VNU_JAR), "--format", "json", "--stdout", *map(str, pages)],
+                          capture_output=True, text=True, timeout=900)
     data = json.loads(proc.stdout or proc.stderr)
-    found: dict[Path, list[dict]] = {p: [] for p in html_pages}
+    found: dict[Path, list[dict]] = {p: [] for p in pages}
     for m in data["messages"]:
         path = Path(m.get("url", "").removeprefix("file:"))
         found.setdefault(path, []).append(m)
     return found
+
+
+@pytest.fixture(scope="session")
+def vnu_messages(html_pages) -> dict[Path, list[dict]]:
+    """The Nu HTML Checker's messages for every page in html_pages, from ONE JVM run: path → messages."""
+    return vnu(html_pages)
 
 
 @pytest.fixture(scope="module")

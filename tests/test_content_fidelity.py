@@ -163,7 +163,10 @@ def test_epub_packs_the_images_with_their_media_types_and_no_remote_resources(pa
     body = "".join(v for k, v in texts.items() if k.endswith(".xhtml"))
     assert not re.search(r'\s(src|poster|data)="(https?:)?//', body)
     assert 'alt="Tide height over one day at the inner basin"' in body
-    assert "Image not available" in body and "Aerial view of the harbour in 1962" in body
+    # the remote image (network off) is a captioned link to it
+    assert re.search(r'<span class="image-missing image-remote" id="_remote-image-1"><span class="image-missing-label">'
+                     r'Image online</span> \(<a class="image-url" href="https://archive.example.net/photos/harbour-1962.png">'
+                     r'archive.example.net/photos/harbour-1962.png</a>\)</span>\s*<figcaption', body)  # not the alt again
 
 
 def test_pdf_images_fit_the_text_block_and_svg_stays_vector(paths, pdf_pages):
@@ -179,7 +182,8 @@ def test_pdf_images_fit_the_text_block_and_svg_stays_vector(paths, pdf_pages):
             assert im["top"] >= 40 and im["bottom"] <= height - 40, im
     text = "\n".join(p[0] for p in pdf_pages)
     assert "Tide height over one day at the inner basin" in text  # the SVG figure's caption
-    assert "Image not available: Aerial view of the harbour in 1962" in re.sub(r"\s+", " ", text)
+    assert "Image online (archive.example.net/photos/harbour-1962.png) Aerial view of the harbour in 1962" \
+        in re.sub(r"\s+", " ", text)
 
 
 def test_html_images_are_copied_next_to_the_page(paths):

@@ -60,6 +60,18 @@ def test_images_outside_the_site_or_with_other_schemes_are_refused(site):
     assert "not found" in r.resolve("/assets/missing.png").error
 
 
+def test_an_image_at_the_sites_own_address_is_a_site_file(site):
+    """`{{ site.url }}{{ site.baseurl }}/assets/dot.png`: read from the site, never fetched; one the site
+    lacks is not found (an "Image not available" placeholder), not a remote image shown as a link."""
+    r = assets.Resolver(_paper(site), site, baseurl="/blog", site_url="https://harbour.example.org")
+    found = r.resolve("https://harbour.example.org/blog/assets/dot.png", "a dot")
+    assert found.ok and not found.remote and found.path == (site / "assets" / "dot.png").resolve()
+    lost = r.resolve("https://harbour.example.org/blog/assets/none.png")
+    assert not lost.remote and "was not found" in lost.error
+    other = r.resolve("https://harbour.example.org.evil.example/blog/assets/dot.png")
+    assert other.remote and "network access is off" in other.error
+
+
 def test_remote_images_need_the_network_and_use_the_cache(site, tmp_path_factory):
     url = "https://images.example.invalid/photo.png"
     off = assets.Resolver(_paper(site), site).resolve(url, "photo")
@@ -159,22 +171,56 @@ def test_embeds_become_captioned_links_and_scripts_disappear(tmp_path):
         assert '<a href="https://site.example/media/a.mp3">' in out and "(audio, online only)" in out
         assert 'href="https://cdn.example.org/v.mp4"' in out
         assert '<figure class="embed"><p class="embed-link"><a href="https://vimeo.com/12345">' in out
-        assert "<p>No JS</p>" in out
+        assert "<p>No JS</p>" in out.replace('<span class="caps">JS</span>', "JS")  # the PDF sets capitals small
     kept = body.for_html(_doc(html), _paper(tmp_path))
     assert "<iframe" in kept and "<script" in kept and "<audio" in kept
 
 
+def test_the_pdf_counts_words_before_it_sets_capitals_small(tmp_path):
+    """The word count that decides the PDF's page openings (pdf.LONG_PAPER_WORDS) is taken on the tree
+    before small capitals are set: a span.caps next to punctuation is no extra word."""
+    from publisher.editions.pdf import LONG_PAPER_WORDS
+
+    runs = LONG_PAPER_WORDS // 2
+    words: list[int] = []
+    out = body.for_pdf(_doc("<p>" + "(NATO), " * runs + "and <em>un</em>wise.</p>"), _paper(tmp_path), words=words)
+    assert out.count('(<span class="caps">NATO</span>),') == runs
+    assert words == [runs + 3]  # every tag counts as a space, as it always did: "un" and "wise." are two
+    summary: list[int] = []
+    body.for_pdf(_doc("<p>x</p>"), _paper(tmp_path), part="summary", words=summary)
+    assert summary == []  # only the body decides
+
+
+def test_the_web_pages_headings_link_to_themselves_with_their_text_as_label(tmp_path):
+    """Heading anchors are made on the tree: the label is the heading's text, escaped once."""
+    from lxml import html as lxml_html
+
+    html = ('<section id="rd" class="level2"><h2>R&amp;D’s &lt;tools&gt; for Adam\'s "team"</h2>'
+            '<section id="sub" class="level3"><h3 id="own">Own id</h3></section></section>'
+            '<h4 id="raw">Raw <em>heading</em></h4>')
+    root = lxml_html.fragment_fromstring(body.for_html(_doc(html), _paper(tmp_path)), create_parent="div")
+    anchors = {a.get("href"): a for a in root.iter("a") if a.get("class") == "anchor"}
+    assert sorted(anchors) == ["#raw", "#rd", "#sub"]  # one per heading; h3#own links to its section
+    assert anchors["#rd"].get("aria-label") == 'Link to the section “R&D’s <tools> for Adam\'s "team"”'
+    assert anchors["#raw"].get("aria-label") == "Link to the section “Raw heading”"
+    assert anchors["#raw"].getparent().tag == "h4" and anchors["#raw"].text == "#"
+
+
 def test_images_are_placed_per_edition_and_missing_ones_become_placeholders(tmp_path):
     ok = Asset(src="a.png", alt="A", path=tmp_path / "a.png", data=PNG, media_type="image/png", name="images/a-1.png")
-    gone = Asset(src="https://x.example/b.png", alt="B", error="was not fetched")
-    html = '<figure><img src="a.png" alt="A"><figcaption>A</figcaption></figure><p><img src="https://x.example/b.png" alt="Bee"></p>'
-    doc = _doc(html, **{"a.png": ok, "https://x.example/b.png": gone})
+    gone = Asset(src="https://x.example/b.png", alt="B", error="was not fetched", remote=True)
+    lost = Asset(src="https://site.example/c.png", alt="C", error="was not found")  # the site's own address
+    html = ('<figure><img src="a.png" alt="A"><figcaption>A</figcaption></figure><p><img src="https://x.example/b.png" '
+            'alt="Bee"></p><p><img src="https://site.example/c.png" alt="Sea"></p>')
+    doc = _doc(html, **{"a.png": ok, "https://x.example/b.png": gone, "https://site.example/c.png": lost})
     epub = body.for_epub(doc, _paper(tmp_path))
     assert '<img src="images/a-1.png" alt="A">' in epub
-    assert '<span class="image-missing"><span class="image-missing-label">Image not available</span>: Bee</span>' in epub
+    assert ('<span class="image-missing image-remote" id="_remote-image-1"><span class="image-missing-label">Image online'
+            '</span>: Bee (<a class="image-url" href="https://x.example/b.png">x.example/b.png</a>)</span>') in epub
+    assert '<span class="image-missing"><span class="image-missing-label">Image not available</span>: Sea</span>' in epub
     assert body.epub_images(doc) == [ok]
     pdf = body.for_pdf(doc, _paper(tmp_path))
-    assert f'src="{(tmp_path / "a.png").as_uri()}"' in pdf and "Image not available</span>: Bee" in pdf
+    assert f'src="{(tmp_path / "a.png").as_uri()}"' in pdf and "Image online</span>: Bee (" in pdf
     out = tmp_path / "out"
     page = body.for_html(doc, _paper(tmp_path), out)
     assert (out / "images" / "a-1.png").read_bytes() == PNG and 'src="images/a-1.png"' in page

@@ -363,9 +363,8 @@ def test_raw_html_equations_page_is_valid(raw_built):
     assert not errors, errors
 
 
-# --- the real-world sites: callouts and equation references rendered -------------------------------------
+# --- the real-world sites (conftest.realworld_builds): callouts and equation references rendered ---------
 
-REALWORLD = ROOT.parent / "shared" / "realworld"
 LEFTOVERS = ("{: .notice", "{:.notice", "{: .block-", "\\eqref", "[!NOTE]", "[!TIP]", "[!WARNING]")
 
 
@@ -379,10 +378,8 @@ def _visible_text(data: bytes) -> str:
 
 @pytest.mark.parametrize("site,expected", [("minimal-mistakes", {"post-notice": 9}),
                                            ("al-folio", {"custom-blockquotes": 3})])
-def test_realworld_callouts_and_equation_references_are_rendered(tmp_path, site, expected):
-    if not (REALWORLD / site).is_dir():
-        pytest.skip(f"the real-world corpus is not here ({REALWORLD / site}): it lives in ../shared")
-    report = build(BuildOptions(source=REALWORLD / site, out=tmp_path / "out", formats=["html", "epub"], jobs=2))
+def test_realworld_callouts_and_equation_references_are_rendered(realworld_builds, site, expected):
+    report = realworld_builds[site]
     assert not report.failed, [str(p) for r in report.failed for p in r.problems]
     for slug, count in expected.items():
         page = lxml_html.fromstring((report.out / slug / "index.html").read_bytes())
@@ -404,13 +401,10 @@ def test_realworld_callouts_and_equation_references_are_rendered(tmp_path, site,
         assert eq.get("id") == "eq:cauchy-schwarz" and _text(eq.find_class("eq-number")[0]) == "(1)"
 
 
-def test_realworld_equations_labelled_in_raw_html_are_numbered_and_linked(tmp_path):
+def test_realworld_equations_labelled_in_raw_html_are_numbered_and_linked(realworld_builds):
     """iclr-2023 writes MathJax equations inside HTML blocks (`<p class="lemma">`) and refers to them
     with \\eqref: every reference becomes a link to an anchor, and no \\eqref is left visible."""
-    site = REALWORLD / "iclr-2023"
-    if not site.is_dir():
-        pytest.skip(f"the real-world corpus is not here ({site}): it lives in ../shared")
-    report = build(BuildOptions(source=site, out=tmp_path / "out", formats=["html"], jobs=2))
+    report = realworld_builds["iclr-2023"]
     assert not report.failed, [str(p) for r in report.failed for p in r.problems]
     pages = sorted(report.out.glob("*/index.html"))
     assert pages

@@ -326,18 +326,45 @@ def test_identifier_forms():
                                                 "https://example.org")
 
 
+ACE_MANY = ROOT / "tools" / "ace" / "ace-many.js"
+
+
+def _ace_env() -> dict:
+    assert ACE.is_file(), "Ace is missing: run `bash scripts/npm-deps.sh` (npm ci in tools/ace)"
+    return dict(os.environ, PUPPETEER_EXECUTABLE_PATH=shutil.which("chromium") or "/usr/bin/chromium")
+
+
+def _ace_failures(report: dict) -> list[tuple[str, str]]:
+    """[(file, rule)] of every violation in an Ace report."""
+    return [(a["earl:testSubject"]["url"], b["earl:test"]["dct:title"])
+            for a in report["assertions"] for b in a.get("assertions", [])
+            if b["earl:result"]["earl:outcome"] == "fail"]
+
+
 def ace(book: Path, out: Path) -> tuple[int, list, dict]:
     """Run Ace by DAISY on BOOK: (exit status, [(file, rule)] violations, report)."""
-    assert ACE.is_file(), "Ace is missing: run `bash scripts/npm-deps.sh` (npm ci in tools/ace)"
-    env = dict(os.environ, PUPPETEER_EXECUTABLE_PATH=shutil.which("chromium") or "/usr/bin/chromium")
     proc = subprocess.run([str(ACE), "-E", "-f", "-s", "-o", str(out), str(book)],
-                          capture_output=True, text=True, timeout=300, env=env)
+                          capture_output=True, text=True, timeout=300, env=_ace_env())
     assert (out / "report.json").is_file(), proc.stdout[-2000:] + proc.stderr[-2000:]
     report = json.loads((out / "report.json").read_text(encoding="utf-8"))
-    failures = [(a["earl:testSubject"]["url"], b["earl:test"]["dct:title"])
-                for a in report["assertions"] for b in a.get("assertions", [])
-                if b["earl:result"]["earl:outcome"] == "fail"]
-    return proc.returncode, failures, report
+    return proc.returncode, _ace_failures(report), report
+
+
+def ace_books(books: list[Path], out: Path, processes: int = 2) -> dict[Path, list[tuple[str, str]]]:
+    """Ace on many BOOKS: PROCESSES node processes (tools/ace/ace-many.js), each with one Chromium for
+    its share of the books, instead of one ace-cli (node + Chromium) per book. book → violations."""
+    shares = [books[i::processes] for i in range(processes) if books[i::processes]]
+    procs = [subprocess.Popen(["node", str(ACE_MANY), str(out / str(n)), *map(str, share)], env=_ace_env(),
+                              stdout=subprocess.PIPE, stderr=subprocess.STDOUT, text=True)
+             for n, share in enumerate(shares)]
+    found = {}
+    for n, (share, proc) in enumerate(zip(shares, procs)):
+        log = proc.communicate(timeout=600 + 60 * len(share))[0]
+        for i, book in enumerate(share):
+            report = out / str(n) / str(i) / "report.json"
+            assert report.is_file(), f"Ace wrote no report for {book}:\n{log[-2000:]}"
+            found[book] = _ace_failures(json.loads(report.read_text(encoding="utf-8")))
+    return found
 
 
 @pytest.mark.parametrize("site,slug", [("corpus", "prisoners-of-assad"), ("epub-metadata", "lighthouse-ledgers")])
@@ -404,7 +431,7 @@ def test_calibre_converts_the_real_paper_to_azw3(built_sites, tmp_path):
 
 
 def test_highlighting_colours_are_darkened_to_meet_wcag_contrast():
-    from publisher.editions.epub import _luminance, readable_colours
+    from publisher.editions.epub_a11y import _luminance, readable_colours
 
     css = "code span.co { color: #60a0b0; font-style: italic; } pre { background-color: #f8f8f8; color: #aaa; }"
     out = readable_colours(css)

@@ -157,6 +157,12 @@ def test_dollar_delimiters_follow_the_site():
     assert mathprep.prepare(text) == text  # nothing said: pandoc's own rule
 
 
+def test_single_dollar_math_is_kramdown_text_first():
+    r"""`$…$` is text for kramdown, whose backslash escapes MathJax never sees: `\\\{` reaches it as `\{`."""
+    got = mathprep.prepare(r"a task $ \mathcal{T} = \\\{ D, L \\\} $, $x\_1 \\ y$ and $$\\{z\\}$$", dollars=True)
+    assert got == r"a task \\(\mathcal{T} = \{ D, L \}\\), \\(x_1 \ y\\) and $$\{z\}$$"
+
+
 def test_lines_are_kept():
     body = "a\n<div>\n$$\n\\def\\x{y}\n\n\\def\\z{w}\n$$\n</div>\n$$\n\\x\n$$ b"
     out = mathprep.prepare(body)

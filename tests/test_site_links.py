@@ -40,21 +40,34 @@ TARGETS = {"/blog/2024/01/01/b.html": "b", "https://example.org/blog/2024/01/01/
            "/blog/2024/01/01/a.html": "a", "https://example.org/blog/2024/01/01/a.html": "a"}
 
 
-def test_each_editions_link_rules_in_one_parse_give_what_the_separate_passes_gave():
-    """pdf_links() and html_links() parse a fragment once; the result is the two rules applied in turn."""
-    from publisher.editions.edition_links import absolute_links, html_links, link_editions, pdf_links
+def _links(rules, fragment: str, *args) -> str:
+    """FRAGMENT through link RULES (edition_links) on its tree."""
+    from publisher.editions.body import parse, serialize
 
+    root = parse(fragment)
+    rules(root, *args)
+    return serialize(root)
+
+
+def test_each_editions_link_rules_on_one_tree_give_what_the_separate_rules_give():
+    """pdf_links() and html_links() run on the tree the edition adapts; the result is the two rules
+    applied in turn, and a fragment without links comes out unchanged."""
+    from publisher.editions.edition_links import absolutize, html_links, link_editions, pdf_links
+
+    name = lambda slug: f"{slug}.pdf"  # noqa: E731
     for page in ("https://example.org/blog/2024/01/01/a.html", "/blog/2024/01/01/a.html"):
-        name = lambda slug: f"{slug}.pdf"  # noqa: E731
         old_unresolved: list[str] = []
-        old = absolute_links(link_editions(FRAGMENT, TARGETS, "a", name, prefix="https://e.org/", page=page),
-                             page, old_unresolved)
+        old = _links(absolutize, _links(link_editions, FRAGMENT, TARGETS, "a", name, "https://e.org/", page),
+                     page, old_unresolved)
         new_unresolved: list[str] = []
-        assert pdf_links(FRAGMENT, page, new_unresolved, TARGETS, "a", name, "https://e.org/") == old
+        assert _links(pdf_links, FRAGMENT, page, new_unresolved, TARGETS, "a", name, "https://e.org/") == old
         assert new_unresolved == old_unresolved
-        assert html_links(FRAGMENT, page, TARGETS, "a") == link_editions(absolute_links(FRAGMENT, page), TARGETS, "a",
-                                                                         lambda slug: "index.html")
-    assert 'href="https://e.org/b/b.pdf#results"' in pdf_links(FRAGMENT, "https://example.org/blog/2024/01/01/a.html",
-                                                                [], TARGETS, "a", name, "https://e.org/")
-    assert 'href="../c/index.html"' in html_links(FRAGMENT, "https://example.org/blog/2024/01/01/a.html", TARGETS, "a")
-    assert pdf_links("<p>no links</p>", "/x.html", [], TARGETS, "a", name, "/") == "<p>no links</p>"
+        assert _links(html_links, FRAGMENT, page, TARGETS, "a") == _links(
+            link_editions, _links(absolutize, FRAGMENT, page), TARGETS, "a", lambda slug: "index.html")
+        if not page.startswith("https:"):  # no site url: links the PDF cannot resolve become text, reported
+            assert new_unresolved == ["../data.csv"] and '<span id="keep">data</span>' in old
+    assert 'href="https://e.org/b/b.pdf#results"' in _links(pdf_links, FRAGMENT, "https://example.org/blog/2024/01/01/a.html",
+                                                            [], TARGETS, "a", name, "https://e.org/")
+    assert 'href="../c/index.html"' in _links(html_links, FRAGMENT, "https://example.org/blog/2024/01/01/a.html",
+                                              TARGETS, "a")
+    assert _links(pdf_links, "<p>no links</p>", "/x.html", [], TARGETS, "a", name, "/") == "<p>no links</p>"

@@ -82,6 +82,7 @@ def test_explicit_list_keeps_its_order_and_warns_about_unknown_slugs():
     ({"slug": "V W", "title": "V", "papers": ["a"]}, "is not a file name"),
     ({"slug": "v", "title": "V", "select": {"from": "2025-13-01"}}, "is not a date"),
     ({"slug": "v", "title": "V", "papers": ["a"], "order": "random"}, "unknown volume order"),
+    ({"slug": "v", "title": "V", "papers": ["a"], "bibliography": "both"}, "unknown volume bibliography 'both'"),
 ])
 def test_bad_volume_declarations_name_the_file_and_line(entry, message):
     with pytest.raises(InputError) as err:
@@ -138,6 +139,8 @@ def test_demo_volume_editions_are_written(demo):
         assert (folder / name).is_file() and (folder / name).stat().st_size > 1000, name
     (r,) = [r for r in demo.papers if r.slug == f"volumes/{DEMO}"]
     assert r.summary["kind"] == "volume" and r.summary["members"] == ["water-utility-open-data", "tidal-cooperatives"]
+    for slug in r.summary["members"]:  # built in the worker pool, their passes kept for the volume
+        assert (demo.out / ".publisher" / "documents" / f"{slug}.json").is_file()
 
 
 def test_contents_page_numbers_are_the_real_pages(demo):
@@ -253,6 +256,18 @@ def test_catalog_opds_and_manifest_list_the_volume(demo):
     (vol,) = [p for p in manifest["papers"] if p.get("kind") == "volume"]
     assert vol["members"] == ["water-utility-open-data", "tidal-cooperatives"]
     assert set(vol["editions"]) == {"pdf", "epub", "html"}
+
+
+def test_sitemap_lists_the_volume_page(demo):
+    out = demo.out
+    S = "{http://www.sitemaps.org/schemas/sitemap/0.9}"
+    urls = {u.findtext(S + "loc"): u.findtext(S + "lastmod") for u in etree.parse(str(out / "sitemap.xml")).getroot()}
+    loc = f"https://papers.example.org/volumes/{DEMO}/"
+    assert loc in urls and (out / "volumes" / DEMO / "index.html").is_file()
+    (r,) = [r for r in demo.papers if r.slug == f"volumes/{DEMO}"]
+    assert urls[loc] == dt.datetime.fromisoformat(r.summary["date"]).astimezone(dt.timezone.utc).strftime(
+        "%Y-%m-%dT%H:%M:%SZ")  # the volume's date
+    assert len(urls) == len(set(urls)) == 4  # the catalog, two papers, the volume
 
 
 def test_publisher_check_passes_on_a_dist_with_volumes(demo):
@@ -707,17 +722,22 @@ ACE = ROOT / "tools" / "ace" / "node_modules" / ".bin" / "ace-cli"
 
 @pytest.mark.parametrize("book", [f"volumes/{DEMO}/{DEMO}.epub", "tidal-cooperatives/tidal-cooperatives.epub"])
 def test_ace_reports_no_violations_in_the_volume_and_a_paper_with_an_index(demo, tmp_path, book):
+    status, failures = ace_failures(demo.out / book, tmp_path)
+    assert status == 0 and not failures, (status, failures)
+
+
+def ace_failures(book: Path, out: Path) -> tuple[int, list]:
+    """Ace by DAISY on BOOK: (exit status, [(file, rule)] of its violations); skips without Ace."""
     import os
 
     if not ACE.is_file():
         pytest.skip("Ace is not installed (bash scripts/npm-deps.sh)")
     env = dict(os.environ, PUPPETEER_EXECUTABLE_PATH=shutil.which("chromium") or "/usr/bin/chromium")
-    proc = subprocess.run([str(ACE), "-E", "-f", "-s", "-o", str(tmp_path), str(demo.out / book)],
+    proc = subprocess.run([str(ACE), "-E", "-f", "-s", "-o", str(out), str(book)],
                           capture_output=True, text=True, timeout=400, env=env)
-    report = json.loads((tmp_path / "report.json").read_text(encoding="utf-8"))
-    failures = [(a["earl:testSubject"]["url"], b["earl:test"]["dct:title"]) for a in report["assertions"]
-                for b in a.get("assertions", []) if b["earl:result"]["earl:outcome"] == "fail"]
-    assert proc.returncode == 0 and not failures, (proc.returncode, failures)
+    report = json.loads((out / "report.json").read_text(encoding="utf-8"))
+    return proc.returncode, [(a["earl:testSubject"]["url"], b["earl:test"]["dct:title"]) for a in report["assertions"]
+                             for b in a.get("assertions", []) if b["earl:result"]["earl:outcome"] == "fail"]
 
 
 @pytest.mark.parametrize("page", [f"volumes/{DEMO}/index.html", "tidal-cooperatives/index.html", "index.html"])
@@ -726,23 +746,64 @@ def test_volume_page_paper_index_and_catalog_have_no_axe_violations(demo, axe_ch
     assert not violations, [(v["id"], v["help"], [n["target"] for n in v["nodes"]][:3]) for v in violations]
 
 
-def test_a_paper_in_two_volumes_goes_through_pandoc_once_for_both(fixture_site, tmp_path, monkeypatch):
-    import publisher.render as render
+def test_a_paper_in_two_volumes_goes_through_pandoc_once_for_both(fixture_site, tmp_path):
+    from publisher import pandoc
 
     (fixture_site / "_config.yml").write_text(CONFIG.format(title="First") + (
         "    - slug: again\n      title: Again\n      papers: [paper-3, paper-1]\n"), encoding="utf-8")
-    real, calls = render.render, []
-
-    def counted(paper, *args, **kwargs):  # the real pandoc pass, counted
-        calls.append(paper.slug)
-        return real(paper, *args, **kwargs)
-
-    monkeypatch.setattr(render, "render", counted)
+    before = dict(pandoc.RUNS)
     report = build(BuildOptions(source=fixture_site, out=tmp_path / "out", jobs=1, formats=["html"]))
     assert not report.failed, [str(p) for r in report.failed for p in r.problems]
-    assert sorted(calls) == sorted(["paper-1", "paper-2", "paper-3"] * 2)  # the papers', then the volumes' (once)
+    assert pandoc.RUNS.get("render", 0) - before.get("render", 0) == 3  # the papers' own passes, for both volumes
+    assert pandoc.runs() - sum(before.values()) == 3
     page = (tmp_path / "out" / "volumes" / "again" / "index.html").read_text(encoding="utf-8")
     assert page.index("Paper number 3") < page.index("Paper number 1")  # as listed
+
+
+def test_volume_reuses_its_members_own_pandoc_pass(fixture_site, tmp_path):
+    import dataclasses
+
+    from publisher import documents, pandoc
+
+    out, fresh = tmp_path / "out", tmp_path / "fresh"
+    opts = BuildOptions(source=fixture_site, out=out, jobs=1, formats=["epub", "html"])
+    runs = pandoc.runs()
+    first = build(opts)
+    assert not first.failed and not _volume_result(first).cached
+    assert pandoc.runs() - runs == 3  # one pass per paper; the volume runs none
+    kept = json.loads(documents.path(out, "paper-2").read_text(encoding="utf-8"))  # JSON, not a pickle
+    assert kept["slug"] == "paper-2" and kept["document"]["fields"]["title_text"] == "Paper number 2"
+    # a new paper: its pass runs, the three others come from the cache with their kept passes
+    _write_posts(fixture_site, 4)
+    runs = pandoc.runs()
+    second = build(opts)
+    assert not _volume_result(second).cached and len(second.papers) == 5
+    assert [r.slug for r in second.papers if not r.cached] == ["paper-4", "volumes/policy-2025"]
+    assert pandoc.runs() - runs == 1
+    # a one-off volume of cached papers runs no pandoc at all
+    one_off = dataclasses.replace(opts, volume="tag=t3", volume_title="Just Three")
+    runs = pandoc.runs()
+    assert not build(one_off).failed and pandoc.runs() == runs
+    # the volumes are what fresh passes make
+    build(dataclasses.replace(one_off, out=fresh, force=True))
+    for name in ("policy-2025/policy-2025.epub", "policy-2025/index.html", "just-three/just-three.epub"):
+        assert (out / "volumes" / name).read_bytes() == (fresh / "volumes" / name).read_bytes(), name
+    # a member edited: only its pass runs again (the kept document of its old key is not used)
+    post = fixture_site / "_posts" / "2025-02-01-paper-2.md"
+    post.write_text(post.read_text(encoding="utf-8").replace("A conclusion", "A new conclusion"), encoding="utf-8")
+    runs = pandoc.runs()
+    assert not _volume_result(build(opts)).cached and pandoc.runs() - runs == 1
+    with zipfile.ZipFile(out / "volumes/policy-2025/policy-2025.epub") as z:
+        assert "A new conclusion" in z.read("EPUB/p02-ch02.xhtml").decode("utf-8")
+    # a damaged record is not read: that member goes through pandoc again
+    documents.path(out, "paper-1").write_text("{not json", encoding="utf-8")
+    post.write_text(post.read_text(encoding="utf-8").replace("A new conclusion", "A newer one"), encoding="utf-8")
+    runs = pandoc.runs()
+    assert not build(opts).failed and pandoc.runs() - runs == 2
+    # no volume any more: no document is kept
+    (fixture_site / "_config.yml").write_text("title: Fixture Institute\n", encoding="utf-8")
+    build(opts)
+    assert not list((out / ".publisher" / documents.FOLDER).glob("*.json"))
 
 
 def test_volume_cover_image_opens_the_pdf_and_is_the_epub_cover(fixture_site, tmp_path):
@@ -767,3 +828,138 @@ def test_volume_cover_image_opens_the_pdf_and_is_the_epub_cover(fixture_site, tm
     with zipfile.ZipFile(folder / "policy-2025.epub") as z:
         assert z.read("EPUB/cover.png") == buf.getvalue()
         assert "<dc:identifier id=\"id\">urn:isbn:9783161484100</dc:identifier>" in z.read("EPUB/content.opf").decode()
+
+
+# ---- one bibliography for the volume (bibliography: volume) -------------------------------------------
+
+BIB = """@book{zeller2019, author = {Zeller, Anna}, title = {Harbours and Tides}, year = {2019}, publisher = {Coast Press}}
+@article{adams2021, author = {Adams, Bea}, title = {Water Prices}, journal = {Utility Review}, year = {2021}}
+@article{moreau2020, author = {Moreau, Carl}, title = {Open Data in Small Towns}, journal = {Civic Data}, year = {2020}}
+@article{unused2018, author = {Nobody, Ned}, title = {Never Cited}, journal = {Civic Data}, year = {2018}}
+"""
+CITING = {
+    "_posts/2025-01-01-first.md": "---\ntitle: First Paper\nauthor: Ann One\ncategories: [policy]\n---\n\n"
+                                  "Tides matter [@zeller2019] and so do prices [@adams2021].\n\n## More\n\n"
+                                  "Again [@zeller2019, p. 4].\n",
+    "_posts/2025-02-01-second.md": "---\ntitle: Second Paper\nauthor: Ben Two\ncategories: [policy]\n---\n\n"
+                                   "Data [@moreau2020] and prices [@adams2021].\n",
+    "refs.bib": BIB,
+}
+CITING_CONFIG = """title: Bib Institute
+url: https://bib.example.org
+publisher:
+  bibliography: refs.bib
+  volumes:
+    - slug: one-list
+      title: One List
+      select: {category: policy}
+      bibliography: volume
+    - slug: per-paper
+      title: Per Paper
+      select: {category: policy}
+"""
+ENTRIES = ["Adams, B. 2021", "Moreau, C. 2020", "Zeller, A. 2019"]  # the author-date style's order
+
+
+def test_volume_bibliography_is_one_list_with_every_entry_once_and_links_to_it(tmp_site, tmp_path):
+    import pikepdf
+
+    from publisher import pandoc
+
+    root = tmp_site(CITING, CITING_CONFIG)
+    out = tmp_path / "out"
+    runs = dict(pandoc.RUNS)
+    report = build(BuildOptions(source=root, out=out, jobs=1))
+    assert not report.failed, [str(p) for r in report.failed for p in r.problems]
+    # the papers' passes, and one citeproc run to sort the merged list: no member goes through pandoc again
+    assert pandoc.RUNS.get("render", 0) - runs.get("render", 0) == 2
+    assert pandoc.RUNS.get("volume-bibliography", 0) - runs.get("volume-bibliography", 0) == 1
+    pdf = out / "volumes" / "one-list" / "one-list.pdf"
+    with pikepdf.open(pdf) as doc:
+        count = len(doc.pages)
+        text = [squash(page_text(pdf, n)) for n in range(1, count + 1)]
+        (refs_page,) = [n for n, t in enumerate(text, start=1) if "Zeller, A. 2019" in t]
+        listing = text[refs_page - 1]
+        assert [listing.index(e) for e in ENTRIES] == sorted(listing.index(e) for e in ENTRIES)
+        assert all(" ".join(text).count(e) == 1 for e in ENTRIES) and "Never cited" not in " ".join(text)
+        assert not any("References" in t for t in text[2:refs_page - 1])  # no paper keeps a list of its own
+        assert ("References", refs_page) in contents_entries(pdf)
+        assert outline(pdf)[-1] == ("References", [])
+        dests = named_destinations(doc)
+        assert {f"ref-{k}" for k in ("adams2021", "moreau2020", "zeller2019")} <= set(dests)
+        cited = [(name, page) for n in range(3, refs_page) for name, page in index_links(doc, n)
+                 if name.startswith("ref-")]
+        assert {name for name, _ in cited} == {"ref-adams2021", "ref-moreau2020", "ref-zeller2019"}
+        assert all(page == refs_page for _, page in cited)  # every citation, in both papers, leads to the list
+    epub = out / "volumes" / "one-list" / "one-list.epub"
+    (checked,) = epubcheck([epub])
+    assert checked.ok, checked.describe()
+    with zipfile.ZipFile(epub) as z:
+        names = z.namelist()
+        refs = z.read("EPUB/references.xhtml").decode("utf-8")
+        nav = etree.fromstring(z.read("EPUB/nav.xhtml"))
+        chapters = {n: z.read(n).decode("utf-8") for n in names if re.match(r"EPUB/p\d\d-", n)}
+    assert 'epub:type="bibliography"' in refs and 'role="doc-bibliography"' in refs
+    assert re.findall(r'<div id="ref-([^"]+)" class="csl-entry', refs) == ["adams2021", "moreau2020", "zeller2019"]
+    landmarks = {a.get(f"{{{NAV['epub']}}}type"): a.get("href")
+                 for a in nav.xpath("//x:nav[@epub:type='landmarks']//x:a", namespaces=NAV)}
+    assert landmarks["bibliography"] == "references.xhtml"
+    assert "references.xhtml" in nav.xpath("//x:nav[@epub:type='toc']//x:a/@href", namespaces=NAV)
+    links = [h for text in chapters.values() for h in re.findall(r'href="(references\.xhtml#[^"]+)"', text)]
+    assert sorted(set(links)) == [f"references.xhtml#ref-{k}" for k in ("adams2021", "moreau2020", "zeller2019")]
+    assert not any("csl-entry" in text for text in chapters.values())
+    # the default: each paper keeps its own list, at its end
+    per_paper = out / "volumes" / "per-paper"
+    full = squash(subprocess.run(["pdftotext", str(per_paper / "per-paper.pdf"), "-"], capture_output=True,
+                                 check=True).stdout.decode("utf-8"))
+    assert full.count("Adams, B. 2021") == 2 and full.count("Zeller, A. 2019") == 1
+    with zipfile.ZipFile(per_paper / "per-paper.epub") as z:
+        assert "EPUB/references.xhtml" not in z.namelist()
+        assert sum(z.read(n).decode("utf-8").count('class="csl-entry"') for n in z.namelist()
+                   if n.endswith(".xhtml")) == 4
+    # the audit holds both volumes to their members' text: one list stands for the papers' own lists
+    from publisher.audit import audit
+
+    findings = {r.slug: [str(p) for p in r.findings] for r in audit(out)}
+    assert findings["volumes/one-list"] == findings["volumes/per-paper"] == [], findings
+
+
+def test_numeric_style_keeps_each_papers_list_with_a_warning(tmp_site, tmp_path):
+    root = tmp_site(CITING, CITING_CONFIG.replace("  bibliography: refs.bib", "  bibliography: refs.bib\n  csl: numeric")
+                    .split("  volumes:")[0])
+    report = build(BuildOptions(source=root, out=tmp_path / "out", jobs=1, formats=["epub"], volume="category=policy",
+                                volume_title="Numbered", volume_bibliography="volume"))
+    vol = _volume_result(report)
+    assert not vol.failed
+    assert any("numeric style" in p.message and p.severity == "warning" for p in vol.problems), vol.problems
+    with zipfile.ZipFile(tmp_path / "out" / "volumes" / "numbered" / "numbered.epub") as z:
+        assert "EPUB/references.xhtml" not in z.namelist()
+
+
+@pytest.mark.ace
+def test_ace_reports_no_violations_in_a_volume_bibliography(tmp_site, tmp_path):
+    root = tmp_site(CITING, CITING_CONFIG)
+    assert not build(BuildOptions(source=root, out=tmp_path / "out", jobs=1, formats=["epub"])).failed
+    status, failures = ace_failures(tmp_path / "out" / "volumes" / "one-list" / "one-list.epub", tmp_path / "ace")
+    assert status == 0 and not failures, (status, failures)
+
+
+def test_a_key_two_bibliographies_define_differently_is_two_entries(tmp_site, tmp_path):
+    other = BIB.replace("title = {Water Prices}", "title = {Tide Tables}")  # adams2021: another work
+    root = tmp_site({"_posts/2025-01-01-first.md": CITING["_posts/2025-01-01-first.md"], "refs.bib": BIB,
+                     "other.bib": other,
+                     "_posts/2025-02-01-second.md": "---\ntitle: Second Paper\ncategories: [policy]\n"
+                     "bibliography: other.bib\n---\n\nTables [@adams2021] and tides [@zeller2019].\n"},
+                    CITING_CONFIG.split("    - slug: per-paper")[0])
+    out = tmp_path / "out"
+    assert not build(BuildOptions(source=root, out=out, jobs=1, formats=["epub"])).failed
+    epub = out / "volumes" / "one-list" / "one-list.epub"
+    with zipfile.ZipFile(epub) as z:
+        refs = z.read("EPUB/references.xhtml").decode("utf-8")
+        second = "".join(z.read(n).decode("utf-8") for n in z.namelist() if n.startswith("EPUB/p02-"))
+    entries = dict(re.findall(r'<div id="(ref-[^"]+)" class="csl-entry" role="listitem">\s*(.+?)\s*<a', refs))
+    assert sorted(entries) == ["ref-adams2021", "ref-adams2021--2", "ref-zeller2019"]  # the same zeller2019 once
+    assert "Water prices" in entries["ref-adams2021"] and "Tide tables" in entries["ref-adams2021--2"]
+    assert 'href="references.xhtml#ref-adams2021--2"' in second and 'href="references.xhtml#ref-zeller2019"' in second
+    (checked,) = epubcheck([epub])
+    assert checked.ok, checked.describe()

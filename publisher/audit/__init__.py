@@ -24,6 +24,7 @@ class Measures:
     images_total: int | None = None  # every image placement, SVG included where countable
     raster: int | None = None  # images that are not SVG (the PDF draws SVG as vector art, not image objects)
     raster_sizes: list[tuple[str, str]] = field(default_factory=list)  # (identity, "WxH" pixels) (EPUB only)
+    stand_ins: list[str] = field(default_factory=list)  # remote images shown as a link: identities (EPUB), ids (PDF)
     equations: int | None = None  # display equations
     inline_math: int | None = None
     footnotes: int | None = None
@@ -48,7 +49,7 @@ class Measures:
     def as_json(self) -> dict:
         out = {}
         for key, value in self.__dict__.items():
-            if key in ("chars", "tex_commands", "first_words", "vocabulary", "about_words", "media_words", "table_heads", "nav_words", "nav_headings", "opening_words", "heading_levels", "raster_sizes", "word_counts", "pdf"):
+            if key in ("chars", "tex_commands", "first_words", "vocabulary", "about_words", "media_words", "table_heads", "nav_words", "nav_headings", "opening_words", "heading_levels", "raster_sizes", "word_counts", "pdf", "stand_ins"):
                 continue
             if isinstance(value, list):
                 value = len(value)

@@ -56,10 +56,15 @@ def compare(result, source_path: Path | None, editions: dict) -> list[Problem]:
             m = present.get(fmt)
             if m is None or m.images is None:
                 continue
-            have = Counter(m.images)
+            have, linked = Counter(m.images), Counter(m.stand_ins)
             for line, ident, ref_text in src.figures:
                 if have[ident] > 0:
                     have[ident] -= 1
+                elif linked[ident] > 0:  # a remote image the build did not fetch, shown as a link to it
+                    linked[ident] -= 1
+                    add(line, f"figure {ref_text!r} is a remote image the build did not fetch: the PDF and EPUB "
+                        "show a link to it in its place", "allow remote images with publisher: {network: true}, "
+                        "or add the image to the site", severity="warning")
                 elif site_files is not None and _local(ref_text) and _file_name(ref_text) not in site_files:
                     add(line, f"figure {ref_text!r} is in no edition: the site has no file named "
                         f"{_file_name(ref_text)!r}", "add the image to the site, or correct the path",
@@ -69,7 +74,8 @@ def compare(result, source_path: Path | None, editions: dict) -> list[Problem]:
                         "the image could not be read or was dropped; build with the warnings shown")
     if pdf is not None and pdf.images is not None:
         epub = present.get("epub")
-        counts = {f: present[f].raster for f in ("html", "epub") if f in present and present[f].raster is not None}
+        counts = {f: present[f].raster + len(present[f].stand_ins) for f in ("html", "epub")
+                  if f in present and present[f].raster is not None}  # a remote image's stand-in stands for it
         drawn = Counter(pdf.images)
         for ident, size in (epub.raster_sizes if epub is not None else []):
             if drawn[size] > 0:
@@ -78,8 +84,9 @@ def compare(result, source_path: Path | None, editions: dict) -> list[Problem]:
             lines = [line for line, i, _ in (src.figures if src is not None else []) if i == ident]
             add(lines[0] if lines else None, f"figure {ident!r} ({size} pixels) is in the EPUB but not in the PDF",
                 "the PDF could not show it: check the image's format and its width/height attributes")
-        if counts and len(pdf.images) < max(counts.values()):
-            add(None, f"the PDF shows {len(pdf.images)} raster image(s) in the body, "
+        if counts and len(pdf.images) + len(pdf.stand_ins) < max(counts.values()):
+            add(None, f"the PDF shows {len(pdf.images)} raster image(s) in the body"
+                + (f" and {len(pdf.stand_ins)} link(s) to remote ones" if pdf.stand_ins else "") + ", "
                 + ", ".join(f"the {NAMES[f]} {v}" for f, v in counts.items()),
                 "an image did not reach the PDF: unreadable, remote with network off, or sized to nothing",
                 where=editions.get("pdf", {}).get("path", file))
@@ -108,7 +115,8 @@ def compare(result, source_path: Path | None, editions: dict) -> list[Problem]:
         pdf_file = editions.get("pdf", {}).get("path", file)
         for page, text in pdf.pdf.outside:
             add(None, f"page {page}: text runs outside the text block: {text!r}",
-                "a long unbreakable string (URL, hash, code) needs a break opportunity", where=pdf_file)
+                "a long unbreakable string (URL, hash, code) needs a break opportunity, and a box "
+                "(raw HTML with a fixed width, a wide table or equation) must fit the text block", where=pdf_file)
         from .pdfmeasure import fallback_summary
 
         for face, pages, chars in fallback_summary(pdf.pdf):

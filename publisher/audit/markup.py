@@ -24,6 +24,7 @@ SKIP_CLASSES = {"sidenote", "anchor", "footnote-back"}
 # Stand-ins for what a medium cannot show (a video as a captioned link, a missing image's label):
 # not body text; the media themselves are compared as images.
 MEDIA_CLASSES = {"embed", "image-missing"}
+REMOTE_CLASS = "image-remote"  # the stand-in of a remote image the build did not fetch (a link to it)
 # Generated navigation, like the contents: the subject index (issue 17) and the lists of figures and
 # tables (crossref.lua). Not body text; each edition sets them differently (section names or page numbers).
 NAV_CLASSES = {"subject-index", "list-of-fig", "list-of-tbl"}
@@ -128,6 +129,8 @@ def measure_bodies(bodies: list) -> Measures:
                 _text(el, parts_h)
                 m.headings.append(" ".join("".join(parts_h).split()))
                 m.heading_levels.append(int(tag[1]))
+            if REMOTE_CLASS in cls:  # a remote image the build did not fetch, shown as a link (docs/audit.md)
+                m.stand_ins.append(_stand_in_identity(el))
             if cls & MEDIA_CLASSES and not any(classes(a) & MEDIA_CLASSES for a in el.iterancestors()):
                 media: list[str] = []
                 _text_all(el, media)
@@ -168,6 +171,12 @@ def measure_bodies(bodies: list) -> Measures:
     return m
 
 
+def _stand_in_identity(el) -> str:
+    """The identity of the image a remote stand-in names (its address, `.image-url`)."""
+    url = next((u for u in el.iter() if "image-url" in classes(u)), None)
+    return image_identity(url.get("href") or "//" + "".join(url.itertext())) if url is not None else ""
+
+
 def _counted(root):
     """The elements of ROOT, without the margin copies of the notes (counted once, in the notes list)."""
     stack = [root]
@@ -184,7 +193,8 @@ def _counted(root):
 def _text_all(el, parts: list[str]) -> None:
     """Every text of EL and the addresses of its links (a printed stand-in may show them)."""
     for node in el.iter():
-        if local(node.tag) == "a" and node.get("href", "").startswith(("http:", "https:")):
+        if local(node.tag) == "a" and node.get("href", "").startswith(("http:", "https:")) \
+                and "image-url" not in classes(node):  # a remote image's stand-in prints its address as text
             parts.append(node.get("href"))
     parts.append(" ".join(t for t in el.itertext()))
 

@@ -20,6 +20,7 @@ EDGE_TOLERANCE = 2.0  # points a glyph may overhang the text block (italic overh
 START_WORDS = 8
 GLYPH_SIZE = 16.0  # points: an image drawn no larger than this is a glyph (a colour emoji), not a figure  # consecutive body words that locate the start of the body in the PDF
 INDEX_ID = "subject-index"  # the id of the subject index (subject_index.py), on a page of its own at the end
+STAND_IN_ID = re.compile(r"(?:^|-)_remote-image-\d+$")  # editions.body.REMOTE_ID and a number
 RTL = ("ar", "he", "fa", "ur", "yi", "ps", "sd", "ug", "dv")
 
 
@@ -73,10 +74,19 @@ def text_block(box: tuple[float, float, float, float], page_height: float, index
 
 
 def _lines_text(chars: list[dict]) -> list[str]:
-    """Chars → lines of text in reading order (pdfplumber's own text extraction on a char list)."""
+    """Chars → lines of text in reading order (pdfplumber's own text extraction on a char list). Chars
+    on one baseline share the box most of them have first: a face with other metrics (a colour emoji's
+    box stands 3–4 pt higher) would otherwise make a line of its own."""
     from pdfplumber.utils import extract_text
 
-    return extract_text(chars, x_tolerance=1.5, y_tolerance=3).splitlines()
+    boxes: dict[float, Counter] = {}
+    for c in chars:
+        boxes.setdefault(round(c["matrix"][5], 1), Counter())[(c["top"], c["bottom"])] += 1
+    aligned = []
+    for c in chars:
+        top, bottom = boxes[round(c["matrix"][5], 1)].most_common(1)[0][0]
+        aligned.append(dict(c, top=top, bottom=bottom, doctop=c["doctop"] + top - c["top"]))
+    return extract_text(aligned, x_tolerance=1.5, y_tolerance=3).splitlines()
 
 
 def _words(lines: list[str], vocabulary: set[str]) -> list[str]:
@@ -149,6 +159,7 @@ def measure_pdf(path: Path, html=None, epub=None, lang: str = "", volume: bool =
     images: list[tuple[int, str]] = []
     with pikepdf.open(path) as pk:
         index_page = _destination_page(pk, INDEX_ID)
+        stand_ins = _stand_in_pages(pk)
         lang = lang or str(pk.Root.get("/Lang", "")).lower()
         rtl = lang.split("-")[0] in RTL
         boxes = [tuple(float(v) for v in p.trimbox) for p in pk.pages]
@@ -206,6 +217,7 @@ def measure_pdf(path: Path, html=None, epub=None, lang: str = "", volume: bool =
                  images=[wh for page, wh in images if page >= first_page],
                  chars=text_chars(text), tex_commands=set(TEX_COMMAND.findall(text)))
     m.images_total = len(m.images)
+    m.stand_ins = [name for name, page in stand_ins if page >= first_page]
     m.word_counts = +counted
     m.headings = _outline(path, html.nav_headings if html else [], 2 if volume else 1)
     m.pdf = extras
@@ -259,6 +271,19 @@ def _body_start(lines: list[str], html) -> int | None:
                 return back
         return line
     return None
+
+
+def _stand_in_pages(pdf) -> list[tuple[str, int]]:
+    """(id, page) of every remote image's stand-in the PDF lays out (a named destination whose id is
+    editions.body.REMOTE_ID and a number, prefixed in a volume)."""
+    import pikepdf
+
+    try:
+        names = [str(k) for k in pikepdf.NameTree(pdf.Root.Names.Dests).keys()]
+    except (AttributeError, KeyError, TypeError, ValueError):
+        return []
+    found = [(n, _destination_page(pdf, n)) for n in sorted(names) if STAND_IN_ID.search(n)]
+    return [(n, page) for n, page in found if page is not None]
 
 
 def _destination_page(pdf, name: str) -> int | None:

@@ -7,12 +7,15 @@ its HTML edition is a contents page that links to the papers' own pages. So the 
 - checks that the volume's body words and headings are its members' (the sum of their HTML pages'
   counts, within the word tolerance; every heading);
 - checks that the contents page links to every member's page.
+A volume with one reference list (`bibliography: volume`) sets each cited entry once: its members'
+lists are then taken off their counts and the volume's list added instead.
 What counts as body text in a volume is in docs/audit.md.
 """
 from __future__ import annotations
 
 import dataclasses
 import time
+import zipfile
 from pathlib import Path, PurePosixPath
 from urllib.parse import unquote, urlsplit
 
@@ -33,8 +36,12 @@ def audit_volume(out: Path, entry: dict, members: dict[str, PaperAudit]) -> Pape
     result = PaperAudit(slug, where, kind="volume")
     measure_editions(out, editions, result, volume=True)
     view = dict(result.measures)  # the PDF's outline holds only the levels the volume bookmarks
+    one_list = volume_references(out, editions)
     if "epub" in view:
-        view["epub"] = dataclasses.replace(view["epub"], headings=outlined(view["epub"]))
+        heads = outlined(view["epub"])
+        if one_list is not None:  # the PDF's outline has the volume's list at the top level, with the papers
+            heads = _without(heads, one_list.headings or [])
+        view["epub"] = dataclasses.replace(view["epub"], headings=heads)
     result.findings += compare(PaperAudit(slug, where, measures=view), None, editions)
     wanted = entry.get("members") or []
     known = [members[s] for s in wanted if s in members]
@@ -42,7 +49,7 @@ def audit_volume(out: Path, entry: dict, members: dict[str, PaperAudit]) -> Pape
         if s not in members:
             result.findings.append(Problem(where, None, f"member {s!r} of the volume is not a paper of the manifest",
                                            "the volume names a paper the build did not make"))
-    _compare_with_members(result, known, where)
+    _compare_with_members(result, known, where, out, one_list)
     if editions.get("html"):
         result.findings += _contents_page_links(out, editions["html"].get("path", ""), wanted)
     result.seconds = time.monotonic() - started
@@ -59,18 +66,75 @@ def _member_reference(member: PaperAudit):
     return member.measures.get("html") or member.measures.get("epub")
 
 
-def _compare_with_members(result: PaperAudit, members: list[PaperAudit], where: str) -> None:
-    """The volume's body words and headings against the sum of its members'."""
+def _without(headings: list[str], drop: list[str]) -> list[str]:
+    """HEADINGS less one occurrence of each of DROP (the last)."""
+    kept = list(headings)
+    for title in drop:
+        if title in kept:
+            del kept[len(kept) - 1 - kept[::-1].index(title)]
+    return kept
+
+
+def _reference_list(root):
+    """The measures of the reference list in ROOT (`section#references` holding `#refs`), or None."""
+    from .markup import measure_bodies
+
+    found = root.xpath('//*[local-name()="section"][@id="references"][.//*[@id="refs"]]')
+    return measure_bodies(found[:1]) if found else None
+
+
+def volume_references(out: Path, editions: dict):
+    """The measures of the volume's one reference list (its EPUB's `references.xhtml`, which
+    `bibliography: volume` makes), or None."""
+    from lxml import etree
+
+    path = (editions.get("epub") or {}).get("path")
+    if not path:
+        return None
+    try:
+        with zipfile.ZipFile(out / path) as z:
+            name = next((n for n in z.namelist() if n.rsplit("/", 1)[-1] == "references.xhtml"), None)
+            return _reference_list(etree.fromstring(z.read(name))) if name else None
+    except (OSError, KeyError, ValueError, zipfile.BadZipFile, etree.XMLSyntaxError):
+        return None
+
+
+def _member_lists(out: Path, members: list[PaperAudit]) -> list:
+    """The measures of each member's own reference list on its HTML page (those that have one)."""
+    from lxml import html as lxml_html
+
+    found = []
+    for m in members:
+        try:
+            page = lxml_html.fromstring((out / m.slug / "index.html").read_bytes())
+        except (OSError, ValueError):
+            continue
+        refs = _reference_list(page)
+        if refs is not None:
+            found.append(refs)
+    return found
+
+
+def _compare_with_members(result: PaperAudit, members: list[PaperAudit], where: str, out: Path | None = None,
+                          one_list=None) -> None:
+    """The volume's body words and headings against the sum of its members' (ONE_LIST: the volume's
+    one reference list, which stands for the members' own)."""
     refs = [_member_reference(m) for m in members]
     if not members or any(r is None or r.words is None for r in refs):
         return
     words = sum(r.words for r in refs)
+    own_lists = _member_lists(out, members) if one_list is not None and out is not None else []
+    if one_list is not None:
+        words += (one_list.words or 0) - sum(r.words or 0 for r in own_lists)
     tol = word_tolerance(words)
     for fmt in ("epub", "pdf"):
         m = result.measures.get(fmt)
         if m is None:
             continue
         heads = sum(len(outlined(r) if fmt == "pdf" else r.headings or []) for r in refs)
+        if one_list is not None:  # the members' list titles are gone; the volume's is in the EPUB's headings
+            heads -= sum(len(r.headings or []) for r in own_lists)
+            heads += len(one_list.headings or []) if fmt == "epub" else 0
         if m.words is not None and abs(m.words - words) > tol:
             result.findings.append(Problem(where, None, f"the volume's {NAMES[fmt]} has {m.words} words of body text, "
                                            f"its {len(members)} papers {words} (more than {tol} apart)",

@@ -17,6 +17,8 @@ from pathlib import Path
 import yaml
 
 from ..model import Problem
+from ..pandoc import run as pandoc_run
+from . import bibmath
 
 _ENTRY_START = re.compile(r"^[ \t]*@[ \t]*([A-Za-z]+)[ \t]*[{(]", re.M)
 _KEY = re.compile(r"^[ \t]*@[ \t]*[A-Za-z]+[ \t]*[{(]\s*([^,\s]+)\s*,")
@@ -76,8 +78,8 @@ def _entry_end(text: str) -> int | None:
 
 def _pandoc_csl(text: str, pandoc: str, fmt: str, timeout: float) -> tuple[list[dict] | None, str]:
     try:
-        proc = subprocess.run([pandoc, f"--from={fmt}", "--to=csljson", "--sandbox"], input=text.encode("utf-8"),
-                              capture_output=True, timeout=timeout)
+        proc = pandoc_run([pandoc, f"--from={fmt}", "--to=csljson", "--sandbox"], "bibliography",
+                          input=text.encode("utf-8"), capture_output=True, timeout=timeout)
     except subprocess.TimeoutExpired:
         return None, f"pandoc took longer than {timeout:g} s to read it"
     if proc.returncode != 0:
@@ -128,6 +130,7 @@ def read_bibtex(text: str, rel: str, pandoc: str, timeout: float = 60, fmt: str 
                                        "skipped", "check its fields: name = {value}, separated by commas",
                                        severity="warning"))
         good.remove(bad)
+    bibmath.math_as_text(items or [], pandoc, timeout)  # "$\\epsilon$-free" → "ϵ-free", not TeX in the list
     by_key = {ch.key: ch for ch in good}
     for item in items or []:
         ch = by_key.get(str(item.get("id")))

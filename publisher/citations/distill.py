@@ -3,7 +3,7 @@
 | element | becomes |
 |---|---|
 | `<d-cite key="a,b"></d-cite>` | the citation `[@a; @b]` |
-| `<d-footnote>…</d-footnote>` | an inline note `^[…]` |
+| `<d-footnote>…</d-footnote>` | an inline note `^[…]` (in a post written in HTML: pandoc's own note markup, which its HTML reader reads as a note) |
 | `<d-math>x</d-math>`, `<d-math block>x</d-math>` | inline math `\\(x\\)`, display math `\\[x\\]` |
 | `<d-code language="js">x</d-code>`, with `block` | inline code `` `x`{.js} ``, a fenced code block |
 | `<d-article>`, `<d-byline>` | their content (the byline is made from the front matter) |
@@ -55,11 +55,15 @@ def has_elements(text: str) -> bool:
     return "<d-" in text or "<D-" in text
 
 
-def convert(text: str, file: str, first_line: int) -> tuple[str, list[Problem]]:
-    """TEXT with every distill element outside code replaced; problems name the element and its line."""
+def convert(text: str, file: str, first_line: int, html_post: bool = False) -> tuple[str, list[Problem]]:
+    """TEXT with every distill element outside code replaced; problems name the element and its line.
+
+    HTML_POST: TEXT is a post written in HTML, where `^[…]` is not a note: a d-footnote becomes a note
+    reference, and the notes a section at the end, in the markup pandoc writes and its HTML reader reads."""
     problems: list[Problem] = []
     if not has_elements(text):
         return text, problems
+    notes: list[str] | None = [] if html_post else None
     for _ in range(8):  # elements inside elements (a d-cite in a d-footnote): innermost first
         masked = _mask_code(text)
         edits = []
@@ -82,6 +86,8 @@ def convert(text: str, file: str, first_line: int) -> tuple[str, list[Problem]]:
                     end, inner = c.end(), text[inner_start:c.start()]
             line = masked.count("\n", 0, m.start()) + first_line
             new = _replace(name, _attrs(m.group(2)), inner, file, line, problems)
+            if notes is not None and name == "d-footnote" and new:
+                new = _html_note(notes, new[2:-1])
             if name == "d-cite" and new.startswith("[") and text[end:end + 1] in ("(", "["):
                 new += "\\"  # `[@a](text)` would be read as a link: escape the bracket that follows
             edits.append((m.start(), end, new))
@@ -91,7 +97,20 @@ def convert(text: str, file: str, first_line: int) -> tuple[str, list[Problem]]:
             text = text[:start] + new + text[end:]
         if not _OPEN.search(_mask_code(text)):
             break
+    if notes:
+        items = "".join(f'<li id="{_NOTE_ID}{n}">{note}</li>' for n, note in enumerate(notes, start=1))
+        text += f'\n\n<section class="footnotes" role="doc-endnotes"><ol>{items}</ol></section>\n'
     return text, problems
+
+
+_NOTE_ID = "publisher-dnote-"
+
+
+def _html_note(notes: list[str], note: str) -> str:
+    """A reference to NOTE, added to NOTES (a post written in HTML)."""
+    notes.append(note)
+    n = len(notes)
+    return f'<a href="#{_NOTE_ID}{n}" class="footnote-ref" role="doc-noteref"><sup>{n}</sup></a>'
 
 
 def _replace(name: str, attrs: dict[str, str], inner: str, file: str, line: int, problems: list[Problem]) -> str:

@@ -26,6 +26,16 @@ def _user_filters(site: config.SiteConfig) -> list[Path]:
     return [(site.root / f) if not Path(f).is_absolute() else Path(f) for f in site.options.filters]
 
 
+def render_paper(paper: Paper, site: config.SiteConfig):
+    """PAPER's one pandoc pass with the site's options (its Document, before its images are resolved)."""
+    from .. import render
+
+    opts = site.options
+    return render.render(paper, _user_filters(site), italic_quotes=opts.italic_quotes, timeout=opts.timeout,
+                         memory_mb=opts.memory_mb, list_of_figures=opts.list_of_figures,
+                         list_of_tables=opts.list_of_tables)
+
+
 def html_extras(job: Job, doc, names: dict[str, str], sizes: dict[str, int], out_dir: Path):
     """The HTML page's links (editions with sizes, citation files) and discovery metadata."""
     from .. import catalog, cite
@@ -59,7 +69,7 @@ def build_paper(job: Job, pdf_child: isolation.Child | None = None) -> PaperResu
     """Build one paper's editions. Never raises: problems are reported in the result. With PDF_CHILD
     (isolation.Child, warm), the PDF is typeset there while this process makes the EPUB's cover
     and the HTML page's body; otherwise in a child forked for it, while this process waits."""
-    from .. import catalog, links, render, safety
+    from .. import catalog, links, safety
     from . import body as edition_body
     from . import edition_links
     from . import epub as epub_edition
@@ -72,9 +82,11 @@ def build_paper(job: Job, pdf_child: isolation.Child | None = None) -> PaperResu
     started = time.perf_counter()
     opts = job.site.options
     try:
-        doc = render.render(paper, _user_filters(job.site), italic_quotes=opts.italic_quotes, timeout=opts.timeout,
-                            memory_mb=opts.memory_mb, list_of_figures=opts.list_of_figures,
-                            list_of_tables=opts.list_of_tables)
+        doc = render_paper(paper, job.site)
+        if job.document_key:  # a volume member: the volume is assembled from this pass (before prepare())
+            from .. import documents
+
+            documents.save(job.out_dir, paper.slug, job.document_key, doc)
         if {"epub", "pdf"} & set(job.formats) or opts.html_policy == "untrusted":
             result.problems.extend(safety.raw_html_warnings(doc.body_html, paper.body, paper.rel_source,
                                                             paper.body_line, opts.html_policy))
@@ -93,11 +105,11 @@ def build_paper(job: Job, pdf_child: isolation.Child | None = None) -> PaperResu
         def write_html(sizes: dict[str, int]) -> Path:
             nonlocal html_doc
             if html_doc is None:
-                def html_links(fragment: str) -> str:
-                    return edition_links.html_links(fragment, page, job.edition_targets, paper.slug)
+                def html_links(root) -> None:
+                    edition_links.html_links(root, page, job.edition_targets, paper.slug)
 
-                adapted = _adapted(doc, functools.partial(edition_body.for_html, doc, paper, out_dir, opts.sidenotes),
-                                   html_links)
+                adapted = _adapted(doc, functools.partial(edition_body.for_html, doc, paper, out_dir, opts.sidenotes,
+                                                          links=html_links))
                 html_doc = safety.apply_html_policy(adapted, opts.html_policy)  # kept only once the policy applied
             return html_edition.write(paper, html_doc, out_dir, html_extras(job, doc, names, sizes, out_dir))
 
@@ -111,12 +123,14 @@ def build_paper(job: Job, pdf_child: isolation.Child | None = None) -> PaperResu
                                                   modified=modified, **pdf_edition.press_options(opts, job.options))
                 public = catalog.editions_url(job.site)  # a PDF needs absolute links (relative ones become file: URLs)
 
-                def pdf_links(fragment: str) -> str:
-                    return edition_links.pdf_links(fragment, page, unresolved, job.edition_targets if public else {},
-                                                   paper.slug, lambda slug: edition_names(slug)["pdf"], public + "/")
+                def pdf_links(root) -> None:
+                    edition_links.pdf_links(root, page, unresolved, job.edition_targets if public else {},
+                                            paper.slug, lambda slug: edition_names(slug)["pdf"], public + "/")
 
+                words: list[int] = []
                 pdf_doc = _adapted(doc, functools.partial(edition_body.for_pdf, doc, paper, opts.notes, job.site.url,
-                                                          result.problems), pdf_links)
+                                                          result.problems, links=pdf_links, words=words))
+                pdf_opts.words = words[0]
                 if pdf_child is not None:
                     pdf_child.start(_write_pdf, job.paper, pdf_doc, out_dir, pdf_opts, pdf_doc.body_html,
                                     memory_mb=opts.memory_mb, timeout=opts.timeout)
@@ -139,8 +153,9 @@ def build_paper(job: Job, pdf_child: isolation.Child | None = None) -> PaperResu
                                                  and "pdf" not in result.incomplete else "", job.page_size)
                 if epub_cover:
                     epub_opts.cover_image, epub_opts.cover_media_type = epub_cover
-                epub_doc = _adapted(doc, functools.partial(edition_body.for_epub, doc, paper, job.site.url),
-                                    lambda fragment: edition_links.absolute_links(fragment, page, unresolved))
+                epub_doc = _adapted(doc, functools.partial(
+                    edition_body.for_epub, doc, paper, job.site.url,
+                    links=lambda root: edition_links.absolutize(root, page, unresolved)))
                 path = epub_edition.write(paper, epub_doc, out_dir, epub_opts)
                 result.problems.extend(epub_opts.warnings)
                 result.editions.append(Edition(paper.slug, "epub", path))
@@ -205,12 +220,13 @@ def edition_failed(result: PaperResult, fmt: str, exc: Exception, debug: bool = 
                                                f"{problem.message}; the other editions were built", severity="error"))
 
 
-def _adapted(doc, adapt: Callable[..., str], links: Callable[[str], str]):
-    """DOC for one edition: its body, summary and author's bio each through ADAPT(html=…) (math,
-    images, embeds for that medium) and then LINKS (that edition's link rules)."""
-    return dataclasses.replace(doc, body_html=links(adapt()),
-                               summary_html=links(adapt(html=doc.summary_html)) if doc.summary_html else "",
-                               bio_html=links(adapt(html=doc.bio_html)) if doc.bio_html else "")
+def _adapted(doc, adapt: Callable[..., str]):
+    """DOC for one edition: its body, summary and author's bio each through ADAPT(part=…) (one of
+    body.for_pdf / for_epub / for_html with that edition's link rules: math, images, embeds and links
+    for that medium, on one parse of each fragment)."""
+    return dataclasses.replace(doc, body_html=adapt(part="body"),
+                               summary_html=adapt(part="summary") if doc.summary_html else "",
+                               bio_html=adapt(part="bio") if doc.bio_html else "")
 
 
 def typeset_pdf(job: Job, doc, out_dir: Path, pdf_opts, body_html: str) -> tuple[Path, int, list, list]:

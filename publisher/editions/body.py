@@ -1,7 +1,10 @@
 """The shared body (one pandoc pass) adapted to each medium: notes, math, images, tables, embeds.
 
-`for_pdf`, `for_epub` and `for_html` each take the Document's body_html and return the body that edition
-should carry. They never change the Document itself.
+`for_pdf`, `for_epub` and `for_html` each take one of the Document's fragments (the body, the summary,
+the author's bio), parse it once, run every step of that edition on the tree (the link rules of
+edition_links.py included) and serialize it once. They never change the Document itself. The PDF's
+fragment is serialized and parsed once more in the middle, for the sanitiser (nh3 works on text);
+docs/core.md lists the steps.
 
 - Notes: PDF footnotes at the foot of the page (WeasyPrint `float: footnote`), or endnotes per section or
   at the end; the EPUB and HTML keep pandoc's numbered notes with back-links (the EPUB turns them into
@@ -9,7 +12,8 @@ should carry. They never change the Document itself.
 - Math: MathML in HTML and EPUB; SVG drawn by ziamath in the PDF (publisher.mathsvg). TeX pandoc could
   not convert is shown as TeX source in every edition.
 - Images: the bytes resolved by publisher.assets; copied next to the HTML page, packed into the EPUB,
-  referenced by file or data URI in the PDF; unavailable images become a placeholder with their alt text.
+  referenced by file or data URI in the PDF; unavailable images become a placeholder with their alt text,
+  remote ones the build did not fetch a captioned link to them (the web page keeps them for the browser).
 - Embeds (iframe, video, audio, object): kept in HTML; a captioned link to the original in PDF and EPUB.
   <script> never reaches the PDF or the EPUB.
 """
@@ -19,14 +23,15 @@ import base64
 import copy
 import re
 from pathlib import Path
+from typing import Callable
 from urllib.parse import parse_qs, urlsplit
 
 from lxml import html as lxml_html
 
-from ..assets import source_line
+from ..assets import formula_line, source_line
 from ..model import Asset, Document, Paper, Problem
 from ..safety import sanitize
-from . import anchors, kramdown_ids, nesting, raw_html
+from . import anchors, emoji, kramdown_ids, nesting, raw_html
 
 NOTES_MODES = ("footnotes", "endnotes", "section-endnotes")
 EMBEDS = ("iframe", "video", "audio", "object", "embed")
@@ -36,6 +41,11 @@ DROP_IN_PRINT = ("script", "noscript", "style", "link", "meta", "template", "for
 NOTE_BLOCKS = ("p", "div", "ul", "ol", "li", "blockquote", "pre", "dl", "dt", "dd", "figure", "figcaption",
                "h1", "h2", "h3", "h4", "h5", "h6", "hr", "table", "section", "aside")
 WIDE_TABLE_COLUMNS = 7
+# A width written as a length in raw HTML (style="width: 704px"): capped at the text column.
+_FIXED_WIDTH = re.compile(r"(^|;)(\s*(?:min-)?width\s*:\s*)"
+                          r"(\d*\.?\d+\s*(?:px|pt|pc|cm|mm|in|q|em|rem|ex|ch))\s*(?=;|$)", re.I)
+PARTS = ("body", "summary", "bio")  # the fragments of a Document an edition adapts
+Links = Callable[[object], None]  # an edition's link rules on a parsed container (edition_links.py)
 
 
 # ---- helpers shared by the editions -------------------------------------------------------------------
@@ -45,6 +55,13 @@ def parse(fragment: str):
     root = lxml_html.fragment_fromstring(fragment or "", create_parent="div")
     raw_html.unnest_void(root)
     return root
+
+
+def fragment(doc: Document, part: str) -> str:
+    """The HTML of PART ("body", "summary" or "bio") of DOC."""
+    if part not in PARTS:
+        raise ValueError(f"unknown part {part!r}")
+    return getattr(doc, f"{part}_html")
 
 
 def serialize(root) -> str:
@@ -141,6 +158,24 @@ def wide_tables(root) -> None:
             _add_class(table, "wide")
 
 
+def fit_widths(root) -> None:
+    """Cap the widths raw HTML gives a box as a length (`style="width: 704px"` on a div, a figure or a
+    table, `min-width` too) at the width of its container: `min(704px, 100%)`. A narrower box keeps its
+    width. The PDF (WeasyPrint ignores `max-width` on a table) and a phone's screen then keep the box
+    inside the text column. Cells and columns are left to the table, and the SVG math to the print style."""
+    for el in root.iter():
+        style = el.get("style") if isinstance(el.tag, str) else None
+        if not style or el.tag in ("td", "th", "col", "colgroup") or "math-svg" in _classes(el):
+            continue
+        fitted = _FIXED_WIDTH.sub(lambda m: f"{m.group(1)}{m.group(2)}min({m.group(3).strip()}, 100%)", style)
+        if fitted != style:
+            el.set("style", fitted)
+
+
+REMOTE = re.compile(r"^(https?:)?//", re.I)
+REMOTE_ID = "_remote-image-"  # id of a remote image's stand-in in the PDF and EPUB body (the audit counts them)
+
+
 def _placeholder(asset: Asset | None, img) -> object:
     """A visible stand-in for an image that could not be read: its alt text in a styled box."""
     alt = (img.get("alt") or (asset.alt if asset else "") or "").strip()
@@ -154,19 +189,53 @@ def _placeholder(asset: Asset | None, img) -> object:
     return span
 
 
-def images(root, doc: Document, place, keep_remote: bool = False) -> None:
+def _remote_stand_in(src: str, img, number: int | None) -> object:
+    """The stand-in for a remote image the build did not fetch (network off): a captioned link to it,
+    "Image online: ALT (host/path)". Inside a link (a thumbnail linking to the full image) the address
+    is plain text, since links do not nest. NUMBER: the stand-in's place in the body (its id)."""
+    url = "https:" + src if src.startswith("//") else src
+    parts = urlsplit(url)
+    figure = img.getparent()
+    caption = figure.find("figcaption") if figure is not None and figure.tag == "figure" else None
+    if caption is not None and " ".join(caption.text_content().split()) == " ".join((img.get("alt") or "").split()):
+        img.attrib.pop("alt", None)  # the caption below says it already
+    span = _placeholder(None, img)
+    span.set("class", "image-missing image-remote")
+    if number is not None:
+        span.set("id", f"{REMOTE_ID}{number}")
+    span[0].text = "Image online"
+    inside_link = any(a.tag == "a" for a in img.iterancestors())
+    where = lxml_html.Element("span" if inside_link else "a")
+    where.set("class", "image-url")
+    if not inside_link:
+        where.set("href", url)
+    where.text = (parts.hostname or "") + parts.path
+    span[0].tail = (span[0].tail or "") + " ("
+    where.tail = ")"
+    span.append(where)
+    return span
+
+
+def images(root, doc: Document, place, keep_remote: bool = False, mark: bool = False) -> None:
     """Point every <img> at what PLACE(asset) returns; placeholders for images that are not available.
 
-    KEEP_REMOTE (the web page): a remote image publisher did not fetch keeps its URL, for the browser."""
+    KEEP_REMOTE (the web page): a remote image publisher did not fetch keeps its URL, for the browser;
+    elsewhere it becomes a captioned link to it (`_remote_stand_in`), numbered in the body when MARK."""
+    number = 0
     for img in list(root.iter("img")):
         if "math-svg" in _classes(img):
             continue
         src = (img.get("src") or "").strip()
         asset = doc.assets.get(src)
         if asset is None or not asset.ok:
-            if keep_remote and re.match(r"^(https?:)?//", src, re.I):
+            remote = asset.remote if asset is not None else bool(REMOTE.match(src))  # not the site's own address
+            if remote and keep_remote:
                 continue
-            _replace(img, _placeholder(asset, img))
+            if remote:
+                number += 1
+                _replace(img, _remote_stand_in(src, img, number if mark else None))
+            else:
+                _replace(img, _placeholder(asset, img))
             continue
         img.set("src", place(asset))
         if img.get("alt") is None:
@@ -269,7 +338,7 @@ def drop_active(root, tags=DROP_IN_PRINT) -> None:
             del el.attrib["style"]  # no outside resources through CSS
 
 
-def _note_items(root) -> tuple[object | None, dict[str, object]]:
+def note_items(root) -> tuple[object | None, dict[str, object]]:
     """Pandoc's notes section and its items by id."""
     section = None
     for el in root.iter("section", "aside", "div"):
@@ -326,7 +395,7 @@ def _inline_note(li):
 
 
 def _pdf_footnotes(root) -> None:
-    section, items = _note_items(root)
+    section, items = note_items(root)
     if section is None:
         return
     for a in _note_refs(root):
@@ -345,7 +414,7 @@ def _notes_heading(text: str, level: int = 2):
 
 
 def _pdf_endnotes(root) -> None:
-    section, _items = _note_items(root)
+    section, _items = note_items(root)
     if section is None:
         return
     for hr in list(section.iter("hr")):
@@ -356,7 +425,7 @@ def _pdf_endnotes(root) -> None:
 
 
 def _pdf_section_endnotes(root) -> None:
-    section, items = _note_items(root)
+    section, items = note_items(root)
     if section is None:
         return
     groups: dict[int, tuple[object, list]] = {}
@@ -385,7 +454,7 @@ def _pdf_section_endnotes(root) -> None:
 
 def pdf_math(root, paper: Paper, problems: list[Problem] | None) -> None:
     """Every <math> → an SVG image (ziamath); a formula it cannot draw → its TeX source, with a warning."""
-    from ..mathsvg import MathError, svg_img
+    from ..mathsvg import MATHML, MathError, svg_img
 
     for math in list(root.iter("math", "{http://www.w3.org/1998/Math/MathML}math")):
         if math.getparent() is None:
@@ -393,11 +462,11 @@ def pdf_math(root, paper: Paper, problems: list[Problem] | None) -> None:
         annotation = next((a for a in math.iter() if isinstance(a.tag, str) and a.tag.endswith("annotation")), None)
         tex = (annotation.text or "").strip() if annotation is not None else math.text_content().strip()
         display = math.get("display") == "block"
+        if math.get("xmlns") is None:  # ziamath reads it as XML: MathML's namespace on the element
+            math.set("xmlns", MATHML)
         mathml = lxml_html.tostring(math, encoding="unicode", with_tail=False)
-        mathml = re.sub(r"^<math\b", '<math xmlns="http://www.w3.org/1998/Math/MathML"', mathml) \
-            if "xmlns=" not in mathml.split(">", 1)[0] else mathml
         try:
-            img = lxml_html.fragment_fromstring(svg_img(mathml, tex, display))
+            img = svg_img(mathml, tex, display)
         except (MathError, ValueError) as exc:
             if problems is not None:
                 problems.append(Problem(paper.rel_source, source_line(paper, f"${tex}$", f"$${tex}", f"\\({tex}", tex), f"math '{tex[:80]}' cannot be "
@@ -448,54 +517,128 @@ def _pdf_place(asset: Asset) -> str:
 
 
 def for_pdf(doc: Document, paper: Paper, notes: str = "footnotes", site_url: str = "",
-            problems: list[Problem] | None = None, html: str | None = None) -> str:
-    """The body for WeasyPrint: footnotes (or endnotes), SVG math, resolved images, links for embeds.
-    HTML: another fragment of the paper to adapt the same way (the summary, the author's bio).
+            problems: list[Problem] | None = None, part: str = "body", links: Links | None = None,
+            words: list[int] | None = None) -> str:
+    """The body for WeasyPrint: footnotes (or endnotes), SVG math, resolved images, links for embeds,
+    capitals in small capitals, emoji in the declared emoji face
+    (emoji.py). PART: which of the paper's fragments ("body", "summary", "bio");
+    LINKS: the edition's link rules (edition_links.pdf_links), applied on the same tree.
 
-    Warnings (math that cannot be drawn) are appended to PROBLEMS."""
-    root = parse(doc.body_html if html is None else html)
+    Warnings (math that cannot be drawn) are appended to PROBLEMS; the body's word count (which
+    decides the PDF's page openings, pdf.LONG_PAPER_WORDS) to WORDS."""
+    root = parse(fragment(doc, part))
     raw_html.clean(root)
     kramdown_ids.retarget(root)
-    anchors.fix(root, whole=html is None)
+    anchors.fix(root, whole=part == "body")
     nesting.unnest_paragraphs(root)
     drop_active(root)
     embeds_to_links(root, site_url)
-    root = parse(sanitize(serialize(root)))  # raw HTML from the post: no scripts, handlers or outside resources
+    # raw HTML from the post: no scripts, handlers or outside resources. The sanitiser (nh3) works on
+    # text, so this is the one place the PDF's fragment is serialized and parsed again.
+    root = parse(sanitize(serialize(root)))
     center_elements(root)
     math_fallbacks(root)
     pdf_math(root, paper, problems)
-    images(root, doc, _pdf_place)
+    images(root, doc, _pdf_place, mark=part == "body")
+    emoji.wrap(root)
     header_rows(root)
     wide_tables(root)
+    fit_widths(root)
     if notes == "endnotes":
         _pdf_endnotes(root)
     elif notes == "section-endnotes":
         _pdf_section_endnotes(root)
     else:
         _pdf_footnotes(root)
-    style = f'<style class="highlighting">\n{doc.highlight_css}\n</style>\n' if doc.highlight_css and html is None else ""
+    if links is not None:
+        links(root)
+    style = f'<style class="highlighting">\n{doc.highlight_css}\n</style>\n' if doc.highlight_css and part == "body" else ""
+    if words is not None and part == "body":
+        words.append(word_count(root) + len(doc.highlight_css.split() if style else ()))
+    if part != "bio":
+        small_caps(root)
     return style + serialize(root)
+
+
+def word_count(root) -> int:
+    """Words in a parsed fragment, every tag counting as a space (a comment as nothing)."""
+    return sum(len(text.split()) for text in root.itertext())
+
+
+SKIP_CAPS = {"pre", "code", "kbd", "samp", "script", "style", "svg", "math", "abbr", "title", "head"}
+CAPS = re.compile(r"(?<![#\w])(?!(?:[IVXLCDM]+)\b)[A-Z][A-Z0-9]*[A-Z](?![\w])")
+
+
+def small_caps(root) -> None:
+    """Runs of two or more capitals (IRGC, UN, NATO) in running text become span.caps, which
+    print.css sets in small capitals. Code, math, SVG and existing <abbr> are left alone."""
+    slots: dict[tuple[object, bool], None] = {}  # (element, its tail (True) or its text), in order
+    for text in root.xpath("descendant-or-self::text()"):  # only the texts with capitals make elements
+        if CAPS.search(text):
+            slots[text.getparent(), text.is_tail] = None
+    for el, tail in slots:
+        holder = el.getparent() if tail else el
+        if any(isinstance(e.tag, str) and e.tag in SKIP_CAPS for e in (holder, *holder.iterancestors())):
+            continue
+        lead, spans = _caps_spans(el.tail if tail else el.text)
+        if tail:
+            el.tail = lead
+            at = holder.index(el)
+            for i, span in enumerate(spans, start=1):
+                holder.insert(at + i, span)
+        else:
+            el.text = lead
+            for i, span in enumerate(spans):
+                el.insert(i, span)
+
+
+def _caps_spans(text: str) -> tuple[str, list]:
+    """TEXT cut at its runs of capitals: (the text before the first, a span.caps per run with the
+    text after it as its tail)."""
+    spans: list = []
+    lead, pos = text, 0
+    for m in CAPS.finditer(text):
+        before = text[pos:m.start()]
+        if spans:
+            spans[-1].tail = before
+        else:
+            lead = before
+        span = lxml_html.Element("span")
+        span.set("class", "caps")
+        span.text = m.group(0)
+        spans.append(span)
+        pos = m.end()
+    if spans:
+        spans[-1].tail = text[pos:]
+    return lead, spans
 
 
 # ---- EPUB -----------------------------------------------------------------------------------------------
 
-def for_epub(doc: Document, paper: Paper, site_url: str = "", html: str | None = None) -> str:
+def for_epub(doc: Document, paper: Paper, site_url: str = "", part: str = "body", links: Links | None = None) -> str:
     """The body for the EPUB: images pointing into the package, no scripts, links instead of embeds.
-    HTML: another fragment of the paper to adapt the same way (the summary, the author's bio).
+    PART: which of the paper's fragments ("body", "summary", "bio"); LINKS: the edition's link rules
+    (edition_links.absolutize), applied on the same tree.
 
     The images it uses are epub_images(doc); epub.py adds them to the package."""
-    root = parse(doc.body_html if html is None else html)
+    root = parse(fragment(doc, part))
     raw_html.clean(root)
     kramdown_ids.retarget(root)
-    anchors.fix(root, whole=html is None)
+    anchors.fix(root, whole=part == "body")
     nesting.unnest_paragraphs(root)
     drop_active(root)
     embeds_to_links(root, site_url)
     center_elements(root)
     math_fallbacks(root)
-    images(root, doc, lambda a: a.name)
+    images(root, doc, lambda a: a.name, mark=part == "body")
     header_rows(root)
     wide_tables(root)
+    fit_widths(root)
+    from .epub_a11y import for_epub as accessible  # imports body's helpers
+
+    accessible(root)
+    if links is not None:
+        links(root)
     return serialize(root)
 
 
@@ -515,7 +658,7 @@ def _sidenotes(root) -> None:
 
     The copy is aria-hidden and has no ids or focusable links: the numbered notes at the end stay the
     accessible version."""
-    _section, items = _note_items(root)
+    _section, items = note_items(root)
     for a in _note_refs(root):
         li = items.get((a.get("href") or "").lstrip("#"))
         if li is None:
@@ -541,16 +684,17 @@ def _sidenotes(root) -> None:
 
 
 def for_html(doc: Document, paper: Paper, out_dir: Path | None = None, sidenotes: bool = False,
-             html: str | None = None) -> str:
+             part: str = "body", links: Links | None = None) -> str:
     """The body for the web page: images copied next to the page (OUT_DIR/images/…), tables that scroll,
-    optional margin sidenotes. Embeds and scripts stay as the author wrote them. HTML: another
-    fragment of the paper to adapt the same way (the summary, the author's bio)."""
+    optional margin sidenotes. Embeds and scripts stay as the author wrote them. PART: which of the
+    paper's fragments ("body", "summary", "bio"); LINKS: the edition's link rules
+    (edition_links.html_links), applied on the same tree."""
     from ..dist import atomic_write
 
-    root = parse(doc.body_html if html is None else html)
+    root = parse(fragment(doc, part))
     raw_html.clean(root, html_edition=True)
     kramdown_ids.retarget(root)
-    anchors.fix(root, keep=("top",), whole=html is None)
+    anchors.fix(root, keep=("top",), whole=part == "body")
     nesting.unnest_paragraphs(root)
     center_elements(root)
     math_fallbacks(root)
@@ -568,6 +712,7 @@ def for_html(doc: Document, paper: Paper, out_dir: Path | None = None, sidenotes
     images(root, doc, place, keep_remote=True)
     header_rows(root)
     wide_tables(root)
+    fit_widths(root)
     for table in list(root.iter("table")):
         parent = table.getparent()
         if parent is not None and "table-scroll" in _classes(parent):
@@ -582,15 +727,51 @@ def for_html(doc: Document, paper: Paper, out_dir: Path | None = None, sidenotes
         _replace(table, wrap)
         table.tail = None
         wrap.append(table)
-    if sidenotes and html is None:
+    if sidenotes and part == "body":
         _sidenotes(root)
     _html_notes_heading(root)
+    if links is not None:
+        links(root)
+    if part == "body":
+        heading_anchors(root)
     return serialize(root)
+
+
+HEADINGS = ("h2", "h3", "h4", "h5", "h6")
+
+
+def heading_anchors(root) -> None:
+    """Every section heading gets a self-link (`<a class="anchor" href="#id">#</a>`), shown on hover or
+    focus: a heading that opens a section with an id (pandoc's --section-divs) links to the section,
+    any other heading with an id (raw HTML) to itself."""
+    for section in list(root.iter("section")):
+        first = section[0] if len(section) else None
+        # pandoc writes the id first: <section id="x" class="level2">
+        if next(iter(section.attrib), None) == "id" and section.get("id") and first is not None \
+                and first.tag in HEADINGS and not (section.text or "").strip():
+            _anchor(first, section.get("id"))
+    for h in list(root.iter(*HEADINGS)):
+        if h.get("id") and not any(el.get("class") == "anchor" for el in h.iterdescendants()
+                                   if isinstance(el.tag, str)):
+            _anchor(h, h.get("id"))
+
+
+def _anchor(heading, ident: str) -> None:
+    a = lxml_html.Element("a")
+    a.set("class", "anchor")
+    a.set("href", "#" + ident)
+    a.set("aria-label", f"Link to the section “{heading.text_content().strip()}”")
+    a.text = "#"
+    if len(heading):
+        heading[-1].tail = (heading[-1].tail or "") + " "
+    else:
+        heading.text = (heading.text or "") + " "
+    heading.append(a)
 
 
 def _html_notes_heading(root) -> None:
     """Pandoc's notes section gets a "Notes" heading (in place of its rule), so it is a labelled section."""
-    section, _items = _note_items(root)
+    section, _items = note_items(root)
     if section is None or section.tag != "section" or section.find("h2") is not None:
         return
     for hr in list(section.iter("hr")):
@@ -611,11 +792,11 @@ def prepare(paper: Paper, doc: Document, site, cache_dir: Path | None = None) ->
     from .. import assets
 
     opts = site.options
-    assets.attach(paper, doc, site.root, site.baseurl, opts.network, list(opts.allowed_hosts), cache_dir)
+    assets.attach(paper, doc, site.root, site.baseurl, opts.network, list(opts.allowed_hosts), cache_dir, site.url)
     for i, problem in enumerate(doc.warnings):
         m = re.search(r"Could not convert TeX math (.+?), rendering as TeX", problem.message)
         if m and problem.line is None:
-            line = source_line(paper, m.group(1).strip())
+            line = formula_line(paper, m.group(1))
             doc.warnings[i] = Problem(problem.file, line, f"math '{m.group(1).strip()[:80]}' could not be converted; "
                                       "its TeX source is shown instead in every edition",
                                       "check the command names; pandoc supports most LaTeX math", severity="warning")

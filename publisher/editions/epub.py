@@ -19,6 +19,7 @@ from pathlib import Path
 
 from ebooklib import epub
 from lxml import etree
+from lxml import html as lxml_html
 
 from .. import __version__, identifiers
 from ..dist import atomic_write
@@ -28,6 +29,7 @@ from ..safety import sanitize
 from . import body, pagemap, xhtml
 from .common import author_line, display_date, edition_names, w3c_date
 from .cover import make_cover
+from .epub_a11y import readable_colours, tab_order
 from .xhtml import EPUB, XHTML, E
 
 ZIP_EPOCH = (1980, 1, 1, 0, 0, 0)
@@ -165,15 +167,8 @@ def _notes(container) -> list:
         if "footnote-ref" in (a.get("class") or ""):
             a.set("epub:type", "noteref")
             a.set("role", "doc-noteref")
-    section = None
-    for el in container.iter("section"):
-        if "footnotes" in (el.get("class") or "").split():  # pandoc's notes (a "Footnotes" heading may share the id)
-            section = el
-            break
-    for el in container.iter("section") if section is None else ():
-        if el.get("id") == "footnotes":
-            section = el
-            break
+    # pandoc's notes section, never the paper's own section a heading "Footnotes" made (it shares the id)
+    section, _items = body.note_items(container)
     if section is None:
         return []
     section.getparent().remove(section)
@@ -203,13 +198,12 @@ def _notes(container) -> list:
 
 
 def _wrap(el):
-    holder = xhtml.parse_fragment("")
-    holder.append(el)
-    return holder
+    return _wrap_many([el])
 
 
 def _wrap_many(elements):
-    holder = xhtml.parse_fragment("")
+    """ELEMENTS moved into a new <div> container (for xhtml.to_xhtml_elements)."""
+    holder = lxml_html.Element("div")
     for el in elements:
         holder.append(el)
     return holder
@@ -439,38 +433,6 @@ def _images(chs: list[Chapter], paper: Paper, warnings: list[Problem]) -> tuple[
     return total, missing
 
 
-def _unfocus_hidden_links(chs: list[Chapter]) -> None:
-    """Links hidden from assistive technology (pandoc's code-line anchors) must not take keyboard focus."""
-    for ch in chs:
-        for el in ch.elements:
-            for a in el.iter(f"{{{XHTML}}}a"):
-                if a.get("aria-hidden") == "true" and a.get("href") is not None:
-                    a.set("tabindex", "-1")
-
-
-def _luminance(rgb: tuple[int, int, int]) -> float:
-    def channel(c):
-        c /= 255
-        return c / 12.92 if c <= 0.04045 else ((c + 0.055) / 1.055) ** 2.4
-    r, g, b = map(channel, rgb)
-    return 0.2126 * r + 0.7152 * g + 0.0722 * b
-
-
-def readable_colours(css: str, minimum: float = 4.6) -> str:
-    """CSS with every `color: #hex` darkened until it reaches MINIMUM contrast on white (WCAG AA).
-
-    Syntax-highlighting themes use light greys and greens that fail on white paper and on e-ink."""
-    def fix(m):
-        value = m.group(2)
-        if len(value) == 3:
-            value = "".join(c * 2 for c in value)
-        rgb = tuple(int(value[i:i + 2], 16) for i in (0, 2, 4))
-        while 1.05 / (_luminance(rgb) + 0.05) < minimum:
-            rgb = tuple(int(c * 0.9) for c in rgb)
-        return f"{m.group(1)}#{''.join(f'{c:02x}' for c in rgb)}"
-    return re.sub(r"((?<![-\w])color:\s*)#([0-9a-fA-F]{6}|[0-9a-fA-F]{3})\b", fix, css)
-
-
 def _cover(paper: Paper, doc: Document, opts: EpubOptions, title: str) -> tuple[bytes, str]:
     """The cover image: given in the options, the front-matter image (publisher.assets), else generated."""
     if opts.cover_image:
@@ -633,7 +595,8 @@ def build(paper: Paper, doc: Document, opts: EpubOptions | None = None) -> bytes
     pages = pagemap.insert_markers([(c.file, c.elements) for c in all_docs], opts.page_starts) \
         if opts.page_starts else []
     images, missing_alt = _images(all_docs, paper, opts.warnings)
-    _unfocus_hidden_links(all_docs)
+    for ch in all_docs:
+        tab_order(ch.elements)
 
     css_text = read_style("epub.css") + "\n" + readable_colours(doc.highlight_css)
     if opts.embed_fonts:

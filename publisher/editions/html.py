@@ -185,22 +185,6 @@ def page_extras(paper: Paper, doc: Document, *, editions: list[EditionLink], cit
                       head_meta=meta, head_links=links, json_ld=json_ld)
 
 
-_SECTION_HEADING = re.compile(r'(<section id="([^"]+)"[^>]*>\s*<h([2-6])\b[^>]*>)(.*?)(</h\3>)', re.S)
-_ID_HEADING = re.compile(r'(<h([2-6])\b[^>]*\bid="([^"]+)"[^>]*>)(.*?)(</h\2>)', re.S)
-
-
-def anchor_headings(body_html: str) -> str:
-    """Give every section heading a self-link (`<a class="anchor" href="#id">`), shown on hover or focus."""
-    def link(ident: str, text: str) -> str:
-        label = html.escape(f"Link to the section “{re.sub(r'<[^>]+>', '', text).strip()}”", quote=True)
-        return f' <a class="anchor" href="#{ident}" aria-label="{label}">#</a>'
-
-    body_html = _SECTION_HEADING.sub(lambda m: m.group(1) + m.group(4) + link(m.group(2), m.group(4)) + m.group(5),
-                                     body_html)
-    return _ID_HEADING.sub(lambda m: m.group(0) if 'class="anchor"' in m.group(4)
-                           else m.group(1) + m.group(4) + link(m.group(3), m.group(4)) + m.group(5), body_html)
-
-
 def html_index(doc: Document, see_also: dict | None = None) -> str:
     """The page's subject index (issue 17), after the text; '' when the paper marks no terms."""
     if not doc.index:
@@ -217,7 +201,7 @@ def render_page(paper: Paper, doc: Document, extras: PageExtras | None = None) -
         if extras.json_ld else ""
     css = read_style("paper.css")
     page = templates().get_template("paper.html.j2").render(
-        paper=paper, doc=doc, body_html=anchor_headings(doc.body_html), version=__version__, css=css,
+        paper=paper, doc=doc, body_html=doc.body_html, version=__version__, css=css,
         description=paper.description or paper.excerpt, authors=author_line(paper),
         date=display_date(paper.date), toc=toc_html(doc.headings, max_level=3),
         editions=extras.editions, cite_links=extras.cite_links, citation=extras.citation,

@@ -51,6 +51,7 @@ class PdfOptions:
     publisher: str = ""
     rights: str = ""
     index_see_also: dict = dataclasses.field(default_factory=dict)  # subject index (issue 17): term → see-also terms
+    words: int = 0  # the body's word count (body.for_pdf), for the page openings (LONG_PAPER_WORDS)
 
 
 def press_options(site_options, job_options=None) -> dict:
@@ -254,6 +255,18 @@ def font_css() -> str:
 
 
 _IMPORT_LOCK = threading.Lock()
+FONT_STAMP = "Sat Jan  1 00:00:00 2000"  # head.modified of the fonts fontTools saves, without SOURCE_DATE_EPOCH
+
+
+def _fixed_font_stamps() -> None:
+    """WeasyPrint saves a colour emoji face through fontTools (to drop its bitmaps), which stamps the font
+    with the current time (head.modified) unless SOURCE_DATE_EPOCH is set: a fixed stamp instead keeps
+    the PDF byte-identical across builds."""
+    from fontTools.misc import timeTools
+    from fontTools.ttLib.tables import _h_e_a_d
+
+    fixed = timeTools.timestampFromString(FONT_STAMP)
+    _h_e_a_d.timestampNow = lambda: timeTools.timestampNow() if "SOURCE_DATE_EPOCH" in os.environ else fixed
 
 
 def load_weasyprint():
@@ -267,6 +280,7 @@ def load_weasyprint():
     usual way."""
     import sys
 
+    _fixed_font_stamps()
     if "weasyprint" in sys.modules or not sys.platform.startswith("linux"):
         import weasyprint
         return weasyprint
@@ -330,33 +344,6 @@ def _w3c(when: dt.datetime) -> str:
     return when.isoformat(timespec="seconds")
 
 
-SKIP_CAPS = {"pre", "code", "kbd", "samp", "script", "style", "svg", "math", "abbr", "title", "head"}
-TAG = re.compile(r"<!--.*?-->|<(/?)([a-zA-Z][a-zA-Z0-9:-]*)(?:[^>\"']|\"[^\"]*\"|'[^']*')*>", re.S)
-CAPS = re.compile(r"(?<![&#\w])(?!(?:[IVXLCDM]+)\b)[A-Z][A-Z0-9]*[A-Z](?![\w])")
-
-
-def small_caps(body: str) -> str:
-    """Runs of two or more capitals (IRGC, UN, NATO) in running text become span.caps, which
-    print.css sets in small capitals. Code, math, SVG and existing <abbr> are left alone."""
-    out, depth, pos = [], 0, 0
-    for m in TAG.finditer(body):
-        text = body[pos:m.start()]
-        out.append(text if depth else CAPS.sub(lambda c: f'<span class="caps">{c.group(0)}</span>', text))
-        out.append(m.group(0))
-        name = (m.group(2) or "").lower()
-        if name in SKIP_CAPS and not m.group(0).endswith("/>"):
-            depth = max(0, depth + (-1 if m.group(1) else 1))
-        pos = m.end()
-    rest = body[pos:]
-    out.append(rest if depth else CAPS.sub(lambda c: f'<span class="caps">{c.group(0)}</span>', rest))
-    return "".join(out)
-
-
-def word_count(html: str) -> int:
-    """Words in an HTML fragment (tags dropped)."""
-    return len(re.sub(r"<[^>]+>", " ", html).split())
-
-
 def local_image(paper: Paper, roots: tuple[Path, ...]) -> Path | None:
     """The paper's front-matter `image:` when it is a readable local file inside ROOTS."""
     from ..safety import inside
@@ -379,14 +366,13 @@ def wants_contents(doc: Document) -> bool:
 
 
 def print_html(paper: Paper, doc: Document, body_html: str, modified: dt.datetime | None,
-               cover: Path | None = None) -> str:
-    """The HTML handed to WeasyPrint."""
+               cover: Path | None = None, words: int = 0) -> str:
+    """The HTML handed to WeasyPrint. WORDS: the body's word count (body.for_pdf); from
+    LONG_PAPER_WORDS on, each top-level section opens on a new page."""
     keywords = ", ".join(dict.fromkeys(paper.tags + paper.categories))
-    long_paper = word_count(body_html) >= LONG_PAPER_WORDS
-    if doc.summary_html:
-        doc = dataclasses.replace(doc, summary_html=small_caps(doc.summary_html))
+    long_paper = words >= LONG_PAPER_WORDS
     return templates().get_template("print.html.j2").render(
-        paper=paper, doc=doc, body=small_caps(body_html), version=__version__, authors=author_line(paper),
+        paper=paper, doc=doc, body=body_html, version=__version__, authors=author_line(paper),
         date=display_date(paper.date), toc=toc_html(doc.headings, max_level=3) if wants_contents(doc) else "",
         description=paper.description or paper.excerpt, keywords=keywords,
         created=_w3c(paper.date), modified=_w3c(modified or paper.date), size_class="page",
@@ -571,7 +557,7 @@ def render_pdf(paper: Paper, doc: Document, body_html: str, opts: PdfOptions,
     problems = problems if problems is not None else []
     archive, access = variants(opts.pdf_variant)
     cover = local_image(paper, opts.roots)
-    source = print_html(paper, doc, body_html, opts.modified, cover)
+    source = print_html(paper, doc, body_html, opts.modified, cover, opts.words)
     html = HTML(string=source, base_url=paper.source.parent.as_uri() + "/",
                 url_fetcher=_fetcher(opts.roots, opts.network, opts.allowed_hosts))
     sheets = _stylesheets(page_size_for(paper, opts, problems), opts.print_ready, opts.bleed, opts.marks,

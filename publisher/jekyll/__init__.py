@@ -268,7 +268,7 @@ def convert(paper: Paper, site: SiteConfig, index: liquid.SiteIndex) -> None:
     body = liquid.render(paper.body, page_variables(paper), state, env)
     paper.warnings.extend(state.problems)
     if distill.has_elements(body):  # distill's <d-cite>, <d-footnote>, … (issue 14)
-        body, found = distill.convert(body, paper.rel_source, paper.body_line)
+        body, found = distill.convert(body, paper.rel_source, paper.body_line, is_html_post(paper))
         paper.warnings.extend(found)
     paper.dependencies = state.dependencies + [d for d in paper.dependencies if d not in state.dependencies]
     for name in dict.fromkeys(re.findall(r"site\.data\.([\w-]+)|site\.data\[['\"]([\w-]+)", paper.body)):

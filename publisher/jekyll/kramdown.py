@@ -3,14 +3,17 @@
 Handled: block and span inline attribute lists (`{: .class #id key="v"}`), attribute list
 definitions (`{:name: …}`, removed), the `{:toc}` marker with its list item (removed: every edition
 makes its own table of contents), abbreviations (`*[ABBR]: text` → <abbr>), `{::comment}`,
-`{::options}` and `{::nomarkdown}` extensions, and kramdown's math rule (`$$…$$` in a paragraph is
-inline math, a paragraph of its own is display math). Fenced code blocks are left alone.
+`{::options}` and `{::nomarkdown}` extensions, kramdown's math rule (`$$…$$` in a paragraph is
+inline math, a paragraph of its own is display math, blank lines inside included) and its tables
+(publisher.jekyll.kramdown_tables). Fenced code blocks are left alone.
 `markdown="1"` on HTML blocks is honoured by pandoc's `markdown_attribute` reader extension.
 """
 from __future__ import annotations
 
 import html
 import re
+
+from .kramdown_tables import to_pipe_tables
 
 _FENCE = re.compile(r"^( {0,3})(`{3,}|~{3,})")
 _IAL_BODY = r"[^{}\n]*"
@@ -24,6 +27,7 @@ _HEADING = re.compile(r"^ {0,3}#{1,6}\s")
 _SETEXT = re.compile(r"^ {0,3}(=+|-+)\s*$")
 _ATTR = re.compile(r"""([.#][\w:-]+)|([\w:-]+)=("[^"]*"|'[^']*'|\S+)""")
 _DOLLARS = re.compile(r"\$\$(.+?)\$\$", re.S)
+_MATH_OPEN = re.compile(r"^ {0,3}\$\$")
 
 
 def attributes(ial: str) -> str:
@@ -109,8 +113,34 @@ def _inline_math_text(line: str) -> str:
     return _DOLLARS.sub(repl, line)
 
 
+def _math_blocks(lines: list[str]) -> list[str]:
+    """kramdown's math block runs from a `$$` that starts a block to the next `$$` followed by the block's
+    end, blank lines inside included (MathJax ignores them): those blank lines move after the block, so
+    that pandoc and the paragraph rule below see one formula."""
+    out = list(lines)
+    i = 0
+    while i < len(out):
+        if not _MATH_OPEN.match(out[i]) or (i and out[i - 1].strip()):
+            i += 1
+            continue
+        text = "\n".join(out[i:])
+        start = text.index("$$") + 2
+        close = re.compile(r"(?<!\\)\$\$[ \t]*(?:\n[ \t]*\n|\n?$)").search(text, start)
+        inner_end = close.start() if close else -1
+        if close is None or "$$" in text[start:inner_end]:
+            i += 1
+            continue
+        j = i + text.count("\n", 0, inner_end)  # the line of the closing $$
+        block = out[i:j + 1]
+        kept = [line for line in block if line.strip()]
+        out[i:j + 1] = kept + [""] * (len(block) - len(kept))
+        i = j + 1
+    return out
+
+
 def _math(lines: list[str]) -> list[str]:
     """Apply kramdown's math rule paragraph by paragraph (outside code)."""
+    lines = _math_blocks(lines)
     out = list(lines)
     i, n = 0, len(lines)
     while i < n:
@@ -155,7 +185,7 @@ def _block_start(out: list[str], i: int) -> int:
 
 def to_pandoc(body: str) -> str:
     """Convert kramdown-only syntax in BODY to pandoc Markdown (fenced code is left alone)."""
-    if not any(k in body for k in ("{:", "*[", "$$")):
+    if not any(k in body for k in ("{:", "*[", "$$", "|")):
         return body
     body = _EXT_ONELINE.sub("", body)
     # {::comment}…{:/comment} and {::nomarkdown}…{:/nomarkdown}, keeping line count.
@@ -265,10 +295,11 @@ def _add_fence_attrs(fence_line: str, attrs: str) -> str:
 
 
 def _math_outside_code(lines: list[str]) -> list[str]:
+    """kramdown's math rule and its tables (kramdown_tables) outside fenced code."""
     out = []
     for in_code, start, end in _split_fences(lines):
         chunk = lines[start:end]
-        out.extend(chunk if in_code else _math(chunk))
+        out.extend(chunk if in_code else _math(to_pipe_tables(chunk)))
     return out
 
 

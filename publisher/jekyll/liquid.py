@@ -27,6 +27,7 @@ from liquid.token import TOKEN_EXPRESSION, TOKEN_TAG
 
 from ..model import Problem
 from . import names, plugin_tags, theme_includes
+from .markdownify import markdownify
 
 MAX_INCLUDE_DEPTH = 10
 # Tags python-liquid knows plus the inner/end tags of blocks; anything else is unknown.
@@ -111,13 +112,7 @@ class _InlineTag(Tag):
     block = False
 
     def parse(self, stream):
-        # Leave the stream on the tag's last token (the parser moves past it): the expression if
-        # there is one, else the tag itself, so that the text after the tag is never swallowed.
-        token = stream.current
-        expr = ""
-        if stream.peek.kind == TOKEN_EXPRESSION:
-            next(stream)
-            expr = stream.current.value
+        token, expr = plugin_tags.tag_expression(stream)
         return _ExprNode(token, expr.strip(), self.name)
 
 
@@ -352,7 +347,7 @@ def make_environment(site_url: str, baseurl: str) -> Environment:
     env.add_filter("slugify", lambda v, mode="default": names.slugify(str(v or ""), mode=mode))
     env.add_filter("jsonify", lambda v: json.dumps(v, default=str, ensure_ascii=False))
     env.add_filter("number_of_words", lambda v: len(str(v or "").split()))
-    env.add_filter("markdownify", lambda v: str(v or ""))
+    env.add_filter("markdownify", lambda v: markdownify(str(v if v is not None else "")))
     env.add_filter("normalize_whitespace", lambda v: re.sub(r"\s+", " ", str(v or "")).strip())
     env.add_filter("array_to_sentence_string", lambda v, c="and": _sentence(v, c))
     return env

@@ -72,17 +72,24 @@ class _PluginNode(Node):
         return 1
 
 
+def tag_expression(stream) -> tuple:
+    """(the tag's token, its expression text) of an inline tag, leaving the stream on the tag's last
+    token (the parser moves past it), so that the text after the tag is never swallowed."""
+    token = stream.current
+    expr = ""
+    if stream.peek.kind == TOKEN_EXPRESSION:
+        next(stream)
+        expr = stream.current.value
+    return token, expr
+
+
 def _inline_tag(tag_name: str):
     class InlinePluginTag(Tag):
         name = tag_name
         block = False
 
         def parse(self, stream):
-            token = stream.current
-            expr = ""
-            if stream.peek.kind == TOKEN_EXPRESSION:
-                next(stream)
-                expr = stream.current.value
+            token, expr = tag_expression(stream)
             return _PluginNode(token, self.name, expr)
 
     return InlinePluginTag

@@ -96,6 +96,16 @@ def paper_chapters(m: Member) -> list[Chapter]:
     return [dataclasses.replace(ch, file=m.prefix + ch.file) for ch in chs]
 
 
+def references_chapter(info: VolumeInfo) -> Chapter | None:
+    """The volume's one reference list (`bibliography: volume`) as `references.xhtml`, a chapter
+    marked as the bibliography, the way a paper's own list is made (None without one)."""
+    bibliography = info.references.get("epub")
+    if bibliography is None:
+        return None
+    doc = Document(body_html=bibliography.html(), title_html="", title_text="")
+    return next((ch for ch in paper_epub.chapters(info.paper, doc) if ch.file == "references.xhtml"), None)
+
+
 def build(info: VolumeInfo, members: list[Member], opts: paper_epub.EpubOptions) -> bytes:
     """Assemble the volume's EPUB and return its bytes (reproducible)."""
     v, paper = info.volume, info.paper
@@ -116,6 +126,8 @@ def build(info: VolumeInfo, members: list[Member], opts: paper_epub.EpubOptions)
     for m in members:
         groups.append((m, opening(m), paper_chapters(m)))
     content = [ch for _, op, chs in groups for ch in [op] + chs]
+    references_ch = references_chapter(info)
+    content += [references_ch] if references_ch else []
     index_ch = None
     index = [mark for m in members for mark in m.doc.index]
     if index:  # the volume's subject index: every paper's terms, linking into every part
@@ -131,7 +143,8 @@ def build(info: VolumeInfo, members: list[Member], opts: paper_epub.EpubOptions)
     pages = pagemap.insert_markers([(c.file, c.elements) for c in all_docs], opts.page_starts) \
         if opts.page_starts else []
     images, missing_alt = paper_epub._images(all_docs, paper, opts.warnings)
-    paper_epub._unfocus_hidden_links(all_docs)
+    for ch in all_docs:
+        paper_epub.tab_order(ch.elements)
 
     highlight = "\n".join(dict.fromkeys(m.doc.highlight_css for m in members if m.doc.highlight_css))
     css_text = read_style("epub.css") + "\n" + paper_epub.readable_colours(highlight) + "\n" + read_style("volume-epub.css")
@@ -185,6 +198,9 @@ def build(info: VolumeInfo, members: list[Member], opts: paper_epub.EpubOptions)
         entries = paper_epub.toc_entries(chs)
         tree.append({"text": op.title, "href": op.file, "children": paper_epub._nest(entries)})
         toc_links.append(ebooklib_epub.Link(op.file, op.title, f"toc-{m.prefix.rstrip('-')}"))
+    if references_ch:
+        tree.append({"text": references_ch.title, "href": references_ch.file, "children": []})
+        toc_links.append(ebooklib_epub.Link(references_ch.file, references_ch.title, "toc-references"))
     if index_ch:
         tree.append({"text": "Index", "href": index_ch.file, "children": []})
         toc_links.append(ebooklib_epub.Link(index_ch.file, "Index", "toc-index"))
@@ -193,12 +209,16 @@ def build(info: VolumeInfo, members: list[Member], opts: paper_epub.EpubOptions)
     first_text = groups[0][1] if groups else tp
     landmarks = [("cover", "Cover", "cover.xhtml"), ("titlepage", "Title page", "title.xhtml"),
                  ("toc", "Contents", "nav.xhtml#toc"), ("bodymatter", "Start of text", first_text.file)]
+    if references_ch:
+        landmarks.append(("bibliography", references_ch.title, references_ch.file))
     if index_ch:
         landmarks.append(("index", "Index", index_ch.file))
     nav_bytes = paper_epub.nav_document(title, lang, tree, landmarks, pages)
     ncx_bytes = paper_epub.ncx_document(uid, title, lang, tree, pages)
     book.toc = toc_links
     paper_epub.add_navigation(book, cover_doc, items, first_text.file)
+    if references_ch:
+        book.guide.append({"type": "bibliography", "href": references_ch.file, "title": references_ch.title})
     if index_ch:
         book.guide.append({"type": "index", "href": index_ch.file, "title": "Index"})
 

@@ -41,6 +41,7 @@ class VolumeInfo:
     editions_prefix: str = "../../"  # from the volume's folder to OUT, for links to the papers
     canonical: str = ""  # the volume page's public address (publisher.editions_url or url + baseurl)
     formats: list[str] = field(default_factory=list)
+    references: dict = field(default_factory=dict)  # medium → bibliography.Bibliography (`bibliography: volume`)
 
 
 def identifier(volume: Volume, site_url: str) -> str:

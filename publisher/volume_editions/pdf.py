@@ -37,16 +37,24 @@ def contents_of(m: Member, sections: bool) -> str:
     return toc_html([Heading(h.level, h.id, h.text, h.html) for h in heads], max_level=2)
 
 
+def running_heads(title: str, volume_title: str) -> str:
+    """The running-head strings of a section at the back of the volume (its references, its index)."""
+    return (f'<span class="running-paper-title" aria-hidden="true">{html_lib.escape(title)}</span>'
+            f'<span class="running-paper-authors" aria-hidden="true">{html_lib.escape(volume_title)}</span>')
+
+
 def print_html(info: VolumeInfo, members: list[Member], cover: Path | None, modified) -> str:
     """The HTML handed to WeasyPrint for the whole volume."""
     v, paper = info.volume, info.paper
     items = []
     for m in members:
         doc = m.pdf
-        items.append({"m": m, "doc": doc, "body": paper_pdf.small_caps(doc.body_html),
-                      "summary": paper_pdf.small_caps(doc.summary_html) if doc.summary_html else "",
+        items.append({"m": m, "doc": doc, "body": doc.body_html, "summary": doc.summary_html,
                       "toc": contents_of(m, v.contents_sections), "date": display_date(m.paper.date)})
+    bibliography = info.references.get("pdf")
     return templates().get_template("volume-print.html.j2").render(
+        bibliography=bibliography.html(running_heads(bibliography.title, paper.title)) if bibliography else "",
+        bibliography_title=bibliography.title if bibliography else "",
         volume=v, paper=paper, items=items, editors=editor_line(v), date=display_date(paper.date),
         version=__version__, created=paper.date.isoformat(timespec="seconds"),
         modified=(modified or paper.date).isoformat(timespec="seconds"), cover=cover.as_uri() if cover else "",
@@ -73,10 +81,8 @@ def render(info: VolumeInfo, members: list[Member], opts: paper_pdf.PdfOptions, 
     if index:  # the volume's subject index: every paper's terms, with the pages of the first layout
         from ..subject_index import anchor_pages, into_print_html, pdf_section
 
-        running = (f'<span class="running-paper-title" aria-hidden="true">Index</span>'
-                   f'<span class="running-paper-authors" aria-hidden="true">{html_lib.escape(paper.title)}</span>')
         source = into_print_html(source, pdf_section(index, anchor_pages(document), opts.index_see_also,
-                                                     running=running))
+                                                     running=running_heads("Index", paper.title)))
         html = weasyprint.HTML(string=source, base_url=paper.source.parent.as_uri() + "/",
                                url_fetcher=paper_pdf._fetcher(opts.roots, opts.network, opts.allowed_hosts))
         document = html.render(stylesheets=sheets, font_config=paper_pdf._font_config())
