@@ -56,6 +56,7 @@ class BuildOptions:
     strict: bool = False  # warnings fail the paper
     volume: str | None = None  # --volume 'category=policy': a one-off volume (issue 17)
     volume_title: str | None = None  # --volume-title
+    html_first: bool = False  # serve: each paper's HTML page before its PDF and EPUB (the result is the same)
     volume_bibliography: str | None = None  # --volume-bibliography: per-paper (default) or volume
 
 
@@ -102,7 +103,8 @@ def _build(opts: BuildOptions, progress: Progress, started: float, root: Path, s
         report.problems.append(Problem(str(state.folder), None, why, "every paper is built again; the record is "
                                        "rewritten at the end of this build", severity="warning"))
     job_options = JobOptions(self_contained=opts.self_contained, print_ready=opts.print_ready,
-                             pdf_variant=opts.pdf_variant, page_size_forced=bool(opts.page_size))
+                             pdf_variant=opts.pdf_variant, page_size_forced=bool(opts.page_size),
+                             html_first=opts.html_first)
     ctx = cache.context(site, state, page_size, job_options.cache_key())
 
     # discover → read → normalize (unchanged posts come back from the cache without being parsed)

@@ -24,6 +24,7 @@ class JobOptions:
     print_ready: bool = False  # --print: the PDF for the press
     pdf_variant: str | None = None  # --pdf-variant (None: the config's)
     page_size_forced: bool = False  # --page-size given: it wins over a post's own page size
+    html_first: bool = False  # serve: each paper's HTML page before its PDF and EPUB (the result is the same)
 
     def cache_key(self) -> dict:
         """The options as the edition keys hash them (the names the keys have always used)."""
@@ -45,6 +46,7 @@ class Job:
     reuse: dict[str, Edition] = field(default_factory=dict)  # editions kept from the last build (cache hits)
     edition_targets: dict[str, str] = field(default_factory=dict)  # URL → slug of the papers this post links to
     versions: list = field(default_factory=list)  # its language versions (publisher/multilingual.py)
+    sizes_before: dict[str, int] = field(default_factory=dict)  # format → size of the edition last built
     document_key: str = ""  # a volume member: keep its pandoc pass under this key (publisher/documents.py)
 
 
@@ -76,7 +78,8 @@ def plan(papers: list[Paper], out: Path, site: config.SiteConfig, state: State, 
             reuse.pop("epub", None)  # the PDF failed last time: the EPUB gets its page-list with the new one
         stale = [f for f in formats if f not in reuse]
         kept = {f: edition_from_record(paper.slug, f, out, rec, cached=True) for f, rec in reuse.items()}
-        jobs.append(Job(paper, out, stale, site, page_size, debug, options=options, reuse=kept))
+        before = {f: rec["size"] for f, rec in state.papers.get(paper.slug, {}).get("editions", {}).items()}
+        jobs.append(Job(paper, out, stale, site, page_size, debug, options=options, reuse=kept, sizes_before=before))
     return jobs, cached, inputs
 
 

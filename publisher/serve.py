@@ -31,11 +31,19 @@ class Preview:
     """The site being previewed: its last build results, and a version number that changes on each rebuild."""
 
     def __init__(self, opts: BuildOptions, say: Say = print):
-        self.opts = opts
+        self.opts = replace(opts, html_first=True)  # a changed paper's page first; its PDF and EPUB follow
         self.say = say
         self.version = 0
         self.results: dict[str, PaperResult] = {}  # rel_source → result
+        self.pages: dict[Path, int] = {}  # the HTML pages of the papers being rebuilt → mtime before
         self.lock = threading.Lock()
+
+    def stamp(self) -> str:
+        """What the reload script polls: the build number, and during a rebuild, when the pages of the
+        papers being rebuilt were written again: a page reloads as soon as its HTML is written, before
+        the PDF is typeset, and again when the build ends."""
+        written = [m for page, before in list(self.pages.items()) if (m := _mtime(page)) != before]
+        return f"{self.version}.{max(written)}" if written else str(self.version)
 
     @property
     def out(self) -> Path:
@@ -71,7 +79,21 @@ class Preview:
         with self.lock:
             names = ", ".join(sorted(p.name for p in changed)[:3]) + (" …" if len(changed) > 3 else "")
             self.say(f"changed: {names}")
-            self.full_build()
+            root = self.opts.source.resolve()
+            sources = {p.resolve().relative_to(root).as_posix() for p in changed if p.resolve().is_relative_to(root)}
+            self.pages = {e.path: _mtime(e.path) for rel, r in self.results.items() if rel in sources
+                          for e in r.editions if e.format == "html"}
+            try:
+                self.full_build()
+            finally:
+                self.pages = {}
+
+
+def _mtime(path: Path) -> int:
+    try:
+        return path.stat().st_mtime_ns
+    except OSError:
+        return 0
 
 
 class Handler(http.server.SimpleHTTPRequestHandler):
@@ -84,7 +106,7 @@ class Handler(http.server.SimpleHTTPRequestHandler):
 
     def do_GET(self):  # noqa: N802
         if self.path.split("?", 1)[0] == VERSION_PATH:
-            return self._send(str(self.preview.version).encode(), "text/plain; charset=utf-8")
+            return self._send(self.preview.stamp().encode(), "text/plain; charset=utf-8")
         path = Path(self.translate_path(self.path))
         if path.is_dir() and (path / "index.html").is_file() and self.path.split("?", 1)[0].endswith("/"):
             path = path / "index.html"

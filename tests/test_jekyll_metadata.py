@@ -4,7 +4,10 @@ from __future__ import annotations
 
 import codecs
 
+import pytest
 from click.testing import CliRunner
+from hypothesis import HealthCheck, given, settings
+from hypothesis import strategies as st
 
 from publisher.build import BuildOptions, list_papers
 from publisher.cli import cli
@@ -105,3 +108,63 @@ def test_an_and_in_an_author_string_is_left_as_written_unless_configured(tmp_sit
     papers, _, _ = list_papers(BuildOptions(source=root))
     names = {p.slug: p.author_names for p in papers}
     assert names == {"two": ["Ada Byron", "Alan Turing"], "three": ["Ada Byron", "Alan Turing", "Grace Hopper"]}
+
+
+# --- the excerpt as plain text: text without markup is not rendered, and comes out the same ----------
+
+PLAIN_SAMPLES = [
+    "Paper 12 is about tides and ice; this paragraph is its summary.",
+    "Two lines\nof one paragraph.\n\nAnd a second paragraph,  with  spaces.",
+    "Caf\u00e9\u00a0au lait \u2014 \u00e9t\u00e9, \u6f22\u5b57.",
+    "Ends with a hard break  \nand goes on.",
+    "A *word* in emphasis", "An _underscored_ word", "A [link](https://example.org)", "A `code` span",
+    "Fish & chips", "A &amp; B", "a <b>tag</b>", "1. a list", "- a list", "# A heading", "> a quote",
+    "Title\n=====", "Title\n---", "| a | b |\n|---|---|\n| 1 | 2 |", "    indented code", "\tcode",
+    "Text\n    with an indented line", "A line\n2. starting with a number", "ok {: .lead}", "A\\*b", "x ~~y~~",
+    "Line one\n\n```\nfenced\n```", "![an image](a.png) caption", "[^1]: a note", "Text\n+ item", "3) item",
+    "http://example.org/a_b", "Tabs\tinside\ttext", "",
+]
+
+
+@pytest.mark.parametrize("text", PLAIN_SAMPLES)
+def test_plain_excerpt_is_the_rendered_text(text):
+    from publisher.jekyll.excerpt import rendered_plain, to_plain
+
+    assert to_plain(text) == rendered_plain(text)
+
+
+def test_plain_excerpt_skips_rendering_only_for_text_without_markup():
+    from publisher.jekyll import excerpt
+
+    plain = [t for t in PLAIN_SAMPLES if not excerpt._MARKUP.search(t)]
+    assert plain == PLAIN_SAMPLES[:4] + ["Tabs\tinside\ttext", ""]
+
+
+def test_plain_excerpt_of_every_fixture_paragraph():
+    """Each paragraph of every post in the fixtures (and ../shared's real sites when present)."""
+    from conftest import ROOT
+
+    from publisher import frontmatter
+    from publisher.jekyll import kramdown
+    from publisher.jekyll.excerpt import rendered_plain, to_plain
+
+    roots = [ROOT / "tests", ROOT.parent / "shared" / "corpus", ROOT.parent / "shared" / "realworld"]
+    checked = 0
+    for path in (p for root in roots if root.is_dir() for p in sorted(root.rglob("*.md"))):
+        try:
+            parts = frontmatter.split(frontmatter.decode(path.read_bytes(), path.name), path.name)
+        except Exception:  # hostile fixtures: not what this test is about
+            continue
+        for para in (parts[1] if parts else "").split("\n\n"):
+            para = kramdown.plain_markdown(para)
+            assert to_plain(para) == rendered_plain(para), (path, para)
+            checked += 1
+    assert checked > 200
+
+
+@settings(max_examples=400, deadline=None, derandomize=True, database=None, suppress_health_check=list(HealthCheck))
+@given(st.text(alphabet=st.sampled_from(list("aZé字 \t\n\u00a0\u2028-+=#>.,:;'\"()$%/1*_[]<&")), max_size=40))
+def test_plain_excerpt_is_the_rendered_text_for_any_text(text):
+    from publisher.jekyll.excerpt import rendered_plain, to_plain
+
+    assert to_plain(text) == rendered_plain(text)

@@ -86,6 +86,10 @@ def test_fenced_code_is_left_alone():
 
 def test_plain_markdown_for_excerpts():
     assert plain_markdown("* TOC\n{:toc}\nText *a*{: .b}\n{: .c}\n*[X]: y\n").split() == ["Text", "*a*"]
+    # footnotes: Jekyll appends every definition found after the separator; kramdown prints none
+    # that the excerpt does not cite, and the plain text drops the cited ones' markers too
+    assert plain_markdown("A note.[^n] End.\n\n[^n]: The note,\n    on two lines.\n[^2]: Two.\n[a]: /x\n").split() \
+        == ["A", "note.", "End.", "[a]:", "/x"]
 
 
 def test_setext_heading_with_ial():

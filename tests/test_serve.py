@@ -78,7 +78,8 @@ def test_serve_builds_serves_rebuilds_and_stops(tmp_path):
             encoding="utf-8")
         wait_for(lambda: fetch(base + VERSION_PATH.lstrip("/")) != version, 90, "a rebuild after the edit")
         assert "<title>Breakwater Repairs Done Early</title>" in fetch(base + "breakwater-maintenance/")
-        assert "Breakwater Repairs Done Early" in fetch(base)
+        # the stamp changes when the page is written; the catalog follows by the end of the rebuild
+        wait_for(lambda: "Breakwater Repairs Done Early" in fetch(base), 60, "the catalog after the rebuild")
     finally:
         proc.send_signal(signal.SIGINT)
         try:
@@ -108,7 +109,7 @@ def test_handler_serves_files_unchanged_except_html(tmp_path):
     try:
         base = f"http://127.0.0.1:{server.server_address[1]}/"
         assert fetch(base + "a.bib") == "@misc{x}\n"
-        assert fetch(base + VERSION_PATH.lstrip("/")) == "7"
+        assert fetch(base + VERSION_PATH.lstrip("/")) == "7"  # the build number (no page being rebuilt)
         page = fetch(base)
         assert page.index(RELOAD_SCRIPT) < page.index("</body>")
     finally:
@@ -153,3 +154,67 @@ def test_serve_warms_itself_so_each_rebuild_typesets_in_a_warm_child(tmp_path):
         stop.set()
         thread.join(timeout=30)
     assert not thread.is_alive()
+
+
+def _retitle(post: Path, title: str) -> None:
+    text = post.read_text(encoding="utf-8")
+    post.write_text(re.sub(r'(?m)^title: .*$', f'title: "{title}"', text, count=1), encoding="utf-8")
+
+
+def test_after_a_save_the_html_page_is_written_before_the_pdf_and_epub(tmp_path):
+    """serve rebuilds a saved paper HTML first (its PDF and EPUB follow), and the page's reload stamp
+    changes as soon as the HTML is written."""
+    from publisher.build import BuildOptions
+    from publisher.serve import Preview
+
+    site = tmp_path / "site"
+    shutil.copytree(WEBMETA, site)
+    out = tmp_path / "out"
+    preview = Preview(BuildOptions(source=site, out=out, jobs=2, formats=["pdf", "epub", "html"]), say=lambda s: None)
+    preview.full_build()
+    folder = out / "breakwater-maintenance"
+    html, pdf, epub = folder / "index.html", folder / "breakwater-maintenance.pdf", folder / "breakwater-maintenance.epub"
+    old = {p: p.stat().st_mtime_ns for p in (pdf, epub)}
+    stamp = preview.stamp()
+    seen: dict[str, object] = {}
+    done = threading.Event()
+
+    def watch():  # what the folder holds when the new HTML first appears
+        while not done.is_set() and "html" not in seen:
+            if b"Breakwater Repairs Done Early" in html.read_bytes():
+                seen["html"] = {p.name: p.stat().st_mtime_ns != old[p] for p in (pdf, epub)}
+                seen["stamp"] = preview.stamp()
+            time.sleep(0.002)
+
+    watcher = threading.Thread(target=watch, daemon=True)
+    watcher.start()
+    post = site / "_posts" / "2024-06-03-breakwater-maintenance.md"
+    _retitle(post, "Breakwater Repairs Done Early")
+    preview.rebuild({post})
+    done.set()
+    watcher.join(timeout=10)
+    assert seen["html"] == {pdf.name: False, epub.name: False}, "the HTML page came after the PDF or EPUB"
+    assert seen["stamp"] != stamp, "the reload stamp did not change when the HTML page was written"
+    assert all(p.stat().st_mtime_ns != old[p] for p in (pdf, epub)), "the PDF and EPUB were not rebuilt"
+
+
+def test_html_first_leaves_the_same_output_as_a_plain_build(tmp_path):
+    """The page written first shows the last build's edition sizes; at the end it holds the new ones,
+    so OUT is byte for byte what a plain build of the saved post gives."""
+    from publisher.build import BuildOptions, build
+
+    site = tmp_path / "site"
+    shutil.copytree(WEBMETA, site)
+    formats = ["pdf", "epub", "html"]
+    build(BuildOptions(source=site, out=tmp_path / "first", jobs=2, formats=formats, html_first=True))
+    _retitle(site / "_posts" / "2024-06-03-breakwater-maintenance.md", "A Much Longer Title That Changes Every Size")
+    build(BuildOptions(source=site, out=tmp_path / "first", jobs=2, formats=formats, html_first=True))
+    build(BuildOptions(source=site, out=tmp_path / "plain", jobs=2, formats=formats))
+
+    def files(out: Path) -> dict[str, bytes]:
+        return {p.relative_to(out).as_posix(): p.read_bytes() for p in sorted(out.rglob("*"))
+                if p.is_file() and ".publisher" not in p.relative_to(out).parts}
+
+    first, plain = files(tmp_path / "first"), files(tmp_path / "plain")
+    assert first.keys() == plain.keys()
+    assert [name for name in first if first[name] != plain[name]] == []

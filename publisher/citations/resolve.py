@@ -158,11 +158,11 @@ def prepare(paper: Paper, site) -> None:
     from ..pandoc import pandoc_path
 
     body, marks = markers.take(paper.body)
-    masked = _mask(body)
-    if "@" in body:
-        body = htmlblocks.join_adjacent(body, masked)
+    cited = []
+    if "@" in body:  # no '@', no citation: the masking (a fifth of `publisher list`) is skipped
+        body = htmlblocks.join_adjacent(body, _mask(body))
         masked = _mask(body)
-    cited = citations(body, masked)
+        cited = citations(body, masked)
     if cited and "<" in body:
         everywhere = paper.source.suffix.lower() in (".html", ".htm")  # a post written in HTML: all of it is HTML
         body = htmlblocks.protect(body, masked, [at for _, _, bracketed, at in cited if bracketed], everywhere)

@@ -99,6 +99,22 @@ def build_paper(job: Job, pdf_child: isolation.Child | None = None) -> PaperResu
         unresolved: list[str] = []  # relative links the PDF and EPUB cannot resolve (no `url:`)
         page_starts: list = []  # where each PDF page begins, for the EPUB's page-list
         epub_cover = None  # (bytes, media type), when made while the PDF is typeset
+        html_doc = None
+
+        def write_html(sizes: dict[str, int]) -> Path:
+            nonlocal html_doc
+            if html_doc is None:
+                def html_links(root) -> None:
+                    edition_links.html_links(root, page, job.edition_targets, paper.slug)
+
+                adapted = _adapted(doc, functools.partial(edition_body.for_html, doc, paper, out_dir, opts.sidenotes,
+                                                          links=html_links))
+                html_doc = safety.apply_html_policy(adapted, opts.html_policy)  # kept only once the policy applied
+            return html_edition.write(paper, html_doc, out_dir, html_extras(job, doc, names, sizes, out_dir))
+
+        early = job.options.html_first and "html" in job.formats and len(job.formats) > 1
+        if early and not (pdf_child is not None and "pdf" in job.formats):
+            html_first(write_html, job)
         if "pdf" in job.formats:
             try:
                 pdf_opts = pdf_edition.PdfOptions(page_size=job.page_size, roots=(job.site.root,), network=opts.network,
@@ -117,6 +133,8 @@ def build_paper(job: Job, pdf_child: isolation.Child | None = None) -> PaperResu
                 if pdf_child is not None:
                     pdf_child.start(_write_pdf, job.paper, pdf_doc, out_dir, pdf_opts, pdf_doc.body_html,
                                     memory_mb=opts.memory_mb, timeout=opts.timeout)
+                    if early:  # while the PDF is typeset
+                        html_first(write_html, job)
                     if "epub" in job.formats:  # meanwhile: the EPUB's cover (the rest needs the PDF's page map)
                         epub_cover = epub_edition.cover_image(paper, doc)
                     path, pages, starts, pdf_warnings = pdf_child.result(
@@ -152,15 +170,8 @@ def build_paper(job: Job, pdf_child: isolation.Child | None = None) -> PaperResu
             sizes[e.format] = e.path.stat().st_size
         sizes.update({f: e.size for f, e in job.reuse.items() if f not in sizes})
         if "html" in job.formats:
-            try:
-                def html_links(root) -> None:
-                    edition_links.html_links(root, page, job.edition_targets, paper.slug)
-
-                html_doc = _adapted(doc, functools.partial(edition_body.for_html, doc, paper, out_dir, opts.sidenotes,
-                                                           links=html_links))
-                html_doc = safety.apply_html_policy(html_doc, opts.html_policy)
-                path = html_edition.write(paper, html_doc, out_dir, html_extras(job, doc, names, sizes, out_dir))
-                result.editions.append(Edition(paper.slug, "html", path))
+            try:  # (written again, when html_first wrote it, only if a size it shows changed)
+                result.editions.append(Edition(paper.slug, "html", write_html(sizes)))
             except Exception as exc:  # one edition's failure leaves the others built
                 edition_failed(result, "html", exc, job.debug)
         if result.incomplete and not result.editions and not job.reuse:
@@ -184,6 +195,16 @@ def build_paper(job: Job, pdf_child: isolation.Child | None = None) -> PaperResu
     result.seconds = time.perf_counter() - started
     result.peak_rss = peak_rss()
     return result
+
+
+def html_first(write_html: Callable[[dict[str, int]], Path], job: Job) -> None:
+    """serve: the paper's HTML page before its PDF and EPUB, showing the sizes they had in the last
+    build. A failure here is reported when the page is written at the end, as in any build."""
+    try:
+        write_html({**{f: n for f, n in job.sizes_before.items() if f in job.formats},
+                    **{f: e.size for f, e in job.reuse.items()}})
+    except Exception:  # noqa: S110 - the final write reports it
+        pass
 
 
 EDITION_FAILED = re.compile(r"the (?:PDF|EPUB|HTML) edition was not built: (.*); the other editions were built", re.S)

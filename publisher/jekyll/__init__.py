@@ -37,6 +37,12 @@ def _output_ext(site: SiteConfig, path) -> str:
     return ".html" if ext.lower().lstrip(".") in site.markdown_ext else ext
 
 
+# Jekyll's date placeholders in a permalink and their strftime codes, formatted in one call
+_DATE_PLACEHOLDERS = ("year", "month", "day", "short_year", "hour", "minute", "second", "y_day", "short_month",
+                      "long_month", "short_day", "long_day", "week")
+_DATE_FORMATS = "\x1f".join(("%Y", "%m", "%d", "%y", "%H", "%M", "%S", "%j", "%b", "%B", "%a", "%A", "%V"))
+
+
 def normalize(raw: RawPost, site: SiteConfig, data: dict[str, Any] | None = None,
               index: liquid.SiteIndex | None = None, convert_body: bool = True) -> Paper:
     """Apply Jekyll 4's rules to one post: its metadata, then (unless CONVERT_BODY is false) its
@@ -104,11 +110,8 @@ def normalize(raw: RawPost, site: SiteConfig, data: dict[str, Any] | None = None
 
     permalink = meta.get("permalink") or names.permalink_template(site.permalink)
     placeholders = {
-        "year": when.strftime("%Y"), "month": when.strftime("%m"), "day": when.strftime("%d"),
-        "i_month": str(when.month), "i_day": str(when.day), "short_year": when.strftime("%y"),
-        "hour": when.strftime("%H"), "minute": when.strftime("%M"), "second": when.strftime("%S"),
-        "y_day": when.strftime("%j"), "short_month": when.strftime("%b"), "long_month": when.strftime("%B"),
-        "short_day": when.strftime("%a"), "long_day": when.strftime("%A"), "week": when.strftime("%V"),
+        **dict(zip(_DATE_PLACEHOLDERS, when.strftime(_DATE_FORMATS).split("\x1f"))),
+        "i_month": str(when.month), "i_day": str(when.day),
         "title": names.slugify(slug_src, mode="pretty", cased=True),
         "slug": slug,
         "categories": "/".join(dict.fromkeys(c.lower() for c in categories)),

@@ -9,6 +9,10 @@ from markdown_it import MarkdownIt
 
 _md = MarkdownIt("commonmark", {"html": True}).enable("table")
 _LINK_DEF = re.compile(r"^ {0,3}\[[^\]\n]+\]:[ \t]*\S.*$", re.M)
+# What could make Markdown print other than the text itself: a character that starts inline markup,
+# an entity or HTML; a line that does not start with a letter (a list, heading, quote, fence, table,
+# rule, setext underline or IAL); an indented line.
+_MARKUP = re.compile(r"[\\`*_\[\]<>&!|~{}\x00]|^(?: {4}|\t)|^ *(?![^\W\d_])\S", re.M)
 
 
 class _Text(HTMLParser):
@@ -45,7 +49,15 @@ def strip_html(text: str) -> str:
 
 
 def to_plain(markdown: str) -> str:
-    """Render Markdown and strip it to plain text with whitespace collapsed."""
+    """Render Markdown and strip it to plain text with whitespace collapsed (text without markup,
+    the common excerpt, is its own plain text: it is not rendered)."""
+    if not _MARKUP.search(markdown):
+        return re.sub(r"\s+", " ", markdown).strip()
+    return rendered_plain(markdown)
+
+
+def rendered_plain(markdown: str) -> str:
+    """MARKDOWN rendered by markdown-it and stripped to plain text, whitespace collapsed."""
     parser = _Text()
     parser.feed(_md.render(markdown))
     parser.close()

@@ -317,10 +317,16 @@ def _abbreviate_outside_code(lines: list[str], abbrs: dict[str, str]) -> list[st
 
 
 def plain_markdown(body: str) -> str:
-    """BODY with kramdown-only markup removed, for plain-text uses (the excerpt)."""
+    """BODY with kramdown-only markup (extensions, IALs, abbreviations, footnotes) removed, for
+    plain-text uses (the excerpt)."""
+    if "{:" not in body and "*[" not in body and "[^" not in body:
+        return body  # none of them can be there
     body = re.sub(r"\{::(comment|nomarkdown)\b[^}]*\}.*?\{:/(?:\1)?\}", "", body, flags=re.S)
     body = _EXT_ONELINE.sub("", body)
     body = re.sub(r"^\s*(?:[*+-]|\d+\.)\s+.*\n {0,3}\{:\s*toc\s*\}\s*$", "", body, flags=re.M)
     body = re.sub(r"^ {0,3}\{:[^{}\n]*\}\s*$", "", body, flags=re.M)
     body = re.sub(r"^ {0,3}\*\[[^\]\n]+\]:.*$", "", body, flags=re.M)
+    # footnotes: a definition (with its indented lines) is not part of the text; nor is its marker
+    body = re.sub(r"^ {0,3}\[\^[^\]\n]+\]:.*(?:\n(?: {4}|\t).*)*$", "", body, flags=re.M)
+    body = re.sub(r"\[\^[^\]\n]+\]", "", body)
     return _SPAN_IAL.sub("", body)

@@ -8,6 +8,8 @@ from urllib.parse import quote
 # Jekyll::Utils::SLUGIFY_*_REGEXP
 _SLUG_DEFAULT = re.compile(r"[^\w]+", re.U)
 _SLUG_PRETTY = re.compile(r"[^\w._~!$&'()+,;=@]+", re.U)
+_PLACEHOLDER = re.compile(r":([a-z_]+)")
+_SLASHES = re.compile(r"/{2,}")
 _SLUG_MODES = {"default": _SLUG_DEFAULT, "latin": _SLUG_DEFAULT, "pretty": _SLUG_PRETTY,
                "ascii": re.compile(r"[^A-Za-z0-9]+"), "raw": re.compile(r"\s+")}
 
@@ -61,8 +63,8 @@ def build_url(template: str, placeholders: dict[str, str]) -> str:
         key = match.group(1)
         return placeholders.get(key, match.group(0))
 
-    url = re.sub(r":([a-z_]+)", lambda m: fill(m) if m.group(1) in placeholders else m.group(0), template)
-    url = re.sub(r"/{2,}", "/", url)
+    url = _PLACEHOLDER.sub(lambda m: fill(m) if m.group(1) in placeholders else m.group(0), template)
+    url = _SLASHES.sub("/", url)
     if not url.startswith("/"):
         url = "/" + url
     url = url.replace("/./", "/").replace("/../", "/")
