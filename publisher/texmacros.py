@@ -433,20 +433,8 @@ def _over(tex: str) -> str:
                     break
                 depth -= 1
             s -= 1
-        e = m.end()
-        depth = 0
-        while e < len(tex):
-            c = tex[e]
-            if c == "\\":
-                e += 2
-                continue
-            if c == "{":
-                depth += 1
-            elif c == "}":
-                if depth == 0:
-                    break
-                depth -= 1
-            e += 1
+        e = _scan(tex, m.end(), lambda c, depth: c == "}" and depth < 0)  # the group's closing brace
+        e = len(tex) if e is None else e
         num, den = tex[s + 1:m.start()].strip(), tex[m.end():e].strip()
         frac = (f"\\frac{{{num}}}{{{den}}}" if m.group(1) == "over"
                 else f"\\begin{{matrix}}{num}\\\\{den}\\end{{matrix}}")
