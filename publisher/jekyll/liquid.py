@@ -19,11 +19,9 @@ from typing import Any, TextIO
 from liquid import Environment
 from liquid.ast import Node
 from liquid.builtin.expressions import FilteredExpression, tokenize
-from liquid.parser import get_parser
 from liquid.exceptions import LiquidError
 from liquid.stream import TokenStream
 from liquid.tag import Tag
-from liquid.token import TOKEN_EXPRESSION, TOKEN_TAG
 
 from ..model import Problem
 from . import names, plugin_tags, theme_includes
@@ -141,13 +139,7 @@ class HighlightTag(Tag):
     block = True
 
     def parse(self, stream):
-        token = stream.eat(TOKEN_TAG)
-        expr = ""
-        if stream.current.kind == TOKEN_EXPRESSION:
-            expr = stream.current.value
-            next(stream)
-        block = get_parser(self.env).parse_block(stream, frozenset((self.end,)))
-        stream.expect(TOKEN_TAG, value=self.end)
+        token, expr, block = plugin_tags.block_parts(self, stream)
         return _ExprNode(token, expr.strip(), self.name, block)
 
 

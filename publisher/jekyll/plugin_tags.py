@@ -83,6 +83,19 @@ def tag_expression(stream) -> tuple:
     return token, expr
 
 
+def block_parts(tag: Tag, stream) -> tuple:
+    """(the tag's token, its expression text, its parsed body) of a block tag such as
+    `{% details x %}…{% enddetails %}`, leaving the stream after the end tag."""
+    token = stream.eat(TOKEN_TAG)
+    expr = ""
+    if stream.current.kind == TOKEN_EXPRESSION:
+        expr = stream.current.value
+        next(stream)
+    block = get_parser(tag.env).parse_block(stream, frozenset((tag.end,)))
+    stream.expect(TOKEN_TAG, value=tag.end)
+    return token, expr, block
+
+
 def _inline_tag(tag_name: str):
     class InlinePluginTag(Tag):
         name = tag_name
@@ -102,13 +115,7 @@ def _block_tag(tag_name: str):
         block = True
 
         def parse(self, stream):
-            token = stream.eat(TOKEN_TAG)
-            expr = ""
-            if stream.current.kind == TOKEN_EXPRESSION:
-                expr = stream.current.value
-                next(stream)
-            block = get_parser(self.env).parse_block(stream, frozenset((self.end,)))
-            stream.expect(TOKEN_TAG, value=self.end)
+            token, expr, block = block_parts(self, stream)
             return _PluginNode(token, self.name, expr, block)
 
     return BlockPluginTag
