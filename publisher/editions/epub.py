@@ -254,21 +254,27 @@ def chapters(paper: Paper, doc: Document) -> list[Chapter]:
     return found
 
 
+def add_title(parent, doc: Document, title: str, **h1_attrs) -> None:
+    """Append to PARENT the paper's title as an h1 (its markup, sanitised; else TITLE) and its subtitle
+    when it has one. H1_ATTRS: more attributes of the h1 (an id)."""
+    h1 = E("h1", **h1_attrs, **{"class": "title"})
+    for el in xhtml.fragment_elements(f"<span>{sanitize(doc.title_html) or title}</span>"):
+        h1.append(el)
+    parent.append(h1)
+    if doc.subtitle_html:
+        sub = E("p", **{"class": "subtitle", "role": "doc-subtitle"})
+        for el in xhtml.fragment_elements(f"<span>{sanitize(doc.subtitle_html)}</span>"):
+            sub.append(el)
+        parent.append(sub)
+
+
 def title_page(paper: Paper, doc: Document, title: str) -> Chapter:
     """The title page: series, title, subtitle, authors, date, summary, imprint."""
     tp = E("section", **{"class": "title-page", "epub:type": "titlepage", "aria-label": "Title page"})
     if paper.series:
         tp.append(E("p", paper.series, **{"class": "series"}))
-    h1 = E("h1", **{"class": "title"})
-    for el in xhtml.fragment_elements(f"<span>{sanitize(doc.title_html) or title}</span>"):
-        h1.append(el)
-    tp.append(h1)
-    if doc.subtitle_html:
-        sub = E("p", **{"class": "subtitle", "role": "doc-subtitle"})
-        for el in xhtml.fragment_elements(f"<span>{sanitize(doc.subtitle_html)}</span>"):
-            sub.append(el)
-        tp.append(sub)
-    elif paper.description and paper.description != paper.excerpt and len(paper.description) <= 200:
+    add_title(tp, doc, title)
+    if not doc.subtitle_html and paper.description and paper.description != paper.excerpt and len(paper.description) <= 200:
         tp.append(E("p", paper.description, **{"class": "standfirst"}))
     if paper.authors:
         tp.append(E("p", author_line(paper), **{"class": "authors"}))

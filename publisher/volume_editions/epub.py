@@ -56,15 +56,7 @@ def opening(m: Member) -> Chapter:
     title = doc.title_text or m.paper.title
     part = E("section", **{"class": "paper-opening", "epub:type": "part", "role": "doc-part",
                            "aria-labelledby": f"{m.prefix}title"})
-    h1 = E("h1", id=f"{m.prefix}title", **{"class": "title"})
-    for el in xhtml.fragment_elements(f"<span>{sanitize(doc.title_html) or title}</span>"):
-        h1.append(el)
-    part.append(h1)
-    if doc.subtitle_html:
-        sub = E("p", **{"class": "subtitle", "role": "doc-subtitle"})
-        for el in xhtml.fragment_elements(f"<span>{sanitize(doc.subtitle_html)}</span>"):
-            sub.append(el)
-        part.append(sub)
+    paper_epub.add_title(part, doc, title, id=f"{m.prefix}title")
     if m.paper.authors:
         part.append(E("p", m.authors, **{"class": "authors"}))
     part.append(E("p", display_date(m.paper.date), **{"class": "date"}))
