@@ -13,8 +13,6 @@ import hashlib
 import io
 import json
 import re
-import urllib.error
-import urllib.request
 from pathlib import Path
 from urllib.parse import unquote, urljoin, urlsplit
 
@@ -211,15 +209,17 @@ class RemoteCache:
             pass  # a cache that cannot be written is only slower
 
 
-class _NoRedirect(urllib.request.HTTPRedirectHandler):
-    def redirect_request(self, req, fp, code, msg, headers, newurl):  # noqa: D102 - urllib API
-        return None
-
-
 def fetch(url: str, network: bool, allowed_hosts: list[str], timeout: float = FETCH_TIMEOUT,
           max_bytes: int = MAX_REMOTE_BYTES) -> bytes:
     """The bytes at URL under the network policy (each redirect checked again); raises Refused or OSError."""
-    opener = urllib.request.build_opener(_NoRedirect)
+    import urllib.error  # (urllib.request and http.client: imported when a build fetches, not by every build)
+    import urllib.request
+
+    class NoRedirect(urllib.request.HTTPRedirectHandler):
+        def redirect_request(self, req, fp, code, msg, headers, newurl):  # noqa: D102 - urllib API
+            return None  # each redirect goes through check_remote() in the loop below
+
+    opener = urllib.request.build_opener(NoRedirect)
     for _ in range(MAX_REDIRECTS + 1):
         check_remote(url, network, allowed_hosts)
         request = urllib.request.Request(url, headers={"User-Agent": "publisher (image fetch)"})

@@ -80,7 +80,7 @@ def build(opts: BuildOptions, progress: Progress | None = None) -> BuildReport:
     pdf_child = None
     if "pdf" in formats and opts.jobs >= 2:
         try:
-            pdf_child = isolation.Child(_warm_worker, page_size, site.lang)
+            pdf_child = isolation.Child(_warm_worker, page_size, site.lang, False)  # (no warm-up page)
         except OSError:  # no process to spare (a process limit): build without it
             pass
     try:

@@ -10,22 +10,25 @@ from ..model import Paper
 from . import pdf as pdf_edition
 
 
-def _warm_worker(page_size: str = "A4", lang: str = "en") -> None:
-    """A pool worker's initializer (and the typesetter forked ahead): leave quietly on Ctrl-C, warm up."""
+def _warm_worker(page_size: str = "A4", lang: str = "en", page: bool = True) -> None:
+    """A pool worker's initializer (and the typesetter forked ahead): leave quietly on Ctrl-C, warm up.
+    PAGE=False (the typesetter forked ahead, which typesets one paper itself): no warm-up page, which
+    would only delay that paper; it pays the first-use costs (below) itself."""
     isolation.quiet_worker()
-    _warm_up(page_size, lang)
+    _warm_up(page_size, lang, page)
 
 
 _warmed: set[tuple[str, str]] = set()  # (page size, language) this process has typeset its warm-up page for
 
 
-def _warm_up(page_size: str = "A4", lang: str = "en") -> None:
+def _warm_up(page_size: str = "A4", lang: str = "en", page: bool = True) -> None:
     """Make this process ready to typeset: import WeasyPrint, load the fonts, parse the stylesheets
-    and typeset a short page once, so every paper after it (and the child each PDF is typeset in,
-    which inherits this process) finds fonts, the LANG hyphenation dictionary and layout caches warm."""
+    and (with PAGE) typeset a short page once, so every paper after it (and the child each PDF is
+    typeset in, which inherits this process) finds fonts, the LANG hyphenation dictionary, cffi's
+    parsed C types and layout caches warm."""
     pdf_opts = pdf_edition.PdfOptions(page_size=page_size)
     pdf_edition.warm(pdf_opts)
-    if (page_size, lang) in _warmed:
+    if (page_size, lang) in _warmed or not page:
         return
     try:
         pdf_edition.render_pdf(*_warm_up_page(lang), pdf_opts)

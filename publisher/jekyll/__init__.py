@@ -3,7 +3,7 @@ from __future__ import annotations
 
 import datetime as dt
 import re
-from typing import Any
+from typing import Any, Callable
 
 from ..config import SiteConfig
 from ..model import InputError, Paper, Problem, RawPost
@@ -143,7 +143,7 @@ def normalize(raw: RawPost, site: SiteConfig, data: dict[str, Any] | None = None
         elif key in collection_files and collection_files[key] not in paper.dependencies:
             paper.dependencies.append(collection_files[key])
     if convert_body:
-        convert(paper, site, index or shared_index(site, data, needs_posts(raw.body)))
+        convert(paper, site, lambda: index or shared_index(site, data, needs_posts(raw.body)))
     return paper
 
 
@@ -257,20 +257,26 @@ def page_variables(paper: Paper) -> dict[str, Any]:
 _ENV_CACHE: dict[tuple[str, str], Any] = {}
 
 
-def convert(paper: Paper, site: SiteConfig, index: liquid.SiteIndex) -> None:
-    """Liquid, then kramdown → pandoc Markdown, on PAPER's body; sets body, excerpt, dependencies."""
-    from . import excerpt, kramdown, liquid, thematic_breaks
+def convert(paper: Paper, site: SiteConfig, index: Callable[[], liquid.SiteIndex]) -> None:
+    """Liquid, then kramdown → pandoc Markdown, on PAPER's body; sets body, excerpt, dependencies.
+    INDEX gives the site index, made only for a body with Liquid markup (as is python-liquid's import)."""
+    from . import excerpt, kramdown, thematic_breaks
     from ..citations import distill, resolve
 
-    key = (site.url, site.baseurl)
-    env = _ENV_CACHE.get(key) or _ENV_CACHE.setdefault(key, liquid.make_environment(site.url, site.baseurl))
-    state = liquid.RenderState(paper.rel_source, paper.body_line, paper.source.parent, index)
-    body = liquid.render(paper.body, page_variables(paper), state, env)
-    paper.warnings.extend(state.problems)
+    body, liquid_dependencies = paper.body, []
+    if "{%" in body or "{{" in body:  # (liquid.has_liquid; most posts have none)
+        from . import liquid
+
+        key = (site.url, site.baseurl)
+        env = _ENV_CACHE.get(key) or _ENV_CACHE.setdefault(key, liquid.make_environment(site.url, site.baseurl))
+        state = liquid.RenderState(paper.rel_source, paper.body_line, paper.source.parent, index())
+        body = liquid.render(paper.body, page_variables(paper), state, env)
+        paper.warnings.extend(state.problems)
+        liquid_dependencies = state.dependencies
     if distill.has_elements(body):  # distill's <d-cite>, <d-footnote>, … (issue 14)
         body, found = distill.convert(body, paper.rel_source, paper.body_line, is_html_post(paper))
         paper.warnings.extend(found)
-    paper.dependencies = state.dependencies + [d for d in paper.dependencies if d not in state.dependencies]
+    paper.dependencies = liquid_dependencies + [d for d in paper.dependencies if d not in liquid_dependencies]
     for name in dict.fromkeys(re.findall(r"site\.data\.([\w-]+)|site\.data\[['\"]([\w-]+)", paper.body)):
         _depend_on_data(paper, site, "".join(name))
     if "excerpt" in paper.meta and paper.meta["excerpt"] is not None:

@@ -3,11 +3,9 @@ from __future__ import annotations
 
 import html
 import re
+from functools import lru_cache
 from html.parser import HTMLParser
 
-from markdown_it import MarkdownIt
-
-_md = MarkdownIt("commonmark", {"html": True}).enable("table")
 _LINK_DEF = re.compile(r"^ {0,3}\[[^\]\n]+\]:[ \t]*\S.*$", re.M)
 # What could make Markdown print other than the text itself: a character that starts inline markup,
 # an entity or HTML; a line that does not start with a letter (a list, heading, quote, fence, table,
@@ -56,9 +54,17 @@ def to_plain(markdown: str) -> str:
     return rendered_plain(markdown)
 
 
+@lru_cache(maxsize=1)
+def _markdown_it():
+    """The CommonMark renderer, made (and markdown-it imported) when an excerpt has markup."""
+    from markdown_it import MarkdownIt
+
+    return MarkdownIt("commonmark", {"html": True}).enable("table")
+
+
 def rendered_plain(markdown: str) -> str:
     """MARKDOWN rendered by markdown-it and stripped to plain text, whitespace collapsed."""
     parser = _Text()
-    parser.feed(_md.render(markdown))
+    parser.feed(_markdown_it().render(markdown))
     parser.close()
     return re.sub(r"\s+", " ", "".join(parser.parts)).strip()
