@@ -408,3 +408,25 @@ def test_hyphenation_follows_the_language(tmp_path, lang, word):
     lines = [line.strip() for line in page_text(out, 1).splitlines() if line.strip() and not line.strip().isdigit()]
     assert len(lines) > 1 and all(line.endswith("\u2010") for line in lines[:-1]), lines  # hyphens inside the word
     assert "".join(line.rstrip("\u2010") for line in lines) == word
+
+
+def test_each_stream_is_compressed_once_and_the_pdf_bytes_stay_the_same(monkeypatch):
+    """pydyf asks every object for its bytes twice when the PDF has an identifier (the /ID hash);
+    the finisher serializes each stream once. Same bytes, half the compression."""
+    import zlib
+
+    import pydyf
+
+    weasyprint = pdf_edition.load_weasyprint()
+    document = weasyprint.HTML(string="<h1>Title</h1><p>Some text on the page.</p>" * 20).render()
+    calls = []
+    real = zlib.compressobj
+    monkeypatch.setattr(pydyf.zlib, "compressobj", lambda *a, **k: calls.append(1) or real(*a, **k))
+    plain = document.write_pdf(pdf_identifier=b"paper")
+    twice = len(calls)
+    calls.clear()
+    once = document.write_pdf(pdf_identifier=b"paper",
+                              finisher=lambda doc, pdf: pdf_edition._serialize_streams_once(pdf))
+    assert once == plain
+    # write() itself makes the object stream (serialized twice) and the xref stream (once): 3 calls
+    assert twice > 3 and len(calls) - 3 == (twice - 3) // 2
