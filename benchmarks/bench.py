@@ -12,6 +12,9 @@ What it measures, on this machine, in one run:
              and no-op; peak memory of each worker (from the --json events)
   serve      `publisher serve` on the real paper: seconds from a save to the HTML page written (target
              < 0.5 s, before the PDF), then the PDF, the EPUB (benchmarks/serve_latency.py)
+  profile    when a single-paper target is missed: the cold build's timeline and the house PDF's typesetting
+             against the naive one (single_profile.py), what each house feature costs (pdf_ablation.py) and
+             the smallest change inside WeasyPrint for hyphenation (hyphenation_patch.py)
   archive    generated archives of 1, 100, 1,000 and 10,000 small papers built HTML + EPUB: cold build and
              cost per paper, no-op rebuild, `list --json`, peak RSS of the main process, shard + merge
              equal to a single build and the merge time per paper (benchmarks/archive.py)
@@ -196,6 +199,11 @@ def main() -> None:
 
         serve = serve_latency.measure(CORPUS, saves=max(args.repeat, 3))  # save → HTML, PDF, EPUB (medians)
         print("serve done", flush=True)
+        import single_profile
+
+        profile = {"timeline": single_profile.timeline(CORPUS, args.repeat),  # printed if a target is missed
+                   "typesetting": single_profile.typesetting(CORPUS, args.repeat)}
+        print("single-paper profile done", flush=True)
 
         gen = generate(args.papers, tmp / "generated")
         for jobs in (1, 2):
@@ -209,6 +217,7 @@ def main() -> None:
         shutil.rmtree(tmp, ignore_errors=True)
 
     speedup = wall["gen_j1"] / wall["gen_j2"]
+    single_met = wall["one_cold"] <= wall["naive"] and cpu["one_cold"] <= 1.2 * cpu["naive"]
     top = max(peak.values())
     rows = [  # (label, run, reference, wall-clock limit, CPU limit)
         ("cold, one paper, all editions vs naive", "one_cold", "naive", 1.0, 1.2),
@@ -243,10 +252,20 @@ def main() -> None:
         print(f"| {label} | {wall[name]:.2f} | {cpu[name]:.2f} |")
     for name, label in (("html", "HTML page"), ("pdf", "PDF"), ("epub", "EPUB"), ("done", "end of the rebuild")):
         print(f"| serve, save → {label} written (median) | {serve['median'].get(name, float('nan')):.2f} | |")
+    if not single_met:  # where the time goes (benchmarks/single_profile.py)
+        print("\nA single-paper target is missed; where the cold build's time goes:\n")
+        print(single_profile.table(profile["timeline"], profile["typesetting"]))
+        print("\nWhat each feature of the house PDF costs (benchmarks/pdf_ablation.py):\n", flush=True)
+        subprocess.run([sys.executable, str(Path(__file__).with_name("pdf_ablation.py")), "--repeat", "2"],
+                       env=ENV, cwd=ROOT)
+        print("\nThe smallest change inside WeasyPrint for the hyphenation cost "
+              "(benchmarks/hyphenation_patch.py):\n", flush=True)
+        subprocess.run([sys.executable, str(Path(__file__).with_name("hyphenation_patch.py")), "--rounds", "3"],
+                       env=ENV, cwd=ROOT)
     archive = archive_figures(args)
     if args.json_out:
-        args.json_out.write_text(json.dumps({"wall": wall, "cpu": cpu, "peak_mb": peak, "serve": serve, "archive": archive},
-                                            indent=2) + "\n", encoding="utf-8")
+        args.json_out.write_text(json.dumps({"wall": wall, "cpu": cpu, "peak_mb": peak, "serve": serve, "archive": archive,
+                                             "single_profile": profile}, indent=2) + "\n", encoding="utf-8")
 
 
 def archive_figures(args) -> list[dict]:
