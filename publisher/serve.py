@@ -158,8 +158,10 @@ def serve(opts: BuildOptions, host: str = "127.0.0.1", port: int = 8000, fast: b
     thread.start()
     say(f"Serving http://{host}:{server.server_address[1]}/ (Ctrl-C to stop)")
     try:
+        # step: the quiet that ends a save (an editor's write and rename come within a few ms); 20 ms, not
+        # watchfiles' 50, of the 0.5 s from a save to the page
         for changes in watch(opts.source, watch_filter=watch_filter(preview), stop_event=stop, debounce=300,
-                             raise_interrupt=False):
+                             step=20, raise_interrupt=False):
             preview.rebuild({Path(p) for _c, p in changes})
     finally:
         server.shutdown()
