@@ -35,9 +35,12 @@ PACKAGE_DIR = Path(__file__).resolve().parent
 EDITION_TOOLS = {"pdf": ["weasyprint", "pydyf", "fontpkg-source-serif-4", "fontpkg-source-code-pro", "uharfbuzz"], "epub": ["ebooklib"], "html": []}
 
 
+_KEY_JSON = json.JSONEncoder(sort_keys=True, default=str, ensure_ascii=False)  # json.dumps with these, made once
+
+
 def digest(*parts) -> str:
     """SHA-256 of the JSON form of PARTS (stable: sorted keys)."""
-    return hashlib.sha256(json.dumps(parts, sort_keys=True, default=str, ensure_ascii=False).encode()).hexdigest()
+    return hashlib.sha256(_KEY_JSON.encode(parts).encode()).hexdigest()
 
 
 def stat_sig(path: Path) -> list[int] | None:

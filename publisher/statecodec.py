@@ -12,6 +12,7 @@ from __future__ import annotations
 import base64
 import dataclasses
 import datetime as dt
+import functools
 import importlib
 import json
 from pathlib import Path, PurePosixPath
@@ -83,7 +84,9 @@ def _encode(value):
     raise TypeError(f"cannot record a {type(value).__name__}")
 
 
-def _dataclass(name: str):
+@functools.lru_cache(maxsize=None)
+def _dataclass(name: str) -> tuple[type, tuple[str, ...], frozenset[str]]:
+    """The data class NAME ("module:QualName", one of publisher's own), its field names in order and as a set."""
     module, _, qualname = name.partition(":")
     if not (module == "publisher" or module.startswith("publisher.")) or not qualname.isidentifier():
         raise ValueError(f"refusing to rebuild {name!r}: not one of publisher's data classes")
@@ -95,13 +98,15 @@ def _dataclass(name: str):
         raise StaleRecord(f"{name} no longer exists")
     if not (isinstance(cls, type) and dataclasses.is_dataclass(cls)):
         raise ValueError(f"refusing to rebuild {name!r}: not a data class")
-    return cls
+    names = tuple(f.name for f in dataclasses.fields(cls))
+    return cls, names, frozenset(names)
 
 
 def _decode(data):
-    if isinstance(data, list):
+    kind = type(data)  # (JSON gives exactly these types)
+    if kind is list:
         return [_decode(v) for v in data]
-    if not isinstance(data, dict):
+    if kind is not dict:
         return data
     kind = data.get(TAG)
     if kind is None:
@@ -126,13 +131,13 @@ def _decode(data):
     if kind == "bytes":
         return base64.b64decode(data["v"], validate=True)
     if kind == "dataclass":
-        cls = _dataclass(str(data["cls"]))
+        cls, names, name_set = _dataclass(str(data["cls"]))
         obj = cls.__new__(cls)
         values = data["fields"]
-        if set(values) != {f.name for f in dataclasses.fields(cls)}:
+        if values.keys() != name_set:
             raise StaleRecord(f"{cls.__name__} has other fields now")
-        for f in dataclasses.fields(cls):
-            object.__setattr__(obj, f.name, _decode(values[f.name]))
+        for name in names:
+            object.__setattr__(obj, name, _decode(values[name]))
         return obj
     raise ValueError(f"unknown tag {kind!r}")
 
