@@ -15,6 +15,7 @@ For each size N (an archive generated in a temporary folder, never committed):
 """
 from __future__ import annotations
 
+import hashlib
 import json
 import os
 import resource
@@ -33,8 +34,12 @@ TAGS = ["harbours", "tides", "ice", "sediment", "policy", "costs", "gauges", "st
 SERIES = ["Harbour Notes", "Field Reports", "Working Papers"]
 
 # Runs `publisher` as the CLI does and prints the peak RSS of this (the main) process on stderr.
+# The peak RSS of this process alone: VmHWM, not ru_maxrss, which Linux carries over an exec from the
+# forked parent (after the benchmark itself has held two trees of editions, every later figure read it)
 PEAK = ("import resource, sys\nfrom publisher.cli import main\ntry:\n    main()\nfinally:\n"
-        "    sys.stderr.write('PEAK_RSS_KB %d\\n' % resource.getrusage(resource.RUSAGE_SELF).ru_maxrss)\n")
+        "    try:\n        kb = int(next(l for l in open('/proc/self/status') if l.startswith('VmHWM')).split()[1])\n"
+        "    except (OSError, StopIteration):\n        kb = resource.getrusage(resource.RUSAGE_SELF).ru_maxrss\n"
+        "    sys.stderr.write('PEAK_RSS_KB %d\\n' % kb)\n")
 
 
 def generate(n: int, folder: Path) -> Path:
@@ -73,8 +78,9 @@ def run(args: list, peak: bool = False) -> tuple[float, float, int, str]:
     return wall, cpu, kb, proc.stdout
 
 
-def tree(out: Path) -> dict[str, bytes]:
-    return {p.relative_to(out).as_posix(): p.read_bytes() for p in sorted(out.rglob("*"))
+def tree(out: Path) -> dict[str, str]:
+    """Every file of OUT (its state folder aside) and the SHA-256 of its bytes."""
+    return {p.relative_to(out).as_posix(): hashlib.sha256(p.read_bytes()).hexdigest() for p in sorted(out.rglob("*"))
             if p.is_file() and ".publisher" not in p.relative_to(out).parts}
 
 
