@@ -16,6 +16,8 @@ typesetting  in one warm process (WeasyPrint imported, the fonts and stylesheets
           HTML with WeasyPrint's default style), each split into layout and writing, best of --runs;
           and the house PDF once more on a process that has typeset nothing yet (the first-use costs
           a cold typesetter pays: cffi parsing C types, the hyphenation dictionary).
+serve     `serve`'s rebuild after a save, in one warm process as serve runs it: the time to the HTML
+          page and pandoc's part of it (median of 5 saves).
 """
 from __future__ import annotations
 
@@ -188,6 +190,52 @@ print(json.dumps(result))
     return {"house_first": result["house_first"], **best}
 
 
+def serve_rebuild(site: Path, saves: int = 5) -> dict:
+    """What `serve` does from a save to the HTML page, in one warm process as serve runs it: the
+    rebuild's wall clock to the page, and pandoc's part of it (medians of SAVES saves)."""
+    code = f"""
+import json, shutil, statistics, tempfile, time
+from pathlib import Path
+from publisher import pandoc, serve
+from publisher.build import BuildOptions
+from publisher.editions import html as html_edition, pdf_warmup
+tmp = Path(tempfile.mkdtemp()); src = tmp / "site"
+shutil.copytree({str(site)!r}, src, ignore=shutil.ignore_patterns("_site", ".git"))
+preview = serve.Preview(BuildOptions(source=src, out=tmp / "out"), say=lambda s: None)
+preview.full_build(); preview.warm_up(); pdf_warmup._warming.wait(); time.sleep(0.5)
+post = max((src / "_posts").glob("*.md"), key=lambda q: q.stat().st_size)
+marks = {{}}
+write, run = html_edition.write, pandoc.run
+def timed_write(*a, **k):
+    r = write(*a, **k); marks.setdefault("page", time.perf_counter()); return r
+def timed_run(*a, **k):
+    t = time.perf_counter(); r = run(*a, **k); marks.setdefault("pandoc", time.perf_counter() - t); return r
+html_edition.write, pandoc.run = timed_write, timed_run
+page, pandoc_s = [], []
+for i in range({saves}):
+    marks.clear()
+    with post.open("a", encoding="utf-8") as f:
+        f.write(f"\\n\\nA line added by the benchmark ({{i}}).\\n")
+    start = time.perf_counter()
+    preview.rebuild({{post}})
+    page.append(marks["page"] - start); pandoc_s.append(marks["pandoc"])
+shutil.rmtree(tmp, ignore_errors=True)
+print(json.dumps({{"page": statistics.median(page), "pandoc": statistics.median(pandoc_s)}}))
+"""
+    proc = subprocess.run([sys.executable, "-c", code], capture_output=True, text=True, env=ENV, cwd=ROOT)
+    if proc.returncode:
+        raise SystemExit(f"the serve profile failed:\n{proc.stderr[-2000:]}")
+    return json.loads(proc.stdout.strip().splitlines()[-1])
+
+
+def serve_table(sv: dict) -> str:
+    """The serve rebuild's profile as Markdown."""
+    return ("| `serve`, from the rebuild's start to the page (median, warm process) | seconds |\n|---|---|\n"
+            f"| pandoc (its own process, the house filters included) | {sv['pandoc']:.2f} |\n"
+            f"| the rest: config, reading the post, the cache check, the HTML page | {sv['page'] - sv['pandoc']:.2f} |\n"
+            f"| in all (add watchfiles' 20 ms of quiet after a save) | {sv['page']:.2f} |")
+
+
 def table(tl: dict, ts: dict | None = None) -> str:
     """The two measurements as Markdown."""
     lines = [f"Cold build of one paper, traced: {tl['wall']:.2f} s of wall clock, {tl['cpu']:.2f} s of CPU "
@@ -220,6 +268,8 @@ def main() -> None:
         print(f"skipped: no site at {args.site} (the real paper is in ../shared/corpus)")
         return
     print(table(timeline(args.site, args.runs), typesetting(args.site, args.runs)))
+    print()
+    print(serve_table(serve_rebuild(args.site)))
 
 
 if __name__ == "__main__":
