@@ -238,7 +238,6 @@ def run(jobs: list[Job], workers: int, page_size: str, done: Callable[[PaperResu
     for a single job: a typesetter forked (and warmed) at the start of the build; the PDF is typeset
     there while this process makes the other editions."""
     from concurrent.futures import ProcessPoolExecutor, as_completed
-    from concurrent.futures.process import BrokenProcessPool
 
     results: list[PaperResult] = []
     if not jobs:
@@ -264,14 +263,9 @@ def run(jobs: list[Job], workers: int, page_size: str, done: Callable[[PaperResu
                     r = fut.result()
                     results.append(r)
                     done(r)
-            except BaseException as exc:  # Ctrl-C, SIGTERM: start no new paper; the running ones end or are killed
+            except BaseException:  # Ctrl-C, SIGTERM: start no new paper; the running ones end or are killed
                 for fut in futures:
                     fut.cancel()
-                if isinstance(exc, BrokenProcessPool):
-                    # Ctrl-C reaches the whole process group: the workers leave at once, and the pool
-                    # may report them gone before this process has run its own handler; the signal,
-                    # when there is one, interrupts this wait (KeyboardInterrupt; SIGTERM raises it too)
-                    time.sleep(1.0)
                 raise
     finally:
         threading.excepthook = hook
