@@ -261,9 +261,16 @@ def test_a_slow_pdf_in_the_typesetter_forked_ahead_is_stopped_too(tmp_site, tmp_
 
 # ---- Ctrl-C and SIGTERM --------------------------------------------------------------------------------
 
+def _default_sigint() -> None:
+    """In the child: Ctrl-C as a terminal delivers it, even when the suite itself runs with SIGINT
+    ignored (a shell's background job), which the child would inherit and Python would keep."""
+    signal.signal(signal.SIGINT, signal.SIG_DFL)
+
+
 def _cli(*args, **kwargs):
     return subprocess.Popen([sys.executable, "-m", "publisher.cli", "build", *map(str, args)],
-                            stdout=subprocess.PIPE, stderr=subprocess.PIPE, text=True, start_new_session=True, **kwargs)
+                            stdout=subprocess.PIPE, stderr=subprocess.PIPE, text=True, start_new_session=True,
+                            preexec_fn=_default_sigint, **kwargs)
 
 
 def _hashes(out: Path) -> dict[str, str]:

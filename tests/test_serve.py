@@ -44,7 +44,9 @@ def test_serve_builds_serves_rebuilds_and_stops(tmp_path):
     out = tmp_path / "out"
     proc = subprocess.Popen([sys.executable, "-m", "publisher.cli", "serve", str(site), "-o", str(out), "--fast",
                              "--port", "0"], stderr=subprocess.PIPE, stdout=subprocess.DEVNULL, text=True,
-                            cwd=ROOT, env={**os.environ, "PYTHONUNBUFFERED": "1"})
+                            cwd=ROOT, env={**os.environ, "PYTHONUNBUFFERED": "1"},
+                            # Ctrl-C as a terminal delivers it, even when the suite runs with SIGINT ignored
+                            preexec_fn=lambda: signal.signal(signal.SIGINT, signal.SIG_DFL))
     lines: queue.Queue[str] = queue.Queue()
     log: list[str] = []
     threading.Thread(target=lambda: [lines.put(ln) for ln in proc.stderr], daemon=True).start()
