@@ -190,9 +190,15 @@ _POSTS_USE = re.compile(r"\{%-?\s*(post_url|link)\b|site\.(posts|categories|tags
 _INDEX_CACHE: dict[tuple[int, bool], tuple[SiteConfig, liquid.SiteIndex]] = {}
 
 
+def has_liquid(text: str) -> bool:
+    """Whether TEXT has any Liquid markup at all (most posts do not: python-liquid is then neither
+    imported nor run)."""
+    return "{%" in text or "{{" in text
+
+
 def needs_posts(body: str) -> bool:
     """Whether BODY's Liquid refers to other posts (post_url, link, site.posts...)."""
-    return ("{%" in body or "{{" in body) and bool(_POSTS_USE.search(body))
+    return has_liquid(body) and bool(_POSTS_USE.search(body))
 
 
 def shared_index(site: SiteConfig, data: dict[str, Any], with_posts: bool) -> liquid.SiteIndex:
@@ -264,7 +270,7 @@ def convert(paper: Paper, site: SiteConfig, index: Callable[[], liquid.SiteIndex
     from ..citations import distill, resolve
 
     body, liquid_dependencies = paper.body, []
-    if "{%" in body or "{{" in body:  # (liquid.has_liquid; most posts have none)
+    if has_liquid(body):
         from . import liquid
 
         key = (site.url, site.baseurl)

@@ -24,7 +24,7 @@ from liquid.stream import TokenStream
 from liquid.tag import Tag
 
 from ..model import Problem
-from . import names, plugin_tags, theme_includes
+from . import has_liquid, names, plugin_tags, theme_includes
 from .markdownify import markdownify
 
 MAX_INCLUDE_DEPTH = 10
@@ -399,11 +399,6 @@ def strip_liquid(text: str) -> str:
     text = _RAW_RE.sub(keep, text)
     text = re.sub(r"\{%.*?%\}|\{\{.*?\}\}", lambda m: "\n" * m.group(0).count("\n"), text, flags=re.S)
     return re.sub(r"\x00(\d+)\x00", lambda m: raws[int(m.group(1))], text)
-
-
-def has_liquid(text: str) -> bool:
-    """Whether TEXT has any Liquid markup at all (most posts do not: skip the parser)."""
-    return "{%" in text or "{{" in text
 
 
 def render(body: str, page: dict[str, Any], state: RenderState, env: Environment) -> str:
